@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ringside: the module (kmod/), the launcher (userspace/) and the selftests.
+#
+#   make                  build all three against KDIR
+#   make C=1              the module, checked by sparse
+#   make checkpatch       checkpatch.pl --strict on every kernel file
+#   make install          modules_install and the launcher
+#   make demo             install what is missing, build, boot the SVM test VM
+#   make check            every selftest in both test VMs
+#
+# KDIR defaults to the running kernel's build tree.  Where that does not
+# exist (a build machine running another kernel), the test VMs' Debian kernel
+# headers are used.
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(wildcard /lib/modules/$(KVER)/build)
+ifeq ($(KDIR),)
+KDIR := /usr/src/linux-headers-$(shell scripts/kver)
+endif
+
+PREFIX ?= /usr/local
+KSRC_TOOLS := build/linux-src
+CHECKPATCH := $(KSRC_TOOLS)/scripts/checkpatch.pl
+KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) uapi/linux/ringside.h
+
+.PHONY: all module userspace selftests clean install checkpatch demo check deps
+
+all: module userspace selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+checkpatch:
+	@test -x $(CHECKPATCH) || scripts/deps
+	$(CHECKPATCH) --strict --no-tree --show-types -f $(KERNEL_FILES)
+
+deps:
+	scripts/deps
+
+demo: deps
+	$(MAKE) all
+	scripts/demo
+
+check: deps
+	$(MAKE) all
+	scripts/check
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean

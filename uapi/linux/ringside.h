@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ringside: a hypervisor in a loadable module.
+ *
+ * The ioctl interface: /dev/ringside -> VM fd -> vCPU fd.  Every structure
+ * has a flags field and reserved space; both must be zero unless a flag is
+ * documented, or the ioctl fails with -EINVAL.  Structures only ever grow at
+ * their end.  Documentation/uapi.rst describes every ioctl and its errors.
+ */
+#ifndef _UAPI_LINUX_RINGSIDE_H
+#define _UAPI_LINUX_RINGSIDE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/const.h>
+
+#define RS_API_VERSION		1
+#define RS_IO			0xB8
+
+/* Capabilities, the argument of RS_CHECK_CAPABILITY (unknown ones answer 0). */
+#define RS_CAP_SVM		1	/* 1: the backend is AMD SVM */
+#define RS_CAP_VMX		2	/* 1: the backend is Intel VMX */
+#define RS_CAP_NESTED_PAGING	3	/* 1: NPT or EPT (always, required) */
+#define RS_CAP_NR_MEMSLOTS	4	/* number of memory slots per VM */
+#define RS_CAP_MAX_VCPUS	5	/* vCPUs per VM */
+#define RS_CAP_RUN_SIZE		6	/* bytes to mmap on a vCPU fd */
+#define RS_CAP_HW_FEATURES	7	/* mask of RS_HW_* below */
+#define RS_CAP_READONLY_MEM	8	/* 1: RS_MEM_READONLY works */
+#define RS_CAP_MAX_CPUID	9	/* entries RS_SET_CPUID takes */
+#define RS_CAP_XSAVE_SIZE	10	/* sizeof(struct rs_fpu) the module uses */
+
+/* RS_CAP_HW_FEATURES: optional hardware features ringside found and uses. */
+#define RS_HW_NRIPS		_BITULL(0)	/* SVM: next RIP saved on exit */
+#define RS_HW_VMCB_CLEAN	_BITULL(1)	/* SVM: VMCB clean bits */
+#define RS_HW_DECODE_ASSISTS	_BITULL(2)	/* SVM: decode assists */
+#define RS_HW_FLUSH_BY_ASID	_BITULL(3)	/* SVM: TLB flush by ASID */
+#define RS_HW_VPID		_BITULL(8)	/* VMX: VPID */
+#define RS_HW_UNRESTRICTED	_BITULL(9)	/* VMX: unrestricted guest */
+#define RS_HW_TRUE_CTLS		_BITULL(10)	/* VMX: TRUE capability MSRs */
+
+/* /dev/ringside */
+#define RS_GET_API_VERSION	_IO(RS_IO, 0x00)
+#define RS_CHECK_CAPABILITY	_IO(RS_IO, 0x01)	/* arg: RS_CAP_* */
+#define RS_CREATE_VM		_IO(RS_IO, 0x02)	/* arg: 0; returns a VM fd */
+
+/* VM fd */
+#define RS_MEM_READONLY		_BITUL(0)
+
+struct rs_memory_region {
+	__u32 slot;
+	__u32 flags;			/* RS_MEM_* */
+	__u64 guest_phys_addr;		/* page aligned */
+	__u64 size;			/* page aligned; 0 deletes the slot */
+	__u64 userspace_addr;		/* page aligned */
+	__u64 reserved[4];
+};
+
+#define RS_SET_MEMORY_REGION	_IOW(RS_IO, 0x10, struct rs_memory_region)
+#define RS_CREATE_VCPU		_IO(RS_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
+
+/* vCPU fd */
+struct rs_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+	__u64 flags;
+	__u64 reserved[3];
+};
+
+/*
+ * attr packs the descriptor's attribute bits as AMD's VMCB does (APM vol. 2,
+ * 15.5.1): type[3:0], S[4], DPL[6:5], P[7], AVL[8], L[9], D/B[10], G[11].
+ * A segment with P clear is unusable.
+ */
+struct rs_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attr;
+};
+
+#define RS_SEG_TYPE(a)		((a) & 0xf)
+#define RS_SEG_S		_BITUL(4)
+#define RS_SEG_DPL(d)		((d) << 5)
+#define RS_SEG_P		_BITUL(7)
+#define RS_SEG_AVL		_BITUL(8)
+#define RS_SEG_L		_BITUL(9)
+#define RS_SEG_DB		_BITUL(10)
+#define RS_SEG_G		_BITUL(11)
+
+struct rs_dtable {
+	__u64 base;
+	__u32 limit;
+	__u32 pad;			/* zero */
+};
+
+struct rs_sregs {
+	struct rs_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct rs_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 flags;
+	__u64 reserved[7];
+};
+
+struct rs_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/* Returns the number of entries done; it stops at the first it cannot do. */
+struct rs_msrs {
+	__u32 nmsrs;			/* at most 256 */
+	__u32 flags;
+	__u64 entries;			/* user pointer to struct rs_msr_entry[nmsrs] */
+	__u64 reserved[2];
+};
+
+/* The FPU, SSE and AVX state in the standard (uncompacted) XSAVE format. */
+struct rs_fpu {
+	__u32 flags;
+	__u32 reserved[15];
+	__u8 xsave[4096];
+};
+
+#define RS_CPUID_INDEXED	_BITUL(0)	/* entry applies to this index only */
+
+struct rs_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;			/* RS_CPUID_INDEXED */
+	__u32 eax, ebx, ecx, edx;
+	__u32 reserved[3];
+};
+
+struct rs_cpuid {
+	__u32 nent;			/* at most RS_CAP_MAX_CPUID */
+	__u32 flags;
+	__u64 entries;			/* user pointer to struct rs_cpuid_entry[nent] */
+	__u64 reserved[2];
+};
+
+#define RS_EVENT_EXTINT		0	/* external interrupt, when IF allows */
+#define RS_EVENT_NMI		2
+#define RS_EVENT_EXCEPTION	3
+
+#define RS_EVENT_HAS_ERROR_CODE	_BITUL(0)
+
+struct rs_event {
+	__u32 type;			/* RS_EVENT_* */
+	__u32 vector;			/* 0-255; 0-31 for exceptions */
+	__u32 error_code;
+	__u32 flags;			/* RS_EVENT_HAS_ERROR_CODE */
+	__u64 reserved[2];
+};
+
+#define RS_RUN			_IO(RS_IO, 0x20)
+#define RS_GET_REGS		_IOR(RS_IO, 0x21, struct rs_regs)
+#define RS_SET_REGS		_IOW(RS_IO, 0x22, struct rs_regs)
+#define RS_GET_SREGS		_IOR(RS_IO, 0x23, struct rs_sregs)
+#define RS_SET_SREGS		_IOW(RS_IO, 0x24, struct rs_sregs)
+#define RS_GET_MSRS		_IOWR(RS_IO, 0x25, struct rs_msrs)
+#define RS_SET_MSRS		_IOW(RS_IO, 0x26, struct rs_msrs)
+#define RS_GET_FPU		_IOR(RS_IO, 0x27, struct rs_fpu)
+#define RS_SET_FPU		_IOW(RS_IO, 0x28, struct rs_fpu)
+#define RS_SET_CPUID		_IOW(RS_IO, 0x29, struct rs_cpuid)
+#define RS_GET_CPUID		_IOWR(RS_IO, 0x2a, struct rs_cpuid)
+#define RS_INJECT_EVENT		_IOW(RS_IO, 0x2b, struct rs_event)
+
+/* Why RS_RUN returned: struct rs_run.exit_reason. */
+#define RS_EXIT_NONE		0
+#define RS_EXIT_IO		1	/* port I/O: run->io */
+#define RS_EXIT_MMIO		2	/* access outside memory: run->mmio */
+#define RS_EXIT_HLT		3
+#define RS_EXIT_SHUTDOWN	4	/* triple fault */
+#define RS_EXIT_IRQ_WINDOW	5	/* the guest can take an interrupt */
+#define RS_EXIT_HYPERCALL	6	/* run->hypercall */
+#define RS_EXIT_INTR		7	/* signal or immediate_exit: -EINTR */
+#define RS_EXIT_FAIL_ENTRY	8	/* run->fail_entry */
+#define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
+
+#define RS_IO_IN		0
+#define RS_IO_OUT		1
+
+#define RS_INTERNAL_UNHANDLED_EXIT	1	/* data[0]: raw exit code */
+#define RS_INTERNAL_EMULATION		2	/* an access ringside can't decode */
+
+/* The page at offset 0 of a vCPU fd, RS_CAP_RUN_SIZE bytes. */
+struct rs_run {
+	/* in: set by user space before RS_RUN */
+	__u8 request_interrupt_window;
+	__u8 immediate_exit;
+	__u8 pad1[6];
+
+	/* out: set by RS_RUN */
+	__u32 exit_reason;		/* RS_EXIT_* */
+	__u8 ready_for_interrupt;	/* RFLAGS.IF set, no shadow, none queued */
+	__u8 if_flag;
+	__u16 pad2;
+	__u64 flags;
+	__u64 reserved[4];
+
+	union {
+		/* RS_EXIT_IO: count items of size bytes at data_offset in this page */
+		struct {
+			__u8 direction;		/* RS_IO_IN, RS_IO_OUT */
+			__u8 size;		/* 1, 2 or 4 */
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		/* RS_EXIT_MMIO: for reads, fill data before the next RS_RUN */
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		/* RS_EXIT_HYPERCALL: VMMCALL/VMCALL at CPL 0; ret goes to RAX */
+		struct {
+			__u64 nr;		/* RAX */
+			__u64 args[4];		/* RBX, RCX, RDX, RSI */
+			__u64 ret;
+		} hypercall;
+		/* RS_EXIT_FAIL_ENTRY: VMEXIT_INVALID, or VMX basic reason/error */
+		struct {
+			__u64 hardware_reason;
+			__u64 qualification;
+		} fail_entry;
+		/* RS_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;		/* RS_INTERNAL_* */
+			__u32 ndata;
+			__u64 data[8];
+		} internal;
+		__u8 pad_union[256];
+	};
+};
+
+#endif /* _UAPI_LINUX_RINGSIDE_H */
