@@ -174,6 +174,8 @@ static long rs_dev_ioctl(struct file *file, unsigned int cmd,
 		return arg ? -EINVAL : RS_API_VERSION;
 	case RS_CHECK_CAPABILITY:
 		return arg > U32_MAX ? -EINVAL : rs_check_capability(arg);
+	case RS_CREATE_VM:
+		return arg ? -EINVAL : rs_create_vm();
 	}
 	return -ENOTTY;
 }

@@ -2,21 +2,31 @@
 /*
  * ringside core: what the core and the SVM/VMX backends share.
  *
- * The core (main.c, vm.c, vcpu.c, mmu.c) validates user input and owns the
- * objects; a backend enters the guest and turns each exit into an
- * arch-neutral reason.  Nothing above struct rs_arch_ops knows a VMCB offset
- * or a VMCS field.
+ * The core (main.c, vm.c, vcpu.c, mmu.c, cpuid.c, msr.c) validates user
+ * input and owns the objects; a backend enters the guest and handles each
+ * exit in a table indexed by the hardware's exit code, calling the core's
+ * helpers for the arch-neutral part.  Nothing above struct rs_arch_ops
+ * knows a VMCB offset or a VMCS field.
  */
 #ifndef RINGSIDE_RS_H
 #define RINGSIDE_RS_H
 
 #include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/refcount.h>
+#include <linux/mmu_notifier.h>
+#include <linux/cpumask.h>
+#include <asm/fpu/api.h>
 #include <linux/ringside.h>
 
 #define RS_NR_MEMSLOTS		32
 #define RS_MAX_VCPUS		64
 #define RS_MAX_CPUID		256
 #define RS_MAX_MSRS		256
+
+struct rs_vm;
+struct rs_vcpu;
 
 /* One backend: AMD SVM (svm.c) or Intel VMX (vmx.c). */
 struct rs_arch_ops {
@@ -34,19 +44,199 @@ struct rs_arch_ops {
 	 */
 	int (*hardware_enable)(void);
 	void (*hardware_disable)(void);
+
+	/* Page table entry bits of the nested page table format. */
+	u64 npt_table;		/* a non-leaf entry */
+	u64 npt_leaf_ro;	/* a read-only, executable 4 KiB page */
+	u64 npt_leaf_w;		/* added for a writable page */
+	u64 npt_present;	/* any of these bits: the entry is present */
+
+	int (*vm_init)(struct rs_vm *vm);
+	void (*vm_destroy)(struct rs_vm *vm);
+
+	int (*vcpu_create)(struct rs_vcpu *vcpu);
+	void (*vcpu_free)(struct rs_vcpu *vcpu);
+
+	/*
+	 * Enter the guest once (preemption and IRQs are enabled on entry and
+	 * return) and handle the exit: 0 to enter again, RS_EXIT_USER when
+	 * vcpu->run says why user space must act, or a negative errno.
+	 */
+	int (*vcpu_run)(struct rs_vcpu *vcpu);
+
+	/* Guest state the core moves to and from user space. */
+	void (*get_rip_rflags)(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags);
+	void (*set_rip_rflags)(struct rs_vcpu *vcpu, u64 rip, u64 rflags);
+	void (*get_sregs)(struct rs_vcpu *vcpu, struct rs_sregs *sregs);
+	int (*set_sregs)(struct rs_vcpu *vcpu, const struct rs_sregs *sregs);
+	/* MSRs held in the VMCB/VMCS; -ENOENT: not one of these. */
+	int (*get_msr)(struct rs_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct rs_vcpu *vcpu, u32 index, u64 data);
+
+	/*
+	 * Deliver an NMI or exception (RS_EVENT_*) at the next entry; the
+	 * core checked the vector.  -EBUSY if one is already queued.
+	 */
+	int (*queue_event)(struct rs_vcpu *vcpu, u32 type, u8 vector,
+			   bool has_error, u32 error);
+	int (*get_cpl)(struct rs_vcpu *vcpu);
+	/* IF set and no interrupt shadow: an interrupt can be delivered. */
+	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);
+	/* Skip the instruction that exited, len bytes long. */
+	void (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
 };
 
-/*
- * Each backend's probe checks the CPU and the firmware settings and returns
- * its table, or an ERR_PTR: -EOPNOTSUPP means "not this vendor" and the
- * other backend is tried; any other error was explained in one dmesg line.
- */
-const struct rs_arch_ops *svm_probe(void);
-const struct rs_arch_ops *vmx_probe(void);
+#define RS_EXIT_USER		1
+
+/* A guest-physical range backed by the VM owner's memory. */
+struct rs_memslot {
+	u64 gfn;
+	u64 npages;		/* 0: the slot is free */
+	unsigned long uaddr;
+	u32 flags;		/* RS_MEM_* */
+};
+
+struct rs_vm {
+	refcount_t refs;		/* the VM fd and each vCPU fd */
+	struct mm_struct *mm;		/* whose memory the guest uses */
+	struct mmu_notifier mn;
+	struct mutex lock;		/* slots, vCPU creation */
+
+	/*
+	 * mmu_lock protects the slots and the nested page table.  A fault
+	 * reads mmu_seq, looks the page up without the lock, and maps it
+	 * only if no invalidation started or ran meanwhile.
+	 */
+	spinlock_t mmu_lock;
+	unsigned long mmu_seq;
+	long mmu_invalidating;
+	struct rs_memslot slots[RS_NR_MEMSLOTS];
+	u64 *npt_root;
+	cpumask_var_t kick_mask;
+
+	struct rs_vcpu *vcpus[RS_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	u32 asid_or_vpid;		/* backend's tag for this VM */
+	void *arch;
+};
+
+/* vcpu->mode: whether a TLB flush request must kick the vCPU out. */
+enum { RS_OUTSIDE_GUEST, RS_IN_GUEST };
+
+/* vcpu->requests bits, checked before each entry. */
+#define RS_REQ_TLB_FLUSH	0
+
+/* General registers in the order of the ModRM/REX encoding. */
+enum {
+	RS_RAX, RS_RCX, RS_RDX, RS_RBX, RS_RSP, RS_RBP, RS_RSI, RS_RDI,
+	RS_R8, RS_R9, RS_R10, RS_R11, RS_R12, RS_R13, RS_R14, RS_R15,
+	RS_NR_GPRS
+};
+
+/* What a user-space exit left for the next RS_RUN to finish. */
+enum rs_pending {
+	RS_PENDING_NONE,
+	RS_PENDING_PIO_IN,	/* copy run data to RAX */
+	RS_PENDING_MMIO_READ,	/* copy run->mmio.data to a register */
+	RS_PENDING_HYPERCALL,	/* copy run->hypercall.ret to RAX */
+};
+
+struct rs_vcpu {
+	struct rs_vm *vm;
+	u32 id;
+	struct rs_run *run;
+	struct mutex lock;		/* one ioctl at a time */
+
+	int mode;			/* RS_IN_GUEST while in guest mode */
+	int cpu;			/* where it last ran */
+	unsigned long requests;
+
+	u64 gpr[RS_NR_GPRS];
+	u64 dr[4];			/* guest DR0-3 */
+	u64 xcr0;
+	u32 pkru;
+	struct fpu_guest fpu;
+
+	enum rs_pending pending;
+	u8 pending_reg;			/* MMIO read target register */
+	u8 pending_size;
+
+	/* An injected external interrupt waiting for the guest's IF. */
+	bool extint_pending;
+	u8 extint_vector;
+
+	struct rs_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+
+	/* MSRs the core emulates. */
+	u64 msr_misc_enable;
+	u64 msr_mtrr_def_type;
+	u64 msr_tsc_aux;
+
+	void *arch;
+};
 
 extern const struct rs_arch_ops *rs_ops;
 
+const struct rs_arch_ops *svm_probe(void);
+const struct rs_arch_ops *vmx_probe(void);
+
 int rs_hardware_get(void);
 void rs_hardware_put(void);
+
+/* vm.c */
+long rs_create_vm(void);
+void rs_vm_put(struct rs_vm *vm);
+void rs_vm_flush_tlbs(struct rs_vm *vm);
+
+/* vcpu.c */
+int rs_create_vcpu(struct rs_vm *vm, unsigned long id);
+void rs_vcpu_free(struct rs_vcpu *vcpu);
+bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu);
+void rs_vcpu_exit_done(struct rs_vcpu *vcpu);
+
+/* mmu.c */
+int rs_mmu_init(struct rs_vm *vm);
+void rs_mmu_destroy(struct rs_vm *vm);
+int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r);
+int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len);
+
+/* exits.c: the arch-neutral halves of the exit handlers */
+int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
+int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
+int rs_exit_hlt(struct rs_vcpu *vcpu);
+int rs_exit_shutdown(struct rs_vcpu *vcpu);
+int rs_exit_hypercall(struct rs_vcpu *vcpu);
+int rs_exit_irq_window(struct rs_vcpu *vcpu);
+int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
+int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
+void rs_complete_user_exit(struct rs_vcpu *vcpu);
+
+/* cpuid.c */
+int rs_cpuid_init(struct rs_vcpu *vcpu);
+void rs_emulate_cpuid(struct rs_vcpu *vcpu);
+long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
+long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
+
+/* msr.c */
+int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data);
+int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host);
+void rs_emulate_rdmsr(struct rs_vcpu *vcpu);
+void rs_emulate_wrmsr(struct rs_vcpu *vcpu);
+int rs_emulate_xsetbv(struct rs_vcpu *vcpu);
+
+#define X86_UD_VECTOR		6
+#define X86_GP_VECTOR		13
+
+static inline void rs_inject_ud(struct rs_vcpu *vcpu)
+{
+	rs_ops->queue_event(vcpu, RS_EVENT_EXCEPTION, X86_UD_VECTOR, false, 0);
+}
+
+static inline void rs_inject_gp(struct rs_vcpu *vcpu)
+{
+	rs_ops->queue_event(vcpu, RS_EVENT_EXCEPTION, X86_GP_VECTOR, true, 0);
+}
 
 #endif /* RINGSIDE_RS_H */

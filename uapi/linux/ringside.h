@@ -180,6 +180,9 @@ struct rs_event {
 #define RS_EXIT_FAIL_ENTRY	8	/* run->fail_entry */
 #define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
 
+/* run->hypercall.ret as RS_RUN leaves it: user space did not answer. */
+#define RS_HYPERCALL_UNKNOWN	(~0ULL)
+
 #define RS_IO_IN		0
 #define RS_IO_OUT		1
 

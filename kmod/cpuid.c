@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the guest's CPUID answers: a table per vCPU, by default the host's
+ * leaves with what ringside does not virtualize hidden, the hypervisor bit
+ * set and leaf 0x40000000 carrying ringside's signature.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "rs.h"
+
+#define RS_CPUID_SIGNATURE	"RingsideVMM\0"
+
+/* Leaves whose answer depends on ECX: one entry per index. */
+static bool cpuid_indexed(u32 fn)
+{
+	return fn == 4 || fn == 7 || fn == 0xb || fn == 0xd ||
+	       fn == 0x8000001d;
+}
+
+static void cpuid_filter(struct rs_cpuid_entry *e)
+{
+	switch (e->function) {
+	case 1:
+		/* VMX, MONITOR/MWAIT, x2APIC, TSC deadline: not virtualized */
+		e->ecx &= ~(BIT(5) | BIT(3) | BIT(21) | BIT(24));
+		e->ecx |= BIT(31);		/* hypervisor present */
+		/* no local APIC until ringside emulates one */
+		e->edx &= ~BIT(9);
+		break;
+	case 6:					/* thermal and power */
+	case 0x8000000a:			/* SVM features */
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		break;
+	case 7:
+		if (e->index == 0)
+			/* PKU, OSPKE, WAITPKG, RDPID */
+			e->ecx &= ~(BIT(3) | BIT(4) | BIT(5) | BIT(22));
+		break;
+	case 0xd:
+		if (e->index == 1)
+			e->eax &= ~BIT(3);	/* XSAVES: no IA32_XSS */
+		break;
+	case 0x80000001:
+		e->ecx &= ~BIT(2);		/* SVM */
+		e->edx &= ~BIT(27);		/* RDTSCP: TSC_AUX is the host's */
+		break;
+	}
+}
+
+static int cpuid_add(struct rs_vcpu *vcpu, u32 fn, u32 index)
+{
+	struct rs_cpuid_entry *e;
+
+	if (vcpu->cpuid_nent == RS_MAX_CPUID)
+		return -E2BIG;
+	e = &vcpu->cpuid[vcpu->cpuid_nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->index = index;
+	if (cpuid_indexed(fn))
+		e->flags = RS_CPUID_INDEXED;
+	cpuid_count(fn, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	cpuid_filter(e);
+	return 0;
+}
+
+/* A subleaf past the last one: leaf 0xb says so in ECX[15:8]. */
+static bool cpuid_subleaf_empty(const struct rs_cpuid_entry *e)
+{
+	if (e->function == 0xb)
+		return !(e->ecx & 0xff00);
+	return !(e->eax | e->ebx | e->ecx | e->edx);
+}
+
+static int cpuid_add_range(struct rs_vcpu *vcpu, u32 base)
+{
+	u32 fn, max = cpuid_eax(base), i;
+	int r;
+
+	for (fn = base; fn <= max && fn - base < 64; fn++) {
+		for (i = 0; i < 64; i++) {
+			r = cpuid_add(vcpu, fn, i);
+			if (r)
+				return r;
+			if (!cpuid_indexed(fn))
+				break;
+			if (i && cpuid_subleaf_empty(&vcpu->cpuid[vcpu->cpuid_nent - 1]))
+				vcpu->cpuid_nent--;
+		}
+	}
+	return 0;
+}
+
+int rs_cpuid_init(struct rs_vcpu *vcpu)
+{
+	struct rs_cpuid_entry *e;
+	int r;
+
+	vcpu->cpuid = kcalloc(RS_MAX_CPUID, sizeof(*vcpu->cpuid),
+			      GFP_KERNEL_ACCOUNT);
+	if (!vcpu->cpuid)
+		return -ENOMEM;
+
+	r = cpuid_add_range(vcpu, 0);
+	if (!r)
+		r = cpuid_add_range(vcpu, 0x80000000);
+	if (r || vcpu->cpuid_nent == RS_MAX_CPUID)
+		return r ? r : -E2BIG;
+
+	e = &vcpu->cpuid[vcpu->cpuid_nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = 0x40000000;
+	e->eax = 0x40000000;			/* the highest hypervisor leaf */
+	memcpy(&e->ebx, RS_CPUID_SIGNATURE, 4);
+	memcpy(&e->ecx, RS_CPUID_SIGNATURE + 4, 4);
+	memcpy(&e->edx, RS_CPUID_SIGNATURE + 8, 4);
+	return 0;
+}
+
+static struct rs_cpuid_entry *cpuid_find(struct rs_vcpu *vcpu, u32 fn,
+					 u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct rs_cpuid_entry *e = &vcpu->cpuid[i];
+
+		if (e->function == fn &&
+		    (!(e->flags & RS_CPUID_INDEXED) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/* CPUID: leaves the table does not hold read as zero, as AMD's do. */
+void rs_emulate_cpuid(struct rs_vcpu *vcpu)
+{
+	struct rs_cpuid_entry *e;
+	u64 *gpr = vcpu->gpr;
+
+	e = cpuid_find(vcpu, gpr[RS_RAX], gpr[RS_RCX]);
+	gpr[RS_RAX] = e ? e->eax : 0;
+	gpr[RS_RBX] = e ? e->ebx : 0;
+	gpr[RS_RCX] = e ? e->ecx : 0;
+	gpr[RS_RDX] = e ? e->edx : 0;
+}
+
+long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)
+{
+	struct rs_cpuid_entry *entries;
+	struct rs_cpuid c;
+	u32 i;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (c.nent > RS_MAX_CPUID)
+		return -E2BIG;
+
+	entries = memdup_user(u64_to_user_ptr(c.entries),
+			      array_size(c.nent, sizeof(*entries)));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < c.nent; i++) {
+		if ((entries[i].flags & ~RS_CPUID_INDEXED) ||
+		    memchr_inv(entries[i].reserved, 0,
+			       sizeof(entries[i].reserved))) {
+			kfree(entries);
+			return -EINVAL;
+		}
+	}
+	memcpy(vcpu->cpuid, entries, array_size(c.nent, sizeof(*entries)));
+	vcpu->cpuid_nent = c.nent;
+	kfree(entries);
+	return 0;
+}
+
+/* nent in: room in entries; out: how many there are (E2BIG if more). */
+long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)
+{
+	struct rs_cpuid c;
+	long r = 0;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (c.nent < vcpu->cpuid_nent)
+		r = -E2BIG;
+	else if (copy_to_user(u64_to_user_ptr(c.entries), vcpu->cpuid,
+			      array_size(vcpu->cpuid_nent, sizeof(*vcpu->cpuid))))
+		return -EFAULT;
+	c.nent = vcpu->cpuid_nent;
+	if (copy_to_user(argp, &c, sizeof(c)))
+		return -EFAULT;
+	return r;
+}
