@@ -3,6 +3,7 @@
  * ringside: the launcher's command line.  Each subcommand lives in its own
  * file; this one only dispatches and prints help.
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include <linux/ringside.h>
 
 #include "check.h"
+#include "run.h"
 #include "util.h"
+#include "vm.h"
 
 #ifndef RINGSIDE_VERSION
 #define RINGSIDE_VERSION "0.1"
@@ -45,9 +48,96 @@ static void check_usage(FILE *f)
 		"capabilities).  Exits 0, or 6 if the module is not loaded.\n");
 }
 
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
+		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] KERNEL\n"
+		"\n"
+		"Boot a Multiboot (0.6.96) kernel on a PC with a 16550A on COM1\n"
+		"(stdin/stdout), QEMU's fw_cfg, isa-debug-exit at port 0xf4 and ACPI\n"
+		"power off (0x2000 to port 0x604 or 0xb004), as QEMU's -kernel does.\n"
+		"\n"
+		"  -m, --mem SIZE       guest RAM, e.g. 128M, 1G (a bare number is\n"
+		"                       MiB); RAM above 3 GiB goes to 4 GiB up;\n"
+		"                       default 128M\n"
+		"  -c, --cpus N         vCPUs, 1-%d, default 1; vCPU 0 boots the\n"
+		"                       kernel, the others wait for a SIPI that\n"
+		"                       cannot come yet\n"
+		"  -a, --append CMDLINE the kernel's command line, after its path\n"
+		"  -i, --initrd LIST    Multiboot modules: comma-separated, each\n"
+		"                       \"FILE ARGS\" (\",,\" is a comma), as QEMU\n"
+		"\n"
+		"Exit status: 0 the guest powered off; (V << 1) | 1 the guest wrote V\n"
+		"to isa-debug-exit; 2 bad usage or unusable image; 4 the guest crashed\n"
+		"(triple fault); 6 the hypervisor failed.  Ctrl-C, SIGINT or SIGTERM\n"
+		"end the run and the launcher dies of that signal.\n",
+		VM_MAX_VCPUS);
+}
+
+static int do_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_options o = { .mem = 128 * MiB, .cpus = 1 };
+	unsigned long n;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+m:c:a:i:h", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (parse_size(optarg, &o.mem) < 0 ||
+			    o.mem % PAGE_SIZE || o.mem < VM_MIN_RAM ||
+			    o.mem > VM_MAX_RAM) {
+				pr_err("--mem %s: give a size from 2M to 1T in "
+				       "whole pages, like 128M or 1G", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'c':
+			if (parse_uint(optarg, 1, VM_MAX_VCPUS, &n) < 0) {
+				pr_err("--cpus %s: give a number from 1 to %d",
+				       optarg, VM_MAX_VCPUS);
+				return STATUS_USAGE;
+			}
+			o.cpus = n;
+			break;
+		case 'a':
+			o.append = optarg;
+			break;
+		case 'i':
+			o.initrd = optarg;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		pr_err(optind == argc ? "run: which kernel?"
+				      : "run: one kernel only, options first");
+		run_usage(stderr);
+		return STATUS_USAGE;
+	}
+	o.kernel = argv[optind];
+	return run_guest(&o);
+}
+
 static const struct command commands[] = {
 	{ "check", "show CPU virtualization support and module capabilities",
 	  do_check, check_usage },
+	{ "run", "boot a Multiboot kernel", do_run, run_usage },
 	{ "help", "show this help, or a command's", do_help, NULL },
 };
 

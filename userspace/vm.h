@@ -2,14 +2,119 @@
 /*
  * ringside launcher: the VM and its vCPUs over the ioctl interface of
  * uapi/linux/ringside.h.
+ *
+ * Guest RAM is laid out as a PC's (QEMU's "pc" machine with gigabyte
+ * alignment): [0, min(RAM, 3 GiB)) below the PCI hole, the rest from 4 GiB.
+ * Each vCPU runs on its own thread; devices on the buses are called from
+ * those threads.
  */
 #ifndef RINGSIDE_VM_H
 #define RINGSIDE_VM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/ringside.h>
+
+#include "iobus.h"
+
+#define VM_PCI_HOLE_START	0xc0000000ULL	/* 3 GiB */
+#define VM_HIGH_RAM_START	0x100000000ULL	/* 4 GiB */
+#define VM_MIN_RAM		(2ULL << 20)
+#define VM_MAX_RAM		(1ULL << 40)
+#define VM_MAX_VCPUS		64
+
+/*
+ * SIG_KICK interrupts a vCPU thread's RS_RUN (which then fails with EINTR);
+ * SIG_STOPPED wakes the main thread when a vCPU thread ended the run.
+ */
+#define SIG_KICK		SIGUSR1
+#define SIG_STOPPED		SIGUSR2
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct rs_run *run;		/* mmap of the vCPU fd, vm->run_size */
+	pthread_t thread;
+	bool thread_started;
+	bool woken;			/* vcpu_wake() since the last wait */
+	bool told_halted;		/* "halted for good" said once */
+};
+
+struct vm {
+	int dev_fd;			/* /dev/ringside */
+	int fd;				/* the VM */
+	size_t run_size;		/* RS_CAP_RUN_SIZE */
+
+	uint8_t *ram;			/* one anonymous mapping of ram_size */
+	uint64_t ram_size;
+	uint64_t low_size;		/* at guest physical 0 */
+	uint64_t high_size;		/* at VM_HIGH_RAM_START */
+
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+
+	struct iobus pio;		/* port I/O, 0-0xffff */
+	struct iobus mmio;		/* guest physical addresses outside RAM */
+
+	/* Stopping: set once by vm_request_stop(), the first status wins. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* halted vCPUs wait on it */
+	pthread_t main_thread;
+	int stopping;
+	int status;
+	int stop_signal;		/* SIGINT/SIGTERM that ended the run, or 0 */
+};
 
 /*
  * Open /dev/ringside.  On failure, says why on stderr (module not loaded,
  * device node missing, no permission) and returns -1.
  */
 int ringside_open(void);
+
+/*
+ * Block the signals vm_run() waits for (SIGINT, SIGTERM and the launcher's
+ * own wakeup).  Call it before any thread is created so that every thread
+ * inherits the mask and only vm_run() sees them.
+ */
+void vm_block_signals(void);
+
+/* Returns 0, or a launcher status (STATUS_*) after saying why. */
+int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus);
+void vm_destroy(struct vm *vm);
+
+/* Host address of guest physical [gpa, gpa + len) if it is all RAM, or NULL. */
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Start every vCPU thread, wait until the guest or a signal ends the run,
+ * join them.  Returns the launcher status; vm->stop_signal tells whether a
+ * signal ended it.
+ */
+int vm_run(struct vm *vm);
+
+/* End the run with @status (the first request wins); any thread may call. */
+void vm_request_stop(struct vm *vm, int status);
+bool vm_stopping(struct vm *vm);
+
+/*
+ * Put @vcpu in 32-bit protected mode with flat 4 GiB segments, paging off,
+ * then load @regs: the state Multiboot (0.6.96, 3.2) and Linux's 32-bit boot
+ * protocol both enter with.
+ */
+int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs);
+
+/* vcpu.c: the vCPU thread (RS_RUN loop and exit handlers). */
+void *vcpu_thread(void *arg);
+/* Wait until vcpu_wake() or the end of the run. */
+void vcpu_wait(struct vcpu *vcpu);
+void vcpu_wake(struct vcpu *vcpu);
+/* Registers and segments to stderr, for a crash report. */
+void vcpu_dump(struct vcpu *vcpu);
 
 #endif /* RINGSIDE_VM_H */

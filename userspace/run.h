@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RINGSIDE_RUN_H
+#define RINGSIDE_RUN_H
+
+#include <stdint.h>
+
+struct run_options {
+	uint64_t mem;			/* bytes of guest RAM */
+	unsigned int cpus;
+	const char *append;		/* kernel command line, or NULL */
+	const char *initrd;		/* QEMU-style module list, or NULL */
+	const char *kernel;
+};
+
+/* ringside run: boot @opts->kernel; returns the launcher's exit status. */
+int run_guest(const struct run_options *opts);
+
+#endif /* RINGSIDE_RUN_H */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringside launcher: a vCPU thread.  It runs RS_RUN in a loop and hands
+ * each exit to a handler named after it (exit_handlers[], indexed by the
+ * RS_EXIT_* reason), the way the module dispatches hardware exits.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "util.h"
+#include "vm.h"
+
+#define X86_RFLAGS_IF	(1ULL << 9)
+
+/* An exit handler returns 0 to enter the guest again, -1 to end the loop. */
+typedef int (*exit_handler_t)(struct vcpu *vcpu);
+
+void vcpu_wake(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	pthread_mutex_lock(&vm->lock);
+	vcpu->woken = true;
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vcpu_wait(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopping && !vcpu->woken)
+		pthread_cond_wait(&vm->wake, &vm->lock);
+	vcpu->woken = false;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void dump_segment(const char *name, const struct rs_segment *s)
+{
+	fprintf(stderr, "  %-3s sel=%04x base=%016llx limit=%08x attr=%04x\n",
+		name, s->selector, (unsigned long long)s->base, s->limit,
+		s->attr);
+}
+
+void vcpu_dump(struct vcpu *vcpu)
+{
+	struct rs_sregs sr;
+	struct rs_regs r;
+
+	if (ioctl(vcpu->fd, RS_GET_REGS, &r) < 0) {
+		pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
+		return;
+	}
+	fprintf(stderr,
+		"  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n"
+		"  rsi=%016llx rdi=%016llx rsp=%016llx rbp=%016llx\n"
+		"  r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx\n"
+		"  r12=%016llx r13=%016llx r14=%016llx r15=%016llx\n"
+		"  rip=%016llx rflags=%016llx\n",
+		r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rsp, r.rbp,
+		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
+		r.rip, r.rflags);
+
+	if (ioctl(vcpu->fd, RS_GET_SREGS, &sr) < 0) {
+		pr_perror("vCPU %u: RS_GET_SREGS", vcpu->id);
+		return;
+	}
+	dump_segment("cs", &sr.cs);
+	dump_segment("ds", &sr.ds);
+	dump_segment("es", &sr.es);
+	dump_segment("fs", &sr.fs);
+	dump_segment("gs", &sr.gs);
+	dump_segment("ss", &sr.ss);
+	dump_segment("tr", &sr.tr);
+	dump_segment("ldt", &sr.ldt);
+	fprintf(stderr,
+		"  gdt base=%016llx limit=%04x  idt base=%016llx limit=%04x\n"
+		"  cr0=%016llx cr2=%016llx cr3=%016llx\n"
+		"  cr4=%016llx cr8=%016llx efer=%016llx\n",
+		sr.gdt.base, sr.gdt.limit, sr.idt.base, sr.idt.limit,
+		sr.cr0, sr.cr2, sr.cr3, sr.cr4, sr.cr8, sr.efer);
+}
+
+/* Something the launcher cannot go on from: say it, dump, status 6. */
+static int vcpu_fail(struct vcpu *vcpu)
+{
+	vcpu_dump(vcpu);
+	vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
+	return -1;
+}
+
+/*
+ * Port I/O: count items of size bytes at data_offset in the run page, all
+ * to the same port (a REP INS/OUTS string is several items).
+ */
+static int handle_io(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	unsigned int size = run->io.size, i;
+	uint64_t bytes = (uint64_t)run->io.count * size;
+	uint8_t *data;
+
+	if ((size != 1 && size != 2 && size != 4) ||
+	    run->io.data_offset > vcpu->vm->run_size ||
+	    bytes > vcpu->vm->run_size - run->io.data_offset) {
+		pr_err("vCPU %u: bad I/O exit: port %#x size %u count %u "
+		       "offset %#llx", vcpu->id, run->io.port, size,
+		       run->io.count, (unsigned long long)run->io.data_offset);
+		return vcpu_fail(vcpu);
+	}
+	data = (uint8_t *)run + run->io.data_offset;
+	for (i = 0; i < run->io.count; i++, data += size) {
+		if (run->io.direction == RS_IO_OUT)
+			iobus_write(&vcpu->vm->pio, run->io.port, size, data);
+		else
+			iobus_read(&vcpu->vm->pio, run->io.port, size, data);
+	}
+	return 0;
+}
+
+/* MMIO: reads are answered in mmio.data before the next RS_RUN. */
+static int handle_mmio(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	unsigned int len = run->mmio.len;
+
+	if (len < 1 || len > sizeof(run->mmio.data)) {
+		pr_err("vCPU %u: bad MMIO exit: %#llx len %u", vcpu->id,
+		       (unsigned long long)run->mmio.phys_addr, len);
+		return vcpu_fail(vcpu);
+	}
+	if (run->mmio.is_write)
+		iobus_write(&vcpu->vm->mmio, run->mmio.phys_addr, len,
+			    run->mmio.data);
+	else
+		iobus_read(&vcpu->vm->mmio, run->mmio.phys_addr, len,
+			   run->mmio.data);
+	return 0;
+}
+
+/*
+ * HLT: the vCPU sleeps until something wakes it, as QEMU's does.  Nothing
+ * in the launcher raises interrupts yet, so a HLT with IF clear is the
+ * guest's end (no NMI source either): say so once, and idle until the run
+ * is ended (power off, debug exit, a signal).  A HLT does not power off.
+ */
+static int handle_hlt(struct vcpu *vcpu)
+{
+	struct rs_regs regs;
+
+	if (ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
+		pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
+		vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
+		return -1;
+	}
+	if (!(regs.rflags & X86_RFLAGS_IF) && !vcpu->told_halted) {
+		pr_err("vCPU %u halted with interrupts disabled at rip %#llx: "
+		       "the guest has stopped (Ctrl-C ends the run)", vcpu->id,
+		       (unsigned long long)regs.rip);
+		vcpu->told_halted = true;
+	}
+	vcpu_wait(vcpu);
+	return 0;
+}
+
+static int handle_shutdown(struct vcpu *vcpu)
+{
+	pr_err("vCPU %u: triple fault: the guest crashed", vcpu->id);
+	vcpu_dump(vcpu);
+	vm_request_stop(vcpu->vm, STATUS_GUEST_CRASH);
+	return -1;
+}
+
+/* Not asked for yet (no interrupt controller): just go on. */
+static int handle_irq_window(struct vcpu *vcpu)
+{
+	vcpu->run->request_interrupt_window = 0;
+	return 0;
+}
+
+/* No hypercalls are defined: answer the guest "no such call", all ones. */
+static int handle_hypercall(struct vcpu *vcpu)
+{
+	vcpu->run->hypercall.ret = ~0ULL;
+	return 0;
+}
+
+/* A signal or immediate_exit: the loop checks whether the run is ending. */
+static int handle_intr(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	return 0;
+}
+
+static int handle_fail_entry(struct vcpu *vcpu)
+{
+	pr_err("vCPU %u: the hardware refused to enter the guest: reason "
+	       "%#llx qualification %#llx", vcpu->id,
+	       (unsigned long long)vcpu->run->fail_entry.hardware_reason,
+	       (unsigned long long)vcpu->run->fail_entry.qualification);
+	return vcpu_fail(vcpu);
+}
+
+static const char *internal_error_name(uint32_t suberror)
+{
+	switch (suberror) {
+	case RS_INTERNAL_UNHANDLED_EXIT:
+		return "unhandled exit";
+	case RS_INTERNAL_EMULATION:
+		return "an access ringside cannot decode";
+	}
+	return "unknown";
+}
+
+static int handle_internal_error(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	uint32_t i, n = MIN(run->internal.ndata, ARRAY_SIZE(run->internal.data));
+
+	pr_err("vCPU %u: internal error %u (%s)", vcpu->id,
+	       run->internal.suberror, internal_error_name(run->internal.suberror));
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  data[%u]=%#llx\n", i,
+			(unsigned long long)run->internal.data[i]);
+	return vcpu_fail(vcpu);
+}
+
+static const exit_handler_t exit_handlers[] = {
+	[RS_EXIT_IO]		 = handle_io,
+	[RS_EXIT_MMIO]		 = handle_mmio,
+	[RS_EXIT_HLT]		 = handle_hlt,
+	[RS_EXIT_SHUTDOWN]	 = handle_shutdown,
+	[RS_EXIT_IRQ_WINDOW]	 = handle_irq_window,
+	[RS_EXIT_HYPERCALL]	 = handle_hypercall,
+	[RS_EXIT_INTR]		 = handle_intr,
+	[RS_EXIT_FAIL_ENTRY]	 = handle_fail_entry,
+	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
+};
+
+static int vcpu_handle_exit(struct vcpu *vcpu)
+{
+	uint32_t reason = vcpu->run->exit_reason;
+
+	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
+		return exit_handlers[reason](vcpu);
+	pr_err("vCPU %u: unknown exit reason %u", vcpu->id, reason);
+	return vcpu_fail(vcpu);
+}
+
+static void vcpu_run_loop(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	while (!vm_stopping(vm)) {
+		if (ioctl(vcpu->fd, RS_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_perror("vCPU %u: RS_RUN", vcpu->id);
+			vm_request_stop(vm, STATUS_HV_FAILURE);
+			return;
+		}
+		if (vcpu_handle_exit(vcpu) < 0)
+			return;
+	}
+}
+
+void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	/*
+	 * Only the boot processor starts at the kernel's entry.  The others
+	 * sit in wait-for-SIPI until the launcher has a local APIC to deliver
+	 * INIT/SIPI (issue 5); until then they never run.
+	 */
+	if (vcpu->id != 0) {
+		while (!vm_stopping(vcpu->vm))
+			vcpu_wait(vcpu);
+		return NULL;
+	}
+	vcpu_run_loop(vcpu);
+	return NULL;
+}
