@@ -154,7 +154,7 @@ static int check_module(int fd)
 	printf("  memory slots        %ld\n", slots);
 	printf("  max vCPUs           %ld\n", vcpus);
 	printf("  run size            %ld bytes\n", run);
-	printf("  hw features         %#lx:", hw);
+	printf("  hw features         0x%lx:", hw);
 	print_bits(hw, rs_hw_features, ARRAY_SIZE(rs_hw_features));
 	printf("\n");
 	printf("  read-only memory    %s\n", yes_no(ro));

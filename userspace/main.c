@@ -90,7 +90,8 @@ static int do_run(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+m:c:a:i:h", longopts,
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":m:c:a:i:h", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -119,15 +120,19 @@ static int do_run(int argc, char **argv)
 		case 'h':
 			run_usage(stdout);
 			return 0;
+		case ':':
+			pr_err("run: %s needs an argument; see 'ringside help "
+			       "run'", argv[optind - 1]);
+			return STATUS_USAGE;
 		default:
-			run_usage(stderr);
+			pr_err("run: unknown option %s; see 'ringside help run'",
+			       argv[optind - 1]);
 			return STATUS_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		pr_err(optind == argc ? "run: which kernel?"
-				      : "run: one kernel only, options first");
-		run_usage(stderr);
+		pr_err("run: %s; see 'ringside help run'",
+		       optind == argc ? "which kernel?" : "one kernel only");
 		return STATUS_USAGE;
 	}
 	o.kernel = argv[optind];

@@ -42,6 +42,17 @@ static void machine_destroy(struct machine *m)
 	vm_destroy(m->vm);
 }
 
+/* Only Multiboot kernels for now; say so before any VM exists. */
+static int check_kernel(const struct run_options *o, const void *image,
+			size_t size)
+{
+	if (multiboot_detect(image, size))
+		return 0;
+	pr_err("%s: not a Multiboot kernel (no Multiboot header in its first "
+	       "8 KiB); only Multiboot kernels boot for now", o->kernel);
+	return -1;
+}
+
 static int load_kernel(struct vm *vm, const struct run_options *o,
 		       const void *image, size_t size, struct rs_regs *regs)
 {
@@ -50,12 +61,6 @@ static int load_kernel(struct vm *vm, const struct run_options *o,
 		.append = o->append, .initrd = o->initrd,
 	};
 
-	if (!multiboot_detect(image, size)) {
-		pr_err("%s: not a Multiboot kernel (no Multiboot header in its "
-		       "first 8 KiB); only Multiboot kernels boot for now",
-		       o->kernel);
-		return -1;
-	}
 	return multiboot_load(vm, &args, regs);
 }
 
@@ -81,6 +86,10 @@ int run_guest(const struct run_options *o)
 
 	if (read_whole_file(o->kernel, &image, &image_size) < 0)
 		return STATUS_USAGE;
+	if (check_kernel(o, image, image_size) < 0) {
+		free(image);
+		return STATUS_USAGE;
+	}
 
 	/* A closed stdout must not kill the launcher: the UART drops output. */
 	signal(SIGPIPE, SIG_IGN);

@@ -48,6 +48,7 @@
 /* 16550A UART registers (NS16550A datasheet, table 2). */
 #define COM1			0x3f8
 #define UART_LSR		5
+#define UART_LSR_DR		0x01	/* data ready */
 #define UART_LSR_THRE		0x20	/* transmitter holding register empty */
 
 /* QEMU fw_cfg (docs/specs/fw_cfg.txt): x86 I/O ports and item keys. */
@@ -97,6 +98,7 @@ _start:
 	call	show_mmap
 	call	show_mods
 	call	show_loader
+	call	do_actions
 
 	movl	$s_bye, %esi
 	call	puts
@@ -123,6 +125,104 @@ halt:
 	cli
 	hlt
 	jmp	halt
+
+/*
+ * Words on the command line pick how the run ends, so that one guest can
+ * drive each of the launcher's exit paths:
+ *   echo      copy COM1 input to its output until a '.' (or no UART)
+ *   poweroff  power off through PM1a_CNT (launcher status 0)
+ *   crash     an exception with an empty IDT: triple fault (status 4)
+ *   halt      cli; hlt forever (the launcher idles until a signal)
+ * Without them: isa-debug-exit 0 (status 1).
+ */
+do_actions:
+	testl	$MBI_F_CMDLINE, MBI_FLAGS(%ebx)
+	jz	9f
+	movl	MBI_CMDLINE(%ebx), %esi
+	movl	$s_echo, %edi
+	call	has_word
+	jnz	1f
+	call	echo
+1:	movl	$s_poweroff, %edi
+	call	has_word
+	jnz	2f
+	movl	$s_powering_off, %esi
+	call	puts
+	movw	$0x2000, %ax
+	movw	$0x604, %dx
+	outw	%ax, %dx
+	jmp	halt
+2:	movl	$s_crash, %edi
+	call	has_word
+	jnz	3f
+	movl	$s_crashing, %esi
+	call	puts
+	lidt	empty_idt
+	ud2
+3:	movl	$s_halt, %edi
+	call	has_word
+	jnz	9f
+	movl	$s_halting, %esi
+	call	puts
+	jmp	halt
+9:	ret
+
+/* ZF set if the string at ESI has the word at EDI (space-separated). */
+has_word:
+	pushal
+	movl	%esi, %ebx		/* start of the current word */
+1:	movl	%ebx, %esi
+	movl	%edi, %edx
+2:	movb	(%edx), %al
+	testb	%al, %al
+	jz	4f			/* the word matched so far: at its end? */
+	cmpb	(%esi), %al
+	jne	5f
+	incl	%esi
+	incl	%edx
+	jmp	2b
+4:	movb	(%esi), %al
+	testb	%al, %al
+	jz	7f
+	cmpb	$' ', %al
+	je	7f
+5:	/* skip to the next word */
+	movb	(%ebx), %al
+	testb	%al, %al
+	jz	6f
+	incl	%ebx
+	cmpb	$' ', %al
+	jne	5b
+	jmp	1b
+6:	orl	$1, %eax		/* not found: ZF clear */
+	popal
+	ret
+7:	xorl	%eax, %eax		/* found: ZF set */
+	popal
+	ret
+
+/* Echo COM1 input (LSR data ready, then RBR) until '.'. */
+echo:
+	pushl	%eax
+	pushl	%edx
+	movl	$s_echoing, %esi
+	call	puts
+1:	movw	$COM1 + UART_LSR, %dx
+	inb	%dx, %al
+	cmpb	$0xff, %al		/* nothing there */
+	je	3f
+	testb	$UART_LSR_DR, %al
+	jz	1b
+	movw	$COM1, %dx
+	inb	%dx, %al
+	cmpb	$'.', %al
+	je	2f
+	call	putc
+	jmp	1b
+2:	call	newline
+3:	popl	%edx
+	popl	%eax
+	ret
 
 /* Print "label" then the string at info[offset] if info.flags has the bit. */
 show_cmdline:
@@ -378,6 +478,9 @@ puthex:
 	ret
 
 	.section .rodata
+	.balign	8
+empty_idt:	.word	0
+		.long	0
 hexdigits:	.ascii	"0123456789abcdef"
 s_hello:	.asciz	"Hello from a ringside guest\n"
 s_bad_magic:	.asciz	"hello: EAX does not hold the multiboot magic\n"
@@ -397,6 +500,14 @@ s_quote_comma:	.asciz	"\", "
 s_bytes_first:	.asciz	" bytes, \""
 s_loader:	.asciz	"boot loader: "
 s_bye:		.asciz	"bye\n"
+s_echo:		.asciz	"echo"
+s_echoing:	.asciz	"echo: type, '.' ends\n"
+s_poweroff:	.asciz	"poweroff"
+s_powering_off:	.asciz	"powering off\n"
+s_crash:	.asciz	"crash"
+s_crashing:	.asciz	"crashing: #UD with an empty IDT\n"
+s_halt:		.asciz	"halt"
+s_halting:	.asciz	"halting with interrupts off\n"
 
 	.bss
 	.balign	16
