@@ -10,14 +10,6 @@
 
 #include "rs.h"
 
-/* Port data follows struct rs_run in the run page. */
-#define RS_IO_DATA_OFFSET	ALIGN(sizeof(struct rs_run), 64)
-
-static void *rs_io_data(struct rs_vcpu *vcpu)
-{
-	return (void *)vcpu->run + RS_IO_DATA_OFFSET;
-}
-
 /* A single IN or OUT of size bytes through RAX; the backend skipped it. */
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 {
@@ -35,23 +27,6 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 	} else {
 		memcpy(rs_io_data(vcpu), &vcpu->gpr[RS_RAX], size);
 	}
-	return RS_EXIT_USER;
-}
-
-/*
- * An access to guest-physical memory that no slot backs, or a write to a
- * read-only slot.  Turning it into an MMIO exit needs the instruction
- * decoded; until that decoder exists, user space learns the address.
- */
-int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
-{
-	struct rs_run *run = vcpu->run;
-
-	run->exit_reason = RS_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = RS_INTERNAL_EMULATION;
-	run->internal.ndata = 2;
-	run->internal.data[0] = gpa;
-	run->internal.data[1] = write;
 	return RS_EXIT_USER;
 }
 
@@ -102,6 +77,19 @@ int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code)
 	return RS_EXIT_USER;
 }
 
+/* An instruction ringside could not fetch, decode or carry out. */
+int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip)
+{
+	struct rs_run *run = vcpu->run;
+
+	run->exit_reason = RS_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = RS_INTERNAL_EMULATION;
+	run->internal.ndata = 2;
+	run->internal.data[0] = gpa;
+	run->internal.data[1] = rip;
+	return RS_EXIT_USER;
+}
+
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual)
 {
 	struct rs_run *run = vcpu->run;
@@ -112,13 +100,18 @@ int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual)
 	return RS_EXIT_USER;
 }
 
-/* Finish, at the next RS_RUN, what the last exit left to user space. */
-void rs_complete_user_exit(struct rs_vcpu *vcpu)
+/*
+ * Finish, at the next RS_RUN, what the last exit left to user space.
+ * Returns RS_EXIT_USER if that failed and the run page says why.
+ */
+int rs_complete_user_exit(struct rs_vcpu *vcpu)
 {
+	enum rs_pending pending = vcpu->pending;
 	u64 *rax = &vcpu->gpr[RS_RAX];
 	u32 data = 0;
 
-	switch (vcpu->pending) {
+	vcpu->pending = RS_PENDING_NONE;
+	switch (pending) {
 	case RS_PENDING_PIO_IN:
 		memcpy(&data, rs_io_data(vcpu), vcpu->pending_size);
 		if (vcpu->pending_size == 4)	/* IN EAX zero-extends */
@@ -131,8 +124,15 @@ void rs_complete_user_exit(struct rs_vcpu *vcpu)
 	case RS_PENDING_HYPERCALL:
 		*rax = vcpu->run->hypercall.ret;
 		break;
-	default:
+	case RS_PENDING_MMIO_READ:
+		rs_complete_mmio_read(vcpu);
+		break;
+	case RS_PENDING_PIO_STRING_IN:
+		if (rs_string_io_step(vcpu, RS_RDI))
+			return rs_exit_emulation_failed(vcpu, 0, 0);
+		break;
+	case RS_PENDING_NONE:
 		break;
 	}
-	vcpu->pending = RS_PENDING_NONE;
+	return 0;
 }

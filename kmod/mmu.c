@@ -285,26 +285,41 @@ out:
 }
 
 /*
- * Read guest-physical memory through the owner's mapping (the caller runs
- * in vm->mm).  -EFAULT where no slot backs it.
+ * Guest-physical memory through the owner's mapping (the caller runs in
+ * vm->mm).  -EFAULT where no slot backs it, or for a write, no writable one.
  */
-int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len)
+static int rs_access_guest(struct rs_vm *vm, u64 gpa, void *data,
+			   unsigned int len, bool write)
 {
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - offset_in_page(gpa));
+		void __user *uaddr = NULL;
 		struct rs_memslot *slot;
-		unsigned long uaddr;
 
 		spin_lock(&vm->mmu_lock);
 		slot = rs_find_slot(vm, gpa >> PAGE_SHIFT);
-		uaddr = slot ? slot->uaddr + (gpa - (slot->gfn << PAGE_SHIFT)) : 0;
+		if (slot && !(write && (slot->flags & RS_MEM_READONLY)))
+			uaddr = (void __user *)slot->uaddr +
+				(gpa - (slot->gfn << PAGE_SHIFT));
 		spin_unlock(&vm->mmu_lock);
-		if (!slot || copy_from_user(data, (void __user *)uaddr, n))
+		if (!uaddr || (write ? copy_to_user(uaddr, data, n) :
+				       copy_from_user(data, uaddr, n)))
 			return -EFAULT;
 		gpa += n;
 		data += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len)
+{
+	return rs_access_guest(vm, gpa, data, len, false);
+}
+
+int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
+		   unsigned int len)
+{
+	return rs_access_guest(vm, gpa, (void *)data, len, true);
 }

@@ -139,6 +139,25 @@ enum rs_pending {
 	RS_PENDING_PIO_IN,	/* copy run data to RAX */
 	RS_PENDING_MMIO_READ,	/* copy run->mmio.data to a register */
 	RS_PENDING_HYPERCALL,	/* copy run->hypercall.ret to RAX */
+	RS_PENDING_PIO_STRING_IN, /* copy run data to ES:RDI */
+};
+
+/* An MMIO load waiting for its data (emulate.c). */
+struct rs_pending_insn {
+	int reg;
+	u8 size;
+	u8 dst_size;
+	bool sign;
+	bool reg8_legacy;
+};
+
+/* The part of an INS/OUTS that this exit moves (emulate.c). */
+struct rs_pending_string {
+	u64 count;
+	u64 mask;		/* of the address size */
+	u64 next_rip;
+	u8 size;
+	bool rep;
 };
 
 struct rs_vcpu {
@@ -158,8 +177,9 @@ struct rs_vcpu {
 	struct fpu_guest fpu;
 
 	enum rs_pending pending;
-	u8 pending_reg;			/* MMIO read target register */
-	u8 pending_size;
+	u8 pending_size;		/* of a port read */
+	struct rs_pending_insn pending_insn;
+	struct rs_pending_string pending_string;
 
 	/* An injected external interrupt waiting for the guest's IF. */
 	bool extint_pending;
@@ -201,17 +221,34 @@ void rs_mmu_destroy(struct rs_vm *vm);
 int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r);
 int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
 int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len);
+int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
+		   unsigned int len);
 
 /* exits.c: the arch-neutral halves of the exit handlers */
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
-int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
 int rs_exit_hlt(struct rs_vcpu *vcpu);
 int rs_exit_shutdown(struct rs_vcpu *vcpu);
 int rs_exit_hypercall(struct rs_vcpu *vcpu);
 int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
-void rs_complete_user_exit(struct rs_vcpu *vcpu);
+int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip);
+int rs_complete_user_exit(struct rs_vcpu *vcpu);
+
+/* emulate.c: MMIO and string I/O */
+int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
+void rs_complete_mmio_read(struct rs_vcpu *vcpu);
+int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
+		      bool rep, unsigned int addr_bytes, u64 next_rip);
+int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
+
+/* Port data follows struct rs_run in the run page. */
+#define RS_IO_DATA_OFFSET	ALIGN(sizeof(struct rs_run), 64)
+
+static inline void *rs_io_data(struct rs_vcpu *vcpu)
+{
+	return (void *)vcpu->run + RS_IO_DATA_OFFSET;
+}
 
 /* cpuid.c */
 int rs_cpuid_init(struct rs_vcpu *vcpu);

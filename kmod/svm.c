@@ -496,8 +496,11 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 	bool in = info & SVM_IOIO_TYPE_MASK;
 
-	if (info & SVM_IOIO_STR_MASK)	/* INS/OUTS: not emulated yet */
-		return rs_exit_unhandled(vcpu, SVM_EXIT_IOIO);
+	if (info & SVM_IOIO_STR_MASK)
+		return rs_exit_string_io(vcpu, port, size, in,
+					 info & SVM_IOIO_REP_MASK,
+					 (info & SVM_IOIO_ASIZE_MASK) >> 6,
+					 vmcb->control.exit_info_2);
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	return rs_exit_io(vcpu, port, size, in);
 }

@@ -48,8 +48,9 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	u64 rip, rflags;
 	int r;
 
-	rs_complete_user_exit(vcpu);
 	run->exit_reason = RS_EXIT_NONE;
+	if (rs_complete_user_exit(vcpu))
+		return 0;
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = RS_EXIT_INTR;
 		return -EINTR;
