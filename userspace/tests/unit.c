@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the launcher's parts that need no module: size parsing,
+ * the I/O bus, fw_cfg, the UART's registers and the Multiboot loader (into
+ * a VM that is only RAM).  Run from userspace/ after "make": tests/unit.
+ * Ends with "N passed, N failed".
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../devices.h"
+#include "../iobus.h"
+#include "../loader.h"
+#include "../util.h"
+#include "../vm.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do {						\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
+			#cond);						\
+	}								\
+} while (0)
+
+/* A VM that is only RAM, laid out as vm_create() does. */
+static struct vm *ram_vm(uint64_t size)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	vm->ram = calloc(1, size);
+	vm->ram_size = size;
+	vm->low_size = MIN(size, VM_PCI_HOLE_START);
+	vm->high_size = size - vm->low_size;
+	vm->fd = vm->dev_fd = -1;
+	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->wake, NULL);
+	iobus_init(&vm->pio, "port");
+	iobus_init(&vm->mmio, "MMIO");
+	return vm;
+}
+
+static void free_vm(struct vm *vm)
+{
+	free(vm->ram);
+	free(vm);
+}
+
+static void test_parse_size(void)
+{
+	uint64_t v;
+
+	CHECK(parse_size("128M", &v) == 0 && v == 128 * MiB);
+	CHECK(parse_size("1G", &v) == 0 && v == GiB);
+	CHECK(parse_size("1gib", &v) == 0 && v == GiB);
+	CHECK(parse_size("512", &v) == 0 && v == 512 * MiB);
+	CHECK(parse_size("64K", &v) == 0 && v == 64 * KiB);
+	CHECK(parse_size("", &v) < 0);
+	CHECK(parse_size("M", &v) < 0);
+	CHECK(parse_size("12Q", &v) < 0);
+	CHECK(parse_size("-1M", &v) < 0);
+	CHECK(parse_size("99999999999999999999T", &v) < 0);
+}
+
+static uint64_t last_write;
+static unsigned int last_size, writes;
+
+static uint64_t byte_read(void *dev, uint64_t offset, unsigned int size)
+{
+	(void)dev;
+	(void)size;
+	return 0x10 + offset;
+}
+
+static void byte_write(void *dev, uint64_t offset, unsigned int size,
+		       uint64_t value)
+{
+	(void)dev;
+	(void)offset;
+	last_write = value;
+	last_size = size;
+	writes++;
+}
+
+static const struct io_ops byte_ops = { byte_read, byte_write };
+
+static void test_iobus(void)
+{
+	struct iobus bus;
+	uint8_t d[4];
+	uint32_t v;
+
+	iobus_init(&bus, "port");
+	CHECK(iobus_register(&bus, 0x100, 4, 1, "a", &byte_ops, NULL) == 0);
+	CHECK(iobus_register(&bus, 0x103, 2, 1, "b", &byte_ops, NULL) < 0);
+	CHECK(iobus_register(&bus, 0x200, 2, 0, "w", &byte_ops, NULL) == 0);
+
+	/* Nobody there: all ones. */
+	iobus_read(&bus, 0x80, 4, &v);
+	CHECK(v == 0xffffffff);
+	/* A 32-bit read of a byte-wide device: four byte reads. */
+	iobus_read(&bus, 0x100, 4, &v);
+	CHECK(v == 0x13121110);
+	/* Half in, half out. */
+	iobus_read(&bus, 0x102, 4, &v);
+	CHECK(v == 0xffff1312);
+	/* A 32-bit write to a 2-byte range: 16 bits reach it. */
+	writes = 0;
+	d[0] = 0x00; d[1] = 0x20; d[2] = 0xaa; d[3] = 0xbb;
+	iobus_write(&bus, 0x200, 4, d);
+	CHECK(writes == 1 && last_size == 2 && last_write == 0x2000);
+}
+
+static uint8_t inb(struct vm *vm, uint16_t port)
+{
+	uint8_t v;
+
+	iobus_read(&vm->pio, port, 1, &v);
+	return v;
+}
+
+static void outb(struct vm *vm, uint16_t port, uint8_t v)
+{
+	iobus_write(&vm->pio, port, 1, &v);
+}
+
+static void outw(struct vm *vm, uint16_t port, uint16_t v)
+{
+	uint8_t d[2] = { v, v >> 8 };
+
+	iobus_write(&vm->pio, port, 2, d);
+}
+
+static void test_fwcfg(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+	struct fwcfg *fw = fwcfg_create(&vm->pio, 5 * GiB, 3);
+	uint64_t ram = 0;
+	char sig[5] = { 0 };
+	int i;
+
+	CHECK(fw != NULL);
+	outw(vm, 0x510, 0x0000);
+	for (i = 0; i < 4; i++)
+		sig[i] = inb(vm, 0x511);
+	CHECK(!strcmp(sig, "QEMU"));
+	outw(vm, 0x510, 0x0003);
+	for (i = 0; i < 8; i++)
+		ram |= (uint64_t)inb(vm, 0x511) << (8 * i);
+	CHECK(ram == 5 * GiB);
+	CHECK(inb(vm, 0x511) == 0);		/* past the end */
+	outw(vm, 0x510, 0x0005);
+	CHECK(inb(vm, 0x511) == 3 && inb(vm, 0x511) == 0);
+	outw(vm, 0x510, 0x000f);
+	CHECK(inb(vm, 0x511) == 3);
+	outw(vm, 0x510, 0x0001);
+	CHECK(inb(vm, 0x511) == 1);		/* traditional, no DMA */
+	outw(vm, 0x510, 0x1234);
+	CHECK(inb(vm, 0x511) == 0);		/* no such item */
+	CHECK(inb(vm, 0x510) == 0xff);		/* not a readable register */
+	fwcfg_destroy(fw);
+	free_vm(vm);
+}
+
+static void test_uart(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+	int out[2];
+	struct uart *u;
+	char c;
+
+	CHECK(pipe(out) == 0);
+	u = uart_create(&vm->pio, COM1_BASE, -1, out[1]);
+	CHECK(u != NULL);
+	CHECK(inb(vm, 0x3fd) == 0x60);		/* THRE | TEMT, no data */
+	CHECK(inb(vm, 0x3fa) == 0x01);		/* no interrupt */
+	outb(vm, 0x3f8, 'x');
+	CHECK(read(out[0], &c, 1) == 1 && c == 'x');
+	/* DLAB: divisor latch instead of THR/IER. */
+	outb(vm, 0x3fb, 0x83);
+	outb(vm, 0x3f8, 0x01);
+	outb(vm, 0x3f9, 0x00);
+	CHECK(inb(vm, 0x3f8) == 0x01);
+	outb(vm, 0x3fb, 0x03);
+	/* Loopback: what is sent comes back, MSR mirrors MCR. */
+	outb(vm, 0x3fc, 0x1a);
+	CHECK((inb(vm, 0x3fe) & 0xf0) == 0x90);
+	outb(vm, 0x3f8, 'y');
+	CHECK(inb(vm, 0x3fd) & 0x01);
+	CHECK(inb(vm, 0x3f8) == 'y');
+	CHECK(!(inb(vm, 0x3fd) & 0x01));
+	outb(vm, 0x3fc, 0x00);
+	/* THRE interrupt: pending once enabled, read from IIR clears it. */
+	outb(vm, 0x3f9, 0x02);
+	CHECK(inb(vm, 0x3fa) == 0x02);
+	CHECK(inb(vm, 0x3fa) == 0x01);
+	outb(vm, 0x3fa, 0x01);			/* FIFOs on */
+	CHECK(inb(vm, 0x3fa) == 0xc1);
+	outb(vm, 0x3ff, 0x5a);
+	CHECK(inb(vm, 0x3ff) == 0x5a);
+	uart_destroy(u);
+	close(out[0]);
+	close(out[1]);
+	free_vm(vm);
+}
+
+static void test_stop_devices(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+
+	CHECK(debugexit_create(vm) == 0 && poweroff_create(vm) == 0);
+	outw(vm, 0x604, 0x0400);		/* S1-ish: ignored */
+	CHECK(!vm_stopping(vm));
+	outw(vm, 0x604, 0x2000);
+	CHECK(vm_stopping(vm) && vm->status == STATUS_POWEROFF);
+	free_vm(vm);
+
+	vm = ram_vm(4 * MiB);
+	CHECK(debugexit_create(vm) == 0);
+	outb(vm, DEBUG_EXIT_PORT, 0x21);
+	CHECK(vm_stopping(vm) && vm->status == ((0x21 << 1) | 1));
+	free_vm(vm);
+}
+
+/* struct mb_info as the spec lays it out, read back from guest RAM. */
+static uint32_t rd32(struct vm *vm, uint64_t addr)
+{
+	uint32_t v;
+
+	memcpy(&v, vm_guest_ptr(vm, addr, 4), 4);
+	return v;
+}
+
+static uint64_t rd64(struct vm *vm, uint64_t addr)
+{
+	uint64_t v;
+
+	memcpy(&v, vm_guest_ptr(vm, addr, 8), 8);
+	return v;
+}
+
+static const char *str(struct vm *vm, uint64_t addr)
+{
+	return vm_guest_ptr(vm, addr, 1);
+}
+
+static int load(struct vm *vm, const char *path, void *image, size_t size,
+		const char *append, const char *initrd, struct rs_regs *regs)
+{
+	struct boot_args args = {
+		.kernel = path, .image = image, .image_size = size,
+		.append = append, .initrd = initrd,
+	};
+
+	return multiboot_load(vm, &args, regs);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_multiboot_elf(void)
+{
+	const char *m1 = "/tmp/ringside-unit-m1", *m2 = "/tmp/ringside-unit-m2";
+	struct vm *vm = ram_vm(5 * GiB);
+	struct rs_regs regs;
+	uint64_t info, mmap, mods, end;
+	Elf32_Ehdr *eh;
+	char initrd[128];
+	size_t size;
+	void *image;
+
+	write_file(m1, "module one\n");
+	write_file(m2, "two\n");
+	snprintf(initrd, sizeof(initrd), "%s a=1,,b,%s", m1, m2);
+
+	CHECK(read_whole_file("guests/hello.elf", &image, &size) == 0);
+	CHECK(multiboot_detect(image, size));
+	eh = image;
+	CHECK(load(vm, "guests/hello.elf", image, size, "foo", initrd, &regs) == 0);
+	CHECK(regs.rax == 0x2BADB002 && regs.rflags == 0x2);
+	CHECK(regs.rip == eh->e_entry);
+	info = regs.rbx;
+	CHECK(info % PAGE_SIZE == 0 && info >= 0x101000);
+
+	/* 3.3: flags MEM, CMDLINE, MODS, MMAP, BOOT_LOADER_NAME. */
+	CHECK(rd32(vm, info) == 0x24d);
+	CHECK(rd32(vm, info + 4) == 639);
+	CHECK(rd32(vm, info + 8) == (3 * GiB - MiB) / KiB);
+	CHECK(!strcmp(str(vm, rd32(vm, info + 16)), "guests/hello.elf foo"));
+	CHECK(!strcmp(str(vm, rd32(vm, info + 64)), "ringside"));
+
+	mmap = rd32(vm, info + 48);
+	CHECK(rd32(vm, info + 44) == 5 * 24);
+	CHECK(rd32(vm, mmap) == 20 && rd64(vm, mmap + 4) == 0 &&
+	      rd64(vm, mmap + 12) == 0x9fc00 && rd32(vm, mmap + 20) == 1);
+	CHECK(rd64(vm, mmap + 24 + 4) == 0x9fc00 && rd32(vm, mmap + 24 + 20) == 2);
+	CHECK(rd64(vm, mmap + 48 + 4) == 0xf0000 && rd32(vm, mmap + 48 + 20) == 2);
+	CHECK(rd64(vm, mmap + 72 + 4) == MiB &&
+	      rd64(vm, mmap + 72 + 12) == 3 * GiB - MiB);
+	CHECK(rd64(vm, mmap + 96 + 4) == 4 * GiB &&
+	      rd64(vm, mmap + 96 + 12) == 2 * GiB && rd32(vm, mmap + 96 + 20) == 1);
+
+	CHECK(rd32(vm, info + 20) == 2);
+	mods = rd32(vm, info + 24);
+	CHECK(rd32(vm, mods) % PAGE_SIZE == 0 && rd32(vm, mods) > info);
+	CHECK(rd32(vm, mods + 4) - rd32(vm, mods) == strlen("module one\n"));
+	CHECK(!memcmp(str(vm, rd32(vm, mods)), "module one\n", 11));
+	snprintf(initrd, sizeof(initrd), "%s a=1,b", m1);
+	CHECK(!strcmp(str(vm, rd32(vm, mods + 8)), initrd));
+	CHECK(rd32(vm, mods + 16) % PAGE_SIZE == 0 &&
+	      rd32(vm, mods + 16) >= rd32(vm, mods + 4));
+	CHECK(!strcmp(str(vm, rd32(vm, mods + 24)), m2));
+	CHECK(!memcmp(str(vm, rd32(vm, mods + 16)), "two\n", 4));
+	end = rd32(vm, mods + 20);
+	CHECK(end <= vm->low_size);
+
+	/* No --append: QEMU's "path " with its space. */
+	CHECK(load(vm, "k", image, size, NULL, NULL, &regs) == 0);
+	CHECK(!strcmp(str(vm, rd32(vm, regs.rbx + 16)), "k "));
+	CHECK(rd32(vm, regs.rbx + 20) == 0);
+
+	/* A module that does not fit is refused, as is a 64-bit ELF. */
+	free_vm(vm);
+	vm = ram_vm(2 * MiB);
+	CHECK(truncate(m1, 2 * MiB) == 0);
+	CHECK(load(vm, "k", image, size, NULL, m1, &regs) < 0);
+	((unsigned char *)image)[EI_CLASS] = ELFCLASS64;
+	CHECK(load(vm, "k", image, size, NULL, NULL, &regs) < 0);
+	free(image);
+	free_vm(vm);
+	unlink(m1);
+	unlink(m2);
+}
+
+static void test_multiboot_aout(void)
+{
+	struct vm *vm = ram_vm(16 * MiB);
+	struct rs_regs regs;
+	uint32_t *h, bss_end, load_end;
+	size_t size;
+	void *image;
+
+	CHECK(read_whole_file("guests/hello.bin", &image, &size) == 0);
+	h = image;
+	CHECK(h[0] == 0x1BADB002 && (h[1] & (1U << 16)));
+	load_end = h[5];
+	bss_end = h[6];
+	memset(vm->ram + load_end, 0xcc, bss_end - load_end);
+	CHECK(load(vm, "k", image, size, NULL, NULL, &regs) == 0);
+	CHECK(regs.rip == h[7]);
+	CHECK(!memcmp(vm->ram + h[4], image, size));
+	CHECK(vm->ram[load_end] == 0 && vm->ram[bss_end - 1] == 0);
+	CHECK(regs.rbx >= ALIGN_UP(bss_end, PAGE_SIZE));
+
+	/* An unknown required flag (bit 5) must be refused (3.1.2). */
+	h[1] |= 1U << 5;
+	h[2] -= 1U << 5;
+	CHECK(multiboot_detect(image, size));
+	CHECK(load(vm, "k", image, size, NULL, NULL, &regs) < 0);
+	/* No header at all. */
+	h[0] = 0;
+	CHECK(!multiboot_detect(image, size));
+	free(image);
+	free_vm(vm);
+}
+
+int main(void)
+{
+	test_parse_size();
+	test_iobus();
+	test_fwcfg();
+	test_uart();
+	test_stop_devices();
+	test_multiboot_elf();
+	test_multiboot_aout();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The launcher end to end, on the module: boots the hello guest through
+# each of its exit paths and checks status and output.  Runs where the
+# module is loaded (the test VM), from a folder holding guests/:
+#
+#   scripts/vm-run --add userspace/guests --add userspace/tests/vm-tests.sh \
+#       -- sh vm-tests.sh
+#
+# RINGSIDE names the launcher (default: ringside on PATH).  Ends with
+# "N passed, N failed"; exits 1 if any failed.
+
+R=${RINGSIDE:-ringside}
+G=${GUESTS:-guests}
+T=${TMPDIR:-/tmp}/ringside-vm-tests.$$
+mkdir -p "$T" || exit 1
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() {
+	fail=$((fail + 1))
+	echo "not ok - $1"
+	sed 's/^/#   /' "$T/out" "$T/err" 2>/dev/null | head -40
+}
+
+# expect NAME STATUS [GREP...]: the last run's status and output lines
+expect() {
+	name=$1 want=$2
+	shift 2
+	if [ "$status" != "$want" ]; then
+		not_ok "$name: status $status, expected $want"
+		return
+	fi
+	for pat in "$@"; do
+		if ! grep -qF -- "$pat" "$T/out" "$T/err"; then
+			not_ok "$name: no \"$pat\""
+			return
+		fi
+	done
+	ok "$name"
+}
+
+run() {
+	"$@" </dev/null >"$T/out" 2>"$T/err"
+	status=$?
+}
+
+run $R check
+expect "check" 0 "API version" "backend"
+
+run $R run --append foo "$G/hello.elf"
+expect "hello.elf, debug exit 0" 1 "Hello from a ringside guest" \
+	"cmdline: \"$G/hello.elf foo\"" "fw_cfg: RAM 128 MiB, CPUs 1" \
+	"mem: lower 639 KiB, upper 130048 KiB" "boot loader: ringside" "bye"
+
+run $R run "$G/hello.bin"
+expect "hello.bin (a.out kludge)" 1 "Hello from a ringside guest" \
+	"cmdline: \"$G/hello.bin \"" "bye"
+
+printf 'module one\n' >"$T/m1"
+printf 'two\n' >"$T/m2"
+run $R run --mem 5G --cpus 3 --initrd "$T/m1 x=1,,y,$T/m2" "$G/hello.elf"
+expect "5G, 3 CPUs, 2 modules" 1 "fw_cfg: RAM 5120 MiB, CPUs 3" \
+	"mmap: 0000000100000000 0000000080000000 type 1" "modules: 2" \
+	"module: \"$T/m1 x=1,y\", 11 bytes, \"module one\"" \
+	"module: \"$T/m2\", 4 bytes, \"two\""
+
+run $R run --append poweroff "$G/hello.elf"
+expect "ACPI power off" 0 "powering off"
+
+run $R run --append crash "$G/hello.elf"
+expect "triple fault" 4 "triple fault" "cr0=0000000000000011"
+
+printf 'typed.' | $R run --append echo "$G/hello.elf" >"$T/out" 2>"$T/err"
+status=$?
+expect "COM1 input" 1 "typed" "bye"
+
+$R run --append halt "$G/hello.elf" </dev/null >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ $i -lt 60 ] && ! grep -q "halted with interrupts disabled" "$T/err"; do
+	sleep 1
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+status=$?
+expect "halt, then SIGTERM" 143 "halting with interrupts off" \
+	"halted with interrupts disabled"
+
+run $R run "$T/m1"
+expect "not a Multiboot kernel" 2 "not a Multiboot kernel"
+
+dd if=/dev/zero of="$T/big" bs=1024 count=3072 2>/dev/null
+run $R run --mem 2M --initrd "$T/big" "$G/hello.elf"
+expect "does not fit in RAM" 2 "try a larger --mem"
+
+rm -rf "$T"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
