@@ -394,7 +394,9 @@ void vm_request_stop(struct vm *vm, int status)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
-		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (vcpu->run)
+			__atomic_store_n(&vcpu->run->immediate_exit, 1,
+					 __ATOMIC_SEQ_CST);
 		if (vcpu->thread_started && !pthread_equal(vcpu->thread, self))
 			pthread_kill(vcpu->thread, SIG_KICK);
 	}

@@ -98,5 +98,7 @@ run $R run --mem 2M --initrd "$T/big" "$G/hello.elf"
 expect "does not fit in RAM" 2 "try a larger --mem"
 
 rm -rf "$T"
+# kselftest's totals too, for scripts that add those up.
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
