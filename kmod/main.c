@@ -19,6 +19,7 @@
 #include "rs.h"
 
 const struct rs_arch_ops *rs_ops;
+bool rs_rebooting;
 
 /*
  * rs_hw_users counts the VMs; it changes only with the CPU hotplug lock
@@ -111,6 +112,8 @@ static int rs_cpu_offline(unsigned int cpu)
  */
 static int rs_reboot(struct notifier_block *nb, unsigned long code, void *p)
 {
+	/* vCPUs see this before their next entry and stop with EIO. */
+	WRITE_ONCE(rs_rebooting, true);
 	on_each_cpu(rs_hw_disable_cpu, NULL, 1);
 	return NOTIFY_OK;
 }

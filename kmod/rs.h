@@ -197,6 +197,7 @@ struct rs_vcpu {
 };
 
 extern const struct rs_arch_ops *rs_ops;
+extern bool rs_rebooting;
 
 const struct rs_arch_ops *svm_probe(void);
 const struct rs_arch_ops *vmx_probe(void);

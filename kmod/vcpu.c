@@ -30,7 +30,8 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, RS_IN_GUEST);
 	/* Pairs with the barrier in rs_vm_flush_tlbs(). */
 	smp_mb();
-	if (need_resched() || signal_pending(current)) {
+	if (need_resched() || signal_pending(current) ||
+	    READ_ONCE(rs_rebooting)) {
 		WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 		return false;
 	}
@@ -63,6 +64,10 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 		if (signal_pending(current)) {
 			run->exit_reason = RS_EXIT_INTR;
 			r = -EINTR;
+			break;
+		}
+		if (READ_ONCE(rs_rebooting)) {
+			r = -EIO;
 			break;
 		}
 		r = rs_ops->vcpu_run(vcpu);

@@ -21,10 +21,10 @@ static void rs_vm_free(struct rs_vm *vm)
 {
 	unsigned int i;
 
+	/* No fd is left, so no fault; after this, no notifier either. */
+	mmu_notifier_unregister(&vm->mn, vm->mm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		rs_vcpu_free(vm->vcpus[i]);
-	/* No fault or notifier can run now: drop the guest's mappings. */
-	mmu_notifier_unregister(&vm->mn, vm->mm);
 	rs_ops->vm_destroy(vm);
 	rs_mmu_destroy(vm);
 	mmdrop(vm->mm);
