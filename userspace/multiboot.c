@@ -415,19 +415,29 @@ fail:
  * (the EBDA) and the BIOS area at 0xf0000, as QEMU's (SeaBIOS) map shows
  * them; 0xa0000-0xf0000 (VGA, option ROMs) is in no entry at all.
  */
+static void mb_mmap_add(struct mb_mmap_entry *e, unsigned int *n,
+			uint64_t base, uint64_t len, uint32_t type)
+{
+	e[(*n)++] = (struct mb_mmap_entry){
+		.size = sizeof(*e) - sizeof(e->size),
+		.base_addr = base, .length = len, .type = type,
+	};
+}
+
 static unsigned int mb_build_mmap(struct vm *vm, struct mb_mmap_entry *e)
 {
 	unsigned int n = 0;
 
-#define MMAP(base, len, type) \
-	e[n++] = (struct mb_mmap_entry){ 20, (base), (len), (type) }
-	MMAP(0, LOWER_MEM_END, MB_MMAP_RAM);
-	MMAP(LOWER_MEM_END, 0xa0000 - LOWER_MEM_END, MB_MMAP_RESERVED);
-	MMAP(BIOS_AREA, HIGH_MEM_START - BIOS_AREA, MB_MMAP_RESERVED);
-	MMAP(HIGH_MEM_START, vm->low_size - HIGH_MEM_START, MB_MMAP_RAM);
+	mb_mmap_add(e, &n, 0, LOWER_MEM_END, MB_MMAP_RAM);
+	mb_mmap_add(e, &n, LOWER_MEM_END, 0xa0000 - LOWER_MEM_END,
+		    MB_MMAP_RESERVED);
+	mb_mmap_add(e, &n, BIOS_AREA, HIGH_MEM_START - BIOS_AREA,
+		    MB_MMAP_RESERVED);
+	mb_mmap_add(e, &n, HIGH_MEM_START, vm->low_size - HIGH_MEM_START,
+		    MB_MMAP_RAM);
 	if (vm->high_size)
-		MMAP(VM_HIGH_RAM_START, vm->high_size, MB_MMAP_RAM);
-#undef MMAP
+		mb_mmap_add(e, &n, VM_HIGH_RAM_START, vm->high_size,
+			    MB_MMAP_RAM);
 	return n;
 }
 
