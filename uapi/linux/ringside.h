@@ -29,7 +29,10 @@
 #define RS_CAP_MAX_CPUID	9	/* entries RS_SET_CPUID takes */
 #define RS_CAP_XSAVE_SIZE	10	/* sizeof(struct rs_fpu) the module uses */
 
-/* RS_CAP_HW_FEATURES: optional hardware features ringside found and uses. */
+/*
+ * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
+ * The ioctl returns an int, so these stay below bit 31.
+ */
 #define RS_HW_NRIPS		_BITULL(0)	/* SVM: next RIP saved on exit */
 #define RS_HW_VMCB_CLEAN	_BITULL(1)	/* SVM: VMCB clean bits */
 #define RS_HW_DECODE_ASSISTS	_BITULL(2)	/* SVM: decode assists */
@@ -39,7 +42,7 @@
 #define RS_HW_TRUE_CTLS		_BITULL(10)	/* VMX: TRUE capability MSRs */
 
 /* /dev/ringside */
-#define RS_GET_API_VERSION	_IO(RS_IO, 0x00)
+#define RS_GET_API_VERSION	_IO(RS_IO, 0x00)	/* arg: 0 */
 #define RS_CHECK_CAPABILITY	_IO(RS_IO, 0x01)	/* arg: RS_CAP_* */
 #define RS_CREATE_VM		_IO(RS_IO, 0x02)	/* arg: 0; returns a VM fd */
 
@@ -70,7 +73,8 @@ struct rs_regs {
 /*
  * attr packs the descriptor's attribute bits as AMD's VMCB does (APM vol. 2,
  * 15.5.1): type[3:0], S[4], DPL[6:5], P[7], AVL[8], L[9], D/B[10], G[11].
- * A segment with P clear is unusable.
+ * A segment with P clear is unusable.  limit is in bytes, already scaled by
+ * G (0xffffffff for a flat 4 GiB segment with G set), as the CPU holds it.
  */
 struct rs_segment {
 	__u64 base;
@@ -172,11 +176,11 @@ struct rs_event {
 #define RS_EXIT_NONE		0
 #define RS_EXIT_IO		1	/* port I/O: run->io */
 #define RS_EXIT_MMIO		2	/* access outside memory: run->mmio */
-#define RS_EXIT_HLT		3
+#define RS_EXIT_HLT		3	/* RIP is past the HLT */
 #define RS_EXIT_SHUTDOWN	4	/* triple fault */
 #define RS_EXIT_IRQ_WINDOW	5	/* the guest can take an interrupt */
 #define RS_EXIT_HYPERCALL	6	/* run->hypercall */
-#define RS_EXIT_INTR		7	/* signal or immediate_exit: -EINTR */
+#define RS_EXIT_INTR		7	/* RS_RUN failed with EINTR: signal or immediate_exit */
 #define RS_EXIT_FAIL_ENTRY	8	/* run->fail_entry */
 #define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
 
