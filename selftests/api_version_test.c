@@ -14,8 +14,9 @@ TEST(returns_api_version)
 	int fd, i;
 
 	RS_OPEN_DEV(fd);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(RS_API_VERSION, ioctl(fd, RS_GET_API_VERSION, 0));
+	}
 	close(fd);
 }
 

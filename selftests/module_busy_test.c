@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * An open /dev/ringside holds the module: while any process has it open,
+ * An open /dev/ringside (or VM fd) holds the module: while any process has it open,
  * /proc/modules shows a user and delete_module(O_NONBLOCK) fails with
  * EWOULDBLOCK (the kernel's answer for a module in use); after the last
  * close it unloads, the device node goes away, and it loads again.
@@ -141,6 +141,26 @@ TEST_F(module, fd_held_by_child_blocks_unload)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child's fd stopped working: status %#x", status);
+	unload_and_reload(_metadata, self->path);
+}
+
+/* A VM fd holds the module as /dev/ringside does, without it. */
+TEST_F(module, vm_fd_blocks_unload)
+{
+	int dev, vm;
+	long ref;
+
+	REQUIRE_LOADED();
+	dev = open(RS_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	vm = ioctl(dev, RS_CREATE_VM, 0);
+	ASSERT_LE(0, vm) TH_LOG("RS_CREATE_VM: %s", strerror(errno));
+	close(dev);
+
+	rs_module_count(&ref);
+	EXPECT_LE(1, ref) TH_LOG("a VM fd open, refcount %ld", ref);
+	ASSERT_ERRNO(EWOULDBLOCK, rs_module_unload());
+	close(vm);
 	unload_and_reload(_metadata, self->path);
 }
 

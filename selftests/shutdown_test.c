@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A triple fault exits as RS_EXIT_SHUTDOWN: with an empty IDT, UD2's #UD
+ * cannot be delivered, nor the #GP and #DF that follow.  The process and
+ * other VMs are unaffected.
+ */
+#include "kselftest_harness.h"
+#include "rs_test.h"
+#include "rs_util.h"
+
+static void guest_triple_fault(void)
+{
+	struct rs_desc_ptr null_idt = { .limit = 0, .base = 0 };
+
+	GUEST_SYNC(1);
+	lidt(&null_idt);
+	asm volatile("ud2");
+	GUEST_FAIL("survived a triple fault");
+}
+
+static void guest_fine(void)
+{
+	GUEST_DONE();
+}
+
+TEST(triple_fault_is_shutdown)
+{
+	struct rs_vcpu *vcpu, *other_vcpu;
+	struct rs_vm *vm, *other;
+
+	RS_REQUIRE_VIRT();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_triple_fault);
+	other = rs_vm_create_with_one_vcpu(&other_vcpu, guest_fine);
+
+	rs_vcpu_expect_sync(vcpu, 1);
+	rs_vcpu_run_expect_exit(vcpu, RS_EXIT_SHUTDOWN);
+
+	rs_vcpu_expect_done(other_vcpu);
+	rs_vm_free(vm);
+	rs_vm_free(other);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * String port I/O (REP OUTS/INS, and OUTS/INS without REP) exits as
+ * RS_EXIT_IO with count items of size bytes at data_offset; a long string
+ * may take several exits, each with count >= 1, whose data add up to the
+ * guest's buffer in order.  IN data user space provides lands in guest
+ * memory at RDI.  RCX = 0 makes no exit at all.
+ */
+#include "kselftest_harness.h"
+#include "rs_test.h"
+#include "rs_util.h"
+
+#define PORT	0x2f8
+#define LEN	64
+
+static uint8_t out_buf[LEN] = "ringside string I/O test: 0123456789 abcdefghijklmnopqrstuvwxyz";
+static uint8_t in_buf[LEN];
+
+static void rep_outs(int size, const void *p, uint64_t count)
+{
+	if (size == 1)
+		asm volatile("rep outsb" : "+S"(p), "+c"(count) : "d"(PORT) : "memory");
+	else if (size == 2)
+		asm volatile("rep outsw" : "+S"(p), "+c"(count) : "d"(PORT) : "memory");
+	else
+		asm volatile("rep outsl" : "+S"(p), "+c"(count) : "d"(PORT) : "memory");
+}
+
+static void rep_ins(int size, void *p, uint64_t count)
+{
+	if (size == 1)
+		asm volatile("rep insb" : "+D"(p), "+c"(count) : "d"(PORT) : "memory");
+	else if (size == 2)
+		asm volatile("rep insw" : "+D"(p), "+c"(count) : "d"(PORT) : "memory");
+	else
+		asm volatile("rep insl" : "+D"(p), "+c"(count) : "d"(PORT) : "memory");
+}
+
+static void guest_code(void)
+{
+	const void *src;
+	void *dst;
+	int size;
+
+	for (size = 1; size <= 4; size *= 2) {
+		rep_outs(size, out_buf, LEN / size);
+		GUEST_SYNC(size);
+	}
+	for (size = 1; size <= 4; size *= 2) {
+		rs_guest_memset(in_buf, 0, LEN);
+		rep_ins(size, in_buf, LEN / size);
+		GUEST_SYNC_ARGS(0x10 + size, (uint64_t)in_buf, 0, 0);
+	}
+
+	/* RSI and RDI advance past the string, RCX ends at 0. */
+	src = out_buf;
+	asm volatile("rep outsb" : "+S"(src) : "c"(4ULL), "d"(PORT) : "memory");
+	GUEST_ASSERT_EQ(src, out_buf + 4);
+	dst = in_buf;
+	asm volatile("insb" : "+D"(dst) : "d"(PORT) : "memory");
+	GUEST_ASSERT_EQ(dst, in_buf + 1);
+	GUEST_ASSERT_EQ(in_buf[0], 0x77);
+
+	/* A count of zero does nothing. */
+	rep_outs(1, out_buf, 0);
+	rep_ins(1, in_buf, 0);
+	GUEST_DONE();
+}
+
+/* Collects exits on PORT until a ucall: the bytes and the exit count. */
+static size_t collect_out(struct __test_metadata *_metadata,
+			  struct rs_vcpu *vcpu, int size, uint8_t *got,
+			  int *exits)
+{
+	struct rs_run *run = vcpu->run;
+	size_t n = 0;
+	char buf[256];
+
+	*exits = 0;
+	for (;;) {
+		rs_vcpu_run(vcpu);
+		if (rs_get_ucall(vcpu, NULL) != UCALL_NONE)
+			return n;
+		ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		ASSERT_EQ(PORT, run->io.port);
+		ASSERT_EQ(RS_IO_OUT, run->io.direction);
+		ASSERT_EQ(size, run->io.size);
+		ASSERT_LE(1U, run->io.count);
+		ASSERT_GE((uint64_t)vcpu->vm->run_size,
+			  run->io.data_offset + run->io.count * size);
+		ASSERT_GE(LEN, n + run->io.count * size)
+			TH_LOG("more data than the guest sent");
+		memcpy(got + n, rs_io_data(vcpu), run->io.count * size);
+		n += run->io.count * size;
+		(*exits)++;
+	}
+}
+
+TEST(rep_outs_and_ins)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_run *run;
+	struct rs_vm *vm;
+	uint8_t got[LEN], pattern[LEN];
+	struct ucall uc;
+	char buf[256];
+	int size, exits, i;
+	size_t n;
+
+	RS_REQUIRE_VIRT();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
+	run = vcpu->run;
+
+	for (size = 1; size <= 4; size *= 2) {
+		memset(got, 0, sizeof(got));
+		n = collect_out(_metadata, vcpu, size, got, &exits);
+		ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
+		EXPECT_EQ(size, uc.args[0]);
+		EXPECT_EQ(LEN, n) TH_LOG("rep outs%c: %zu bytes in %d exits",
+					 " bw l"[size], n, exits);
+		EXPECT_EQ(0, memcmp(got, out_buf, LEN))
+			TH_LOG("rep outs%c: data differ", " bw l"[size]);
+	}
+
+	for (i = 0; i < LEN; i++)
+		pattern[i] = 0x80 + i;
+	for (size = 1; size <= 4; size *= 2) {
+		size_t done = 0;
+
+		for (;;) {
+			rs_vcpu_run(vcpu);
+			if (rs_get_ucall(vcpu, &uc) != UCALL_NONE)
+				break;
+			ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
+				TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+			ASSERT_EQ(RS_IO_IN, run->io.direction);
+			ASSERT_EQ(PORT, run->io.port);
+			ASSERT_EQ(size, run->io.size);
+			ASSERT_LE(1U, run->io.count);
+			ASSERT_GE(LEN, done + run->io.count * size);
+			memcpy(rs_io_data(vcpu), pattern + done,
+			       run->io.count * size);
+			done += run->io.count * size;
+		}
+		ASSERT_EQ(UCALL_SYNC, uc.cmd);
+		EXPECT_EQ(0x10 + size, uc.args[0]);
+		EXPECT_EQ(LEN, done);
+		EXPECT_EQ(0, memcmp(rs_gpa2hva(vm, uc.args[1]), pattern, LEN))
+			TH_LOG("rep ins%c: guest buffer differs", " bw l"[size]);
+	}
+
+	/* rep outsb of 4, then insb of one byte answered with 0x77 */
+	for (n = 0; n < 4; n += run->io.count) {
+		rs_vcpu_run(vcpu);
+		ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		ASSERT_EQ(RS_IO_OUT, run->io.direction);
+		ASSERT_LE(1U, run->io.count);
+		ASSERT_GE(4, n + run->io.count);
+	}
+	rs_vcpu_run(vcpu);
+	ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	ASSERT_EQ(RS_IO_IN, run->io.direction);
+	ASSERT_EQ(1U, run->io.count);
+	*(uint8_t *)rs_io_data(vcpu) = 0x77;
+
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
