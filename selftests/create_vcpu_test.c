@@ -3,7 +3,9 @@
  * RS_CREATE_VCPU takes ids 0 to RS_CAP_MAX_VCPUS - 1 in any order and
  * returns a vCPU fd (close-on-exec) whose run page maps at offset 0 with
  * RS_CAP_RUN_SIZE bytes.  An id out of range is -EINVAL, an id in use
- * -EEXIST.  The vCPU fd answers vCPU ioctls only (-ENOTTY otherwise).
+ * -EEXIST.  A new vCPU is in the x86 reset state (real mode, CS:IP
+ * f000:fff0 with CS base ffff0000).  The vCPU fd answers vCPU ioctls only
+ * (-ENOTTY otherwise).
  *
  * Assumed (kmod/vcpu.c does this): mapping more than RS_CAP_RUN_SIZE or at
  * a nonzero offset fails with EINVAL.
@@ -37,6 +39,30 @@ TEST(ids)
 	/* closing the fd does not free the id: the vCPU lives with the VM */
 	close(fd);
 	EXPECT_ERRNO(EEXIST, __rs_create_vcpu(vm, max - 1));
+	rs_vm_free(vm);
+}
+
+TEST(reset_state)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_sregs s;
+	struct rs_regs r;
+	struct rs_vm *vm;
+
+	RS_REQUIRE_VIRT();
+	vm = rs_vm_create_bare();
+	vcpu = rs_vcpu_create_bare(vm, 3);
+	rs_vcpu_regs_get(vcpu, &r);
+	rs_vcpu_sregs_get(vcpu, &s);
+	EXPECT_EQ(0xfff0, r.rip);
+	EXPECT_EQ(0x2, r.rflags);
+	EXPECT_EQ(0xf000, s.cs.selector);
+	EXPECT_EQ(0xffff0000, s.cs.base);
+	EXPECT_EQ(0xffff, s.cs.limit);
+	EXPECT_EQ(0, s.cr0 & (X86_CR0_PE | X86_CR0_PG));
+	EXPECT_EQ(0, s.efer);
+	EXPECT_EQ(0, s.cr4);
+	EXPECT_EQ(0xffff, s.idt.limit);
 	rs_vm_free(vm);
 }
 

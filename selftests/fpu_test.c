@@ -3,7 +3,8 @@
  * RS_GET_FPU/RS_SET_FPU: SSE registers and MXCSR the guest loads are in
  * RS_GET_FPU's XSAVE area (legacy region: MXCSR at 24, XMMn at 160 + 16n),
  * and those the host puts there with RS_SET_FPU are what the guest finds.
- * Nonzero flags or reserved are -EINVAL.
+ * Nonzero flags or reserved, or an XSAVE header with features the guest
+ * cannot have, are -EINVAL.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
@@ -106,6 +107,9 @@ TEST(flags_and_reserved_are_einval)
 	fpu->reserved[14] = 1;
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_FPU, fpu));
 	fpu->reserved[14] = 0;
+	fpu->xsave[512 + 7] |= 0x40;	/* XSTATE_BV bit 62: no such feature */
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_FPU, fpu));
+	fpu->xsave[512 + 7] &= ~0x40;
 	EXPECT_EQ(0, ioctl(vcpu->fd, RS_SET_FPU, fpu)) TH_LOG("%s", strerror(errno));
 	EXPECT_ERRNO(EFAULT, ioctl(vcpu->fd, RS_GET_FPU, (void *)8));
 	free(fpu);

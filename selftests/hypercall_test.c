@@ -2,7 +2,8 @@
 /*
  * VMMCALL (SVM) or VMCALL (VMX) at CPL 0 exits as RS_EXIT_HYPERCALL with
  * the number from RAX and arguments from RBX, RCX, RDX, RSI; the value user
- * space leaves in run->hypercall.ret is the guest's RAX afterwards.  The
+ * space leaves in run->hypercall.ret (preset to RS_HYPERCALL_UNKNOWN) is
+ * the guest's RAX afterwards.  The
  * other vendor's instruction is #UD, as on the real CPU.
  */
 #include "kselftest_harness.h"
@@ -18,6 +19,8 @@ static void guest_code(void)
 				     0x1234, 0, 0xfedcba9876543210ULL),
 			0xdeadbeefcafef00dULL);
 	GUEST_ASSERT_EQ(rs_hypercall(0, 0, 0, 0, 0), 0);
+	/* user space left ret alone */
+	GUEST_ASSERT_EQ(rs_hypercall(7, 0, 0, 0, 0), RS_HYPERCALL_UNKNOWN);
 
 	if (rs_guest_is_svm)
 		vec = RS_ASM_SAFE("vmcall", "a"(0));
@@ -60,6 +63,10 @@ TEST(hypercall)
 	expect_hypercall(_metadata, vcpu, 0xffffffffffffffffULL, a2,
 			 0xdeadbeefcafef00dULL);
 	expect_hypercall(_metadata, vcpu, 0, a3, 0);
+	rs_vcpu_run_expect_exit(vcpu, RS_EXIT_HYPERCALL);
+	EXPECT_EQ(7, vcpu->run->hypercall.nr);
+	EXPECT_EQ(RS_HYPERCALL_UNKNOWN, vcpu->run->hypercall.ret)
+		TH_LOG("ret is not preset");
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);
 }

@@ -40,4 +40,18 @@ TEST(immediate_exit)
 	rs_vm_free(vm);
 }
 
+/* RS_RUN's argument must be 0; a refused RS_RUN does not run the guest. */
+TEST(run_arg_nonzero)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+
+	RS_REQUIRE_VIRT();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_RUN, 1));
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_RUN, ~0UL));
+	rs_vcpu_expect_sync(vcpu, 1);
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

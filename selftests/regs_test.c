@@ -2,8 +2,8 @@
 /*
  * RS_SET_REGS/RS_GET_REGS: every general register, RIP and RFLAGS set by
  * the host is what the guest starts with, and what the guest leaves in
- * them at an exit is what RS_GET_REGS returns.  Nonzero flags or reserved
- * are -EINVAL.
+ * them at an exit is what RS_GET_REGS returns.  Nonzero flags or reserved,
+ * reserved RFLAGS bits set or bit 1 clear are -EINVAL.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
@@ -122,6 +122,13 @@ TEST(flags_and_reserved_are_einval)
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_REGS, &regs));
 	regs.flags = 0;
 	regs.reserved[2] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_REGS, &regs));
+	regs.reserved[2] = 0;
+	regs.rflags = 0;			/* bit 1 clear */
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_REGS, &regs));
+	regs.rflags = 0x2 | (1 << 3);		/* reserved bit 3 */
+	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_REGS, &regs));
+	regs.rflags = 0x2 | (1ULL << 40);	/* reserved high bit */
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_SET_REGS, &regs));
 	EXPECT_ERRNO(EFAULT, ioctl(vcpu->fd, RS_SET_REGS, (void *)8));
 	EXPECT_ERRNO(EFAULT, ioctl(vcpu->fd, RS_GET_REGS, (void *)8));
