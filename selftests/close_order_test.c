@@ -49,7 +49,7 @@ TEST(vcpu_outlives_vm_and_dev)
 	struct rs_vm *vm;
 	int kmsg = rs_kmsg_open();
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_expect_sync(vcpu, 1);
 	close(vm->fd);
@@ -67,7 +67,7 @@ TEST(vm_first_then_vcpus)
 	int kmsg = rs_kmsg_open();
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	for (i = 0; i < 4; i++)
 		rs_vcpu_create_bare(vm, i);
@@ -88,7 +88,7 @@ TEST(run_page_outlives_fds)
 	int kmsg = rs_kmsg_open();
 	struct rs_run *run;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	vcpu = rs_vcpu_create_bare(vm, 0);
 	run = vcpu->run;
@@ -136,7 +136,7 @@ TEST(close_while_running)
 	pthread_t t;
 	int i, fd;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_expect_sync(vcpu, 1);

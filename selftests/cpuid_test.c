@@ -74,7 +74,7 @@ TEST(guest_sees_table)
 	uint32_t nent;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	table = rs_vcpu_get_cpuid(vcpu, &nent);
 	ASSERT_LT(0, nent);
@@ -141,7 +141,7 @@ TEST(set_cpuid_changes_guest_view)
 	struct rs_vm *vm;
 	uint32_t nent;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_set_cpuid(vcpu, set, 3);
 

@@ -22,7 +22,7 @@ TEST(ids)
 	long max;
 	int fd;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	max = rs_check_cap(RS_CAP_MAX_VCPUS);
 	vm = rs_vm_create_bare();
 
@@ -49,7 +49,7 @@ TEST(reset_state)
 	struct rs_regs r;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	vcpu = rs_vcpu_create_bare(vm, 3);
 	rs_vcpu_regs_get(vcpu, &r);
@@ -72,7 +72,7 @@ TEST(run_page)
 	struct rs_vm *vm;
 	void *p;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	vcpu = rs_vcpu_create_bare(vm, 0);
 	EXPECT_EQ(vm->run_size, sysconf(_SC_PAGESIZE));
@@ -122,7 +122,7 @@ TEST(vcpu_fd_rejects_other_ioctls)
 	struct rs_vm *vm;
 	unsigned int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	vcpu = rs_vcpu_create_bare(vm, 0);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {

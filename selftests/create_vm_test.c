@@ -23,7 +23,7 @@ TEST(several_vms)
 {
 	int dev, fds[8], i, flags;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	dev = rs_open_dev();
 	for (i = 0; i < 8; i++) {
 		fds[i] = ioctl(dev, RS_CREATE_VM, 0);
@@ -44,7 +44,7 @@ TEST(vm_outlives_dev_fd)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_default();
 	close(vm->dev_fd);
 	vm->dev_fd = open("/dev/null", O_RDONLY);	/* for rs_vm_free() */
@@ -74,7 +74,7 @@ TEST(vm_fd_rejects_other_ioctls)
 	struct rs_vm *vm;
 	unsigned int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		long r;
@@ -98,7 +98,7 @@ TEST(other_process_gets_eio)
 	int status;
 	pid_t pid;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_bare();
 	pid = fork();
 	ASSERT_LE(0, pid);

@@ -82,19 +82,19 @@ static void spoil_cr4(struct rs_sregs *s)
 
 TEST(cs_l_and_d)
 {
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	try_bad_state(_metadata, "CS with L and D", spoil_cs);
 }
 
 TEST(pg_without_pe)
 {
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	try_bad_state(_metadata, "CR0.PG without CR0.PE", spoil_cr0);
 }
 
 TEST(cr4_reserved_bit)
 {
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	try_bad_state(_metadata, "CR4 bit 63", spoil_cr4);
 }
 

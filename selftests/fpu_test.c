@@ -50,7 +50,7 @@ TEST(sse_state_round_trip)
 	uint32_t mxcsr;
 	int i, j;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	ASSERT_NE(NULL, fpu);
 	for (i = 0; i < 16; i++)
 		for (j = 0; j < 16; j++)
@@ -98,7 +98,7 @@ TEST(flags_and_reserved_are_einval)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_fpu_get(vcpu, fpu);
 	fpu->flags = 1;

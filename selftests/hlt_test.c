@@ -24,7 +24,7 @@ TEST(hlt_exits_and_resumes)
 	struct rs_vm *vm;
 	uint8_t *insn;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_expect_sync(vcpu, 0);
 

@@ -57,7 +57,7 @@ TEST(hypercall)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	expect_hypercall(_metadata, vcpu, 1, a1, 0x100);
 	expect_hypercall(_metadata, vcpu, 0xffffffffffffffffULL, a2,

@@ -22,7 +22,7 @@ TEST(immediate_exit)
 	struct rs_vm *vm;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	for (i = 0; i < 2; i++) {
@@ -46,7 +46,7 @@ TEST(run_arg_nonzero)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_RUN, 1));
 	EXPECT_ERRNO(EINVAL, ioctl(vcpu->fd, RS_RUN, ~0UL));

@@ -55,7 +55,7 @@ TEST(exceptions_reach_handlers)
 	struct rs_vm *vm;
 	unsigned int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	for (i = 0; i < ARRAY_SIZE(vectors); i++)
 		rs_vm_install_handler(vm, vectors[i], handler);
@@ -89,7 +89,7 @@ TEST(bad_events_are_einval)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	EXPECT_ERRNO(EINVAL, inject(vcpu, 1, 0, 0, 0));

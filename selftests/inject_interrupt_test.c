@@ -76,7 +76,7 @@ TEST(external_interrupts_and_nmi)
 	struct rs_vm *vm;
 	struct rs_regs regs;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vm_install_handler(vm, 0x50, irq_handler);
 	rs_vm_install_handler(vm, 0x51, irq_handler);

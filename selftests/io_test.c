@@ -90,7 +90,7 @@ TEST(port_io)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	expect_out(_metadata, vcpu, PORT_IMM, 1, 0x12);

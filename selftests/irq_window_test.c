@@ -40,7 +40,7 @@ TEST(interrupt_window)
 	struct rs_vm *vm;
 	struct ucall uc;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vm_install_handler(vm, VECTOR, irq_handler);
 	run = vcpu->run;

@@ -27,7 +27,7 @@ FIXTURE(vm) {
 
 FIXTURE_SETUP(vm)
 {
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	self->vm = rs_vm_create_bare();
 	self->mem = mmap(NULL, 64 * SZ, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -160,7 +160,7 @@ TEST(added_while_running)
 	struct rs_vm *vm;
 	uint64_t *mem;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_expect_sync(vcpu, 1);
 	mem = rs_vm_add_region(vm, 5, 0, (uint64_t)added, 2 * PAGE);

@@ -75,7 +75,7 @@ TEST(mmio_round_trip)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	expect_mmio(_metadata, vcpu, MMIO + 0x00, 1, true, 0x5a);

@@ -150,6 +150,7 @@ TEST_F(module, vm_fd_blocks_unload)
 	int dev, vm;
 	long ref;
 
+	RS_REQUIRE_VM();
 	REQUIRE_LOADED();
 	dev = open(RS_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);

@@ -19,7 +19,7 @@ FIXTURE(vcpu) {
 
 FIXTURE_SETUP(vcpu)
 {
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	self->vm = rs_vm_create_bare();
 	self->vcpu = rs_vcpu_create_bare(self->vm, 0);
 }

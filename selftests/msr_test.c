@@ -45,7 +45,7 @@ TEST(host_and_guest_round_trip)
 	struct ucall uc;
 	unsigned int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	/* One at a time... */

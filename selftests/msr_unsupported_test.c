@@ -38,7 +38,7 @@ TEST(unsupported_msr)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	rs_vcpu_set_msr(vcpu, MSR_LSTAR, 0x1000);

@@ -59,7 +59,7 @@ TEST(concurrent_vcpus)
 	struct rs_vm *vm;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_default();
 	for (i = 0; i < NR_THREADS; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
@@ -93,7 +93,7 @@ TEST(max_vcpus)
 	struct ucall uc;
 	long i, max;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	max = rs_check_cap(RS_CAP_MAX_VCPUS);
 	vm = rs_vm_create_default();
 	for (i = 0; i < max; i++) {

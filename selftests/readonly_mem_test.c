@@ -55,7 +55,7 @@ TEST(readonly_slot)
 	uint8_t *ro;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	ASSERT_EQ(1, rs_check_cap(RS_CAP_READONLY_MEM));
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	ro = rs_vm_add_region(vm, RO_SLOT, RS_MEM_READONLY, RO_GPA, RO_SIZE);

@@ -72,7 +72,7 @@ TEST(host_to_guest_and_back)
 	__u64 *r;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_dump_regs);
 	rs_vcpu_regs_get(vcpu, &set);
 	r = &set.rax;
@@ -115,7 +115,7 @@ TEST(flags_and_reserved_are_einval)
 	struct rs_regs regs;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_dump_regs);
 	rs_vcpu_regs_get(vcpu, &regs);
 	regs.flags = 1;

@@ -28,7 +28,7 @@ TEST(triple_fault_is_shutdown)
 	struct rs_vcpu *vcpu, *other_vcpu;
 	struct rs_vm *vm, *other;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_triple_fault);
 	other = rs_vm_create_with_one_vcpu(&other_vcpu, guest_fine);
 

@@ -57,7 +57,7 @@ TEST(signal_interrupts_run)
 	pthread_t t;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_expect_sync(vcpu, 1);

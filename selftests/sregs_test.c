@@ -32,7 +32,7 @@ TEST(round_trip_and_guest_view)
 	struct rs_vm *vm;
 	struct ucall uc;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_sregs_get(vcpu, &s);
 
@@ -85,7 +85,7 @@ TEST(bad_sregs_are_einval)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vcpu_sregs_get(vcpu, &good);
 

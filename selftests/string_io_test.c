@@ -108,7 +108,7 @@ TEST(rep_outs_and_ins)
 	int size, exits, i;
 	size_t n;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	run = vcpu->run;
 

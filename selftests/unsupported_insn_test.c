@@ -57,7 +57,7 @@ TEST(virtualization_instructions_are_ud)
 	struct ucall uc;
 	unsigned int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
@@ -90,7 +90,7 @@ TEST(enabling_svm_or_vmx_is_gp)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_enable_virt);
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);

@@ -106,7 +106,7 @@ TEST_F_TIMEOUT(cycles, bare_1000, 1200)
 	void *mem;
 	int dev, i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	RS_REQUIRE_ROOT();
 	self->kmsg = rs_kmsg_open();
 	ASSERT_LE(0, self->kmsg);
@@ -135,7 +135,7 @@ TEST_F_TIMEOUT(cycles, running_100, 1200)
 	struct rs_vm *vm;
 	int i;
 
-	RS_REQUIRE_VIRT();
+	RS_REQUIRE_VM();
 	RS_REQUIRE_ROOT();
 	self->kmsg = rs_kmsg_open();
 	ASSERT_LE(0, self->kmsg);

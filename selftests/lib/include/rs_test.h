@@ -23,6 +23,16 @@
 		SKIP(return, "no svm/vmx in /proc/cpuinfo: ringside cannot load here"); \
 } while (0)
 
+/*
+ * Tests that run guests: RS_CREATE_VM answers EOPNOTSUPP where the backend
+ * cannot run guests yet (Documentation/uapi.rst: VMX for now).
+ */
+#define RS_REQUIRE_VM() do {						\
+	RS_REQUIRE_VIRT();						\
+	if (!rs_backend_runs_guests())					\
+		SKIP(return, "RS_CREATE_VM answers EOPNOTSUPP: this backend cannot run guests yet"); \
+} while (0)
+
 #define RS_REQUIRE_ROOT() do {						\
 	if (geteuid() != 0)						\
 		SKIP(return, "needs root");				\
