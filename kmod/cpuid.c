@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/processor-flags.h>
 
 #include "rs.h"
 
@@ -200,4 +201,45 @@ long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)
 	if (copy_to_user(argp, &c, sizeof(c)))
 		return -EFAULT;
 	return r;
+}
+
+static bool rs_guest_has(struct rs_vcpu *vcpu, u32 fn, int reg, int bit)
+{
+	struct rs_cpuid_entry *e = cpuid_find(vcpu, fn, 0);
+	u32 r[4];
+
+	if (!e)
+		return false;
+	r[0] = e->eax;
+	r[1] = e->ebx;
+	r[2] = e->ecx;
+	r[3] = e->edx;
+	return r[reg] & BIT(bit);
+}
+
+/*
+ * CR4 bits a CPU with the guest's CPUID has (SDM vol. 3A, 2.5): anything
+ * else, VMXE and SMXE included, is reserved and a MOV to CR4 of it #GP.
+ */
+bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4)
+{
+	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (rs_guest_has(vcpu, 7, 2, 2))
+		ok |= X86_CR4_UMIP;
+	if (rs_guest_has(vcpu, 7, 2, 16))
+		ok |= X86_CR4_LA57;
+	if (rs_guest_has(vcpu, 7, 1, 0))
+		ok |= X86_CR4_FSGSBASE;
+	if (rs_guest_has(vcpu, 1, 2, 17))
+		ok |= X86_CR4_PCIDE;
+	if (rs_guest_has(vcpu, 1, 2, 26))
+		ok |= X86_CR4_OSXSAVE;
+	if (rs_guest_has(vcpu, 7, 1, 7))
+		ok |= X86_CR4_SMEP;
+	if (rs_guest_has(vcpu, 7, 1, 20))
+		ok |= X86_CR4_SMAP;
+	return !(cr4 & ~ok);
 }

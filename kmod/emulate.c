@@ -425,3 +425,25 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 	rs_ops->set_rip_rflags(vcpu, ps->next_rip, rflags);
 	return 0;
 }
+
+/* MOV to a control register (0F 22 /r, SDM vol. 2): which GPR, how long. */
+int rs_decode_mov_to_cr(struct rs_vcpu *vcpu, int *reg, unsigned int *len)
+{
+	unsigned int i = 0;
+	struct rs_mode m;
+	u64 rip, rflags;
+	u8 p[4], rex = 0;
+
+	rs_get_mode(vcpu, &m);
+	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	if (rs_access_linear(vcpu, &m, m.long64 ? rip : (u32)(m.s.cs.base + rip),
+			     p, sizeof(p), false))
+		return -EFAULT;
+	if (m.long64 && (p[0] & 0xf0) == 0x40)
+		rex = p[i++];
+	if (p[i] != 0x0f || p[i + 1] != 0x22 || (p[i + 2] >> 6) != 3)
+		return -EINVAL;
+	*reg = (p[i + 2] & 7) | ((rex & 0x1) ? 8 : 0);
+	*len = i + 3;
+	return 0;
+}

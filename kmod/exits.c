@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/processor-flags.h>
 
 #include "rs.h"
 
@@ -30,8 +31,14 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 	return RS_EXIT_USER;
 }
 
+/* HLT wakes at once for an interrupt already waiting for IF (STI; HLT). */
 int rs_exit_hlt(struct rs_vcpu *vcpu)
 {
+	u64 rip, rflags;
+
+	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	if (vcpu->extint_pending && (rflags & X86_EFLAGS_IF))
+		return 0;
 	vcpu->run->exit_reason = RS_EXIT_HLT;
 	return RS_EXIT_USER;
 }

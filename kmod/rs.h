@@ -242,6 +242,7 @@ void rs_complete_mmio_read(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		      bool rep, unsigned int addr_bytes, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
+int rs_decode_mov_to_cr(struct rs_vcpu *vcpu, int *reg, unsigned int *len);
 
 /* Port data follows struct rs_run in the run page. */
 #define RS_IO_DATA_OFFSET	ALIGN(sizeof(struct rs_run), 64)
@@ -256,6 +257,7 @@ int rs_cpuid_init(struct rs_vcpu *vcpu);
 void rs_emulate_cpuid(struct rs_vcpu *vcpu);
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
 long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
+bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4);
 
 /* msr.c */
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data);

@@ -228,6 +228,8 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_set_intercept(vmcb, intercepts[i]);
+	/* Checked by ringside: CR4.VMXE and bits the guest's CPUID lacks. */
+	svm_set_intercept(vmcb, INTERCEPT_CR4_WRITE);
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(vmcb, INTERCEPT_DR0_READ + i);
 		svm_set_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
@@ -385,6 +387,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *sv = to_svm(vcpu);
 	struct vmcb *vmcb = sv->vmcb;
+	u64 rip = vmcb->save.rip, rflags = vmcb->save.rflags;
 	u32 host_pkru = 0;
 	bool drs;
 
@@ -435,8 +438,18 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 		svm_save_guest_drs(vcpu);
 	asm volatile("stgi" ::: "memory");
 
-	vcpu->gpr[RS_RAX] = vmcb->save.rax;
-	vcpu->gpr[RS_RSP] = vmcb->save.rsp;
+	/*
+	 * A VMRUN that failed its consistency checks (15.5.1) did not enter
+	 * the guest: what the VMCB holds then is not guest state, so the
+	 * guest's stays as it was.
+	 */
+	if (vmcb->control.exit_code == (u32)SVM_EXIT_ERR) {
+		vmcb->save.rip = rip;
+		vmcb->save.rflags = rflags;
+	} else {
+		vcpu->gpr[RS_RAX] = vmcb->save.rax;
+		vcpu->gpr[RS_RSP] = vmcb->save.rsp;
+	}
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	rs_vcpu_exit_done(vcpu);
 	local_irq_enable();
@@ -562,6 +575,35 @@ static int svm_exit_invd(struct rs_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * MOV to CR4 (15.9): decode assists name the register in EXITINFO1[3:0];
+ * without them the core decodes the instruction.
+ */
+#define SVM_CR_VALID		BIT_ULL(63)
+
+static int svm_exit_cr4_write(struct rs_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 info = vmcb->control.exit_info_1;
+	unsigned int len = 3;
+	int reg;
+
+	if (info & SVM_CR_VALID)
+		reg = info & 15;
+	else if (rs_decode_mov_to_cr(vcpu, &reg, &len))
+		return rs_exit_emulation_failed(vcpu, 0, vmcb->save.rip);
+
+	if (!rs_cr4_valid(vcpu, vcpu->gpr[reg])) {
+		rs_inject_gp(vcpu);
+		return 0;
+	}
+	vmcb->save.cr4 = vcpu->gpr[reg];
+	/* The CPU would flush the TLB for paging changes: a new ASID does. */
+	set_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
+	svm_skip(vcpu, len);
+	return 0;
+}
+
 /* The guest touches DR0-3: give them to it until the next exit. */
 static int svm_exit_dr(struct rs_vcpu *vcpu)
 {
@@ -577,6 +619,7 @@ static int svm_exit_dr(struct rs_vcpu *vcpu)
 }
 
 static int (*const svm_exit_handlers[])(struct rs_vcpu *vcpu) = {
+	[SVM_EXIT_WRITE_CR4] = svm_exit_cr4_write,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = svm_exit_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = svm_exit_dr,
 	[SVM_EXIT_INTR] = svm_exit_nop,
@@ -631,7 +674,7 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 	u32 code = vmcb->control.exit_code;
 
 	if (code == (u32)SVM_EXIT_ERR)
-		return rs_exit_fail_entry(vcpu, code, 0);
+		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 
 	vmcb->control.event_inj = 0;
 	svm_reinject(vmcb);
