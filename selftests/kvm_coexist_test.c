@@ -88,6 +88,7 @@ TEST(ringside_busy_while_kvm_has_a_vm)
 {
 	int kvm, kvm_vm, dev, vm, kmsg;
 
+	RS_REQUIRE_VM();
 	kvm = kvm_open();
 	if (kvm < 0)
 		SKIP(return, "no /dev/kvm: neither kvm-amd nor kvm-intel loads");
@@ -119,6 +120,7 @@ TEST(kvm_busy_while_ringside_has_a_vm)
 {
 	int kvm, kvm_vm, dev, vm;
 
+	RS_REQUIRE_VM();
 	kvm = kvm_open();
 	if (kvm < 0)
 		SKIP(return, "no /dev/kvm: neither kvm-amd nor kvm-intel loads");
