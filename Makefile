@@ -2,7 +2,8 @@
 #
 # ringside: the module (kmod/), the launcher (userspace/) and the selftests.
 #
-#   make                  build all three against KDIR
+#   make                  build all three (and bench/) against KDIR
+#   make bench            bench/ringside-bench: VM exit costs, ringside vs KVM
 #   make C=1              the module, checked by sparse
 #   make checkpatch       checkpatch.pl --strict on every kernel file
 #   make install          modules_install and the launcher
@@ -24,9 +25,9 @@ KSRC_TOOLS := build/linux-src
 CHECKPATCH := $(KSRC_TOOLS)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) uapi/linux/ringside.h
 
-.PHONY: all module userspace selftests clean install checkpatch demo check deps
+.PHONY: all module userspace selftests bench clean install checkpatch demo check deps
 
-all: module userspace selftests
+all: module userspace selftests bench
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -36,6 +37,9 @@ userspace:
 
 selftests:
 	$(MAKE) -C selftests
+
+bench:
+	$(MAKE) -C bench
 
 install: module userspace
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

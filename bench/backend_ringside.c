@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ringside backend: /dev/ringside -> RS_CREATE_VM -> one slot and one
+ * vCPU whose run page is mmapped (uapi/linux/ringside.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/ringside.h>
+
+#include "bench.h"
+
+struct bench_vm {
+	int dev, vm, vcpu;
+	struct rs_run *run;
+	long run_size;
+	uint8_t *mem;
+	struct rs_sregs sregs0;		/* the reset state, CS moved to 0 */
+	const char *arch;
+};
+
+static void rs_close(struct bench_vm *v)
+{
+	if (v->run && v->run != MAP_FAILED)
+		munmap(v->run, v->run_size);
+	/* The vCPU first: it holds the VM, and the last VM turns SVM/VMX off. */
+	if (v->vcpu >= 0)
+		close(v->vcpu);
+	if (v->vm >= 0)
+		close(v->vm);
+	if (v->dev >= 0)
+		close(v->dev);
+	if (v->mem && v->mem != MAP_FAILED)
+		munmap(v->mem, BENCH_MEM_SIZE);
+	free(v);
+}
+
+static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errlen)
+{
+	struct rs_memory_region r = { .slot = 0, .size = BENCH_MEM_SIZE };
+	struct bench_vm *v = calloc(1, sizeof(*v));
+	const char *what;
+	int e;
+
+	if (!v)
+		return -ENOMEM;
+	v->vm = v->vcpu = -1;
+	what = "open /dev/ringside";
+	v->dev = open("/dev/ringside", O_RDWR | O_CLOEXEC);
+	if (v->dev < 0)
+		goto fail;
+	v->arch = ioctl(v->dev, RS_CHECK_CAPABILITY, RS_CAP_SVM) == 1 ? "SVM" :
+		  ioctl(v->dev, RS_CHECK_CAPABILITY, RS_CAP_VMX) == 1 ? "VMX" : "?";
+	what = "RS_CREATE_VM";
+	v->vm = ioctl(v->dev, RS_CREATE_VM, 0);
+	if (v->vm < 0)
+		goto fail;
+	what = "mmap guest memory";
+	v->mem = mmap(NULL, BENCH_MEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v->mem == MAP_FAILED)
+		goto fail;
+	r.userspace_addr = (uintptr_t)v->mem;
+	what = "RS_SET_MEMORY_REGION";
+	if (ioctl(v->vm, RS_SET_MEMORY_REGION, &r))
+		goto fail;
+	what = "RS_CREATE_VCPU";
+	v->vcpu = ioctl(v->vm, RS_CREATE_VCPU, 0);
+	if (v->vcpu < 0)
+		goto fail;
+	what = "RS_CHECK_CAPABILITY(RS_CAP_RUN_SIZE)";
+	v->run_size = ioctl(v->dev, RS_CHECK_CAPABILITY, RS_CAP_RUN_SIZE);
+	if (v->run_size <= 0)
+		goto fail;
+	what = "mmap run page";
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->vcpu, 0);
+	if (v->run == MAP_FAILED)
+		goto fail;
+	what = "RS_GET_SREGS";
+	if (ioctl(v->vcpu, RS_GET_SREGS, &v->sregs0))
+		goto fail;
+	/* The reset state is CS f000 base ffff0000: move CS to 0. */
+	v->sregs0.cs.selector = 0;
+	v->sregs0.cs.base = 0;
+	*out = v;
+	*mem = v->mem;
+	return 0;
+fail:
+	e = errno ? errno : EINVAL;
+	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	rs_close(v);
+	return -e;
+}
+
+static int rs_reset(struct bench_vm *v, uint64_t rip, uint64_t rsi)
+{
+	struct rs_regs regs = { .rip = rip, .rsi = rsi, .rflags = 2 };
+
+	if (ioctl(v->vcpu, RS_SET_SREGS, &v->sregs0) ||
+	    ioctl(v->vcpu, RS_SET_REGS, &regs))
+		return -errno;
+	return 0;
+}
+
+static int rs_run(struct bench_vm *v, struct bench_exit *x)
+{
+	struct rs_run *run = v->run;
+
+	while (ioctl(v->vcpu, RS_RUN, 0))
+		if (errno != EINTR)
+			return -errno;
+	switch (run->exit_reason) {
+	case RS_EXIT_IO:
+		x->kind = BENCH_EXIT_IO;
+		x->port = run->io.port;
+		x->is_write = run->io.direction == RS_IO_OUT;
+		break;
+	case RS_EXIT_MMIO:
+		x->kind = BENCH_EXIT_MMIO;
+		x->addr = run->mmio.phys_addr;
+		x->is_write = run->mmio.is_write;
+		break;
+	case RS_EXIT_HLT:
+		x->kind = BENCH_EXIT_HLT;
+		break;
+	default:
+		x->kind = BENCH_EXIT_OTHER;
+		x->addr = run->exit_reason;
+		break;
+	}
+	return 0;
+}
+
+static int rs_get_rip_rsi(struct bench_vm *v, uint64_t *rip, uint64_t *rsi)
+{
+	struct rs_regs regs;
+
+	if (ioctl(v->vcpu, RS_GET_REGS, &regs))
+		return -errno;
+	*rip = regs.rip;
+	*rsi = regs.rsi;
+	return 0;
+}
+
+static const char *rs_describe(struct bench_vm *v)
+{
+	return v->arch;
+}
+
+const struct bench_backend bench_ringside = {
+	.name = "ringside",
+	.open = rs_open,
+	.close = rs_close,
+	.reset = rs_reset,
+	.run = rs_run,
+	.get_rip_rsi = rs_get_rip_rsi,
+	.describe = rs_describe,
+};

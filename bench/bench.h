@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ringside-bench: the cost of VM exits on ringside and on KVM, with the
+ * same real-mode guest code.  The two hypervisors sit behind one small
+ * table of operations (struct bench_backend); the measuring loop in
+ * ringside-bench.c only sees arch- and hypervisor-neutral exits.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Guest memory: one 1 MiB slot at guest-physical 0; code at 0x1000. */
+#define BENCH_MEM_SIZE		(1UL << 20)
+#define BENCH_CODE_GPA		0x1000UL
+
+/* What the guest code exits with (guest.S). */
+#define BENCH_IO_PORT		0x80
+#define BENCH_MMIO_GPA		0x100000UL	/* the first byte past the slot */
+
+/* An exit as the measuring loop sees it. */
+enum bench_exit_kind {
+	BENCH_EXIT_IO,		/* port I/O: port, is_write */
+	BENCH_EXIT_MMIO,	/* access outside memory: addr, is_write */
+	BENCH_EXIT_HLT,
+	BENCH_EXIT_OTHER,	/* anything else: raw reason in addr */
+};
+
+struct bench_exit {
+	enum bench_exit_kind kind;
+	int is_write;
+	uint16_t port;
+	uint64_t addr;
+};
+
+struct bench_vm;
+
+/*
+ * One hypervisor.  open() creates a VM with the 1 MiB slot and one vCPU
+ * whose run page is mapped and returns its guest memory through *mem; it
+ * returns 0 or a negative errno, with a message in err.  close() destroys
+ * the VM so that the other hypervisor can turn SVM/VMX on.  run() is one
+ * RS_RUN/KVM_RUN; it retries EINTR and returns 0 or a negative errno.
+ */
+struct bench_backend {
+	const char *name;
+	int (*open)(struct bench_vm **vm, uint8_t **mem, char *err, size_t errlen);
+	void (*close)(struct bench_vm *vm);
+	/* Real mode, CS = DS = ES = SS = 0 (base 0), RIP, RSI, RFLAGS = 2. */
+	int (*reset)(struct bench_vm *vm, uint64_t rip, uint64_t rsi);
+	int (*run)(struct bench_vm *vm, struct bench_exit *exit);
+	int (*get_rip_rsi)(struct bench_vm *vm, uint64_t *rip, uint64_t *rsi);
+	/* A short description of what runs the VMs ("SVM", "kvm_amd"), once open. */
+	const char *(*describe)(struct bench_vm *vm);
+};
+
+extern const struct bench_backend bench_ringside;
+extern const struct bench_backend bench_kvm;
+
+/* The guest loops of guest.S: [start, end) is copied to BENCH_CODE_GPA. */
+extern const uint8_t bench_guest_cpuid[], bench_guest_cpuid_end[];
+extern const uint8_t bench_guest_io[], bench_guest_io_end[];
+extern const uint8_t bench_guest_mmio[], bench_guest_mmio_end[];
+extern const uint8_t bench_guest_hlt[], bench_guest_hlt_end[];
+
+#endif /* BENCH_H */
