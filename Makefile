@@ -17,7 +17,7 @@
 KVER ?= $(shell uname -r)
 KDIR ?= $(wildcard /lib/modules/$(KVER)/build)
 ifeq ($(KDIR),)
-KDIR := /usr/src/linux-headers-$(shell scripts/kver)
+KDIR = /usr/src/linux-headers-$(shell scripts/kver)
 endif
 
 PREFIX ?= /usr/local
@@ -41,6 +41,7 @@ selftests:
 bench:
 	$(MAKE) -C bench
 
+# INSTALL_MOD_PATH and DESTDIR stage an install elsewhere, as usual.
 install: module userspace
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX)
