@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static struct options {
 	unsigned long n, warmup;
 	int runs, json, verbose;
 	int kind_on[NR_KINDS];
-} opt = { .n = 5000, .warmup = 200, .runs = 5 };
+} opt = { .n = 10000, .warmup = 200, .runs = 5 };
 
 static inline uint64_t rdtsc_ordered(void)
 {
@@ -559,6 +560,19 @@ int main(int argc, char **argv)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	cpu_model(cpu, sizeof(cpu));
 	uname(&u);
+
+	/*
+	 * Stay on one CPU: a migration in the middle of a loop would be
+	 * measured too, and the TSCs of two CPUs need not agree.
+	 */
+	c = sched_getcpu();
+	if (c >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 
 	/* In turn, so that drift in the host (or the emulator) hits both. */
 	for (run = 0; run < opt.runs; run++)
