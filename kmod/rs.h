@@ -116,7 +116,7 @@ struct rs_vm {
 
 	struct rs_vcpu *vcpus[RS_MAX_VCPUS];
 	unsigned int nr_vcpus;
-	u32 asid_or_vpid;		/* backend's tag for this VM */
+	u64 tsc_base;			/* host TSC when the guest's read 0 */
 	void *arch;
 };
 

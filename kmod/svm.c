@@ -239,7 +239,7 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	c->int_ctl = V_INTR_MASKING_MASK;	/* host IF masks host IRQs */
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __pa(vcpu->vm->npt_root);
-	c->tsc_offset = -rdtsc();
+	c->tsc_offset = -vcpu->vm->tsc_base;
 
 	svm_init_seg(&s->cs, SVM_ATTR_CODE);
 	s->cs.selector = 0xf000;

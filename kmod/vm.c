@@ -14,6 +14,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
 #include "rs.h"
 
@@ -144,6 +145,8 @@ long rs_create_vm(void)
 	spin_lock_init(&vm->mmu_lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	/* One TSC for all vCPUs, so that SMP guests see it in step. */
+	vm->tsc_base = rdtsc();
 
 	r = rs_mmu_init(vm);
 	if (r)
