@@ -93,7 +93,10 @@ static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errle
 	return 0;
 fail:
 	e = errno ? errno : EINVAL;
-	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	if (v->arch)
+		snprintf(err, errlen, "%s (%s backend): %s", what, v->arch, strerror(e));
+	else
+		snprintf(err, errlen, "%s: %s", what, strerror(e));
 	rs_close(v);
 	return -e;
 }
