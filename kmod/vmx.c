@@ -1,50 +1,1949 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ringside's Intel VMX backend (Intel SDM vol. 3C, chapters 24-28).
+ * ringside's Intel VMX backend (Intel SDM vol. 3C, chapters 23-28 and
+ * appendices A-C).
  *
- * Only the probe exists so far: running guests on VMX is issue 4.
+ * One VMCS per vCPU.  The core runs a vCPU in whatever thread calls RS_RUN,
+ * with preemption enabled between entries, so the VMCS follows the thread:
+ * every use of it starts with vmx_get(), which VMCLEARs it on the CPU where
+ * it was active (a VMCS is active on one CPU at most, 24.11.1), VMPTRLDs it
+ * here and keeps IRQs off until vmx_put(), so that hardware_disable() cannot
+ * turn VMX off underneath.  Each CPU lists the VMCSs active on it, to clear
+ * them before VMXOFF (23.7, 24.11.1).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
 #include <asm/processor.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
+#include <asm/desc.h>
+#include <asm/debugreg.h>
+#include <asm/fsgsbase.h>
+#include <asm/fpu/xcr.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/pgtable_types.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 #include "rs.h"
+#include "vmx.h"
 
 #define VMX_CPUID_VMX		BIT(5)		/* CPUID.1:ECX.VMX */
 
+#define VMX_EXIT_GETSEC		11		/* appendix C */
+
+/* Exit qualification of I/O instructions (27.2.1, table 27-5). */
+#define VMX_IO_SIZE		GENMASK(2, 0)	/* size - 1 */
+#define VMX_IO_IN		BIT(3)
+#define VMX_IO_STRING		BIT(4)
+#define VMX_IO_REP		BIT(5)
+#define VMX_IO_PORT_SHIFT	16
+
+/* Exit qualification of control-register accesses (27.2.1, table 27-3). */
+#define VMX_CR_NUM(q)		((q) & 15)
+#define VMX_CR_TYPE(q)		(((q) >> 4) & 3)
+#define VMX_CR_REG(q)		(((q) >> 8) & 15)
+#define VMX_CR_MOV_TO		0
+#define VMX_CR_MOV_FROM		1
+
+/* An IRET that unblocked NMIs faulted (27.2.3): block them again. */
+#define VMX_QUAL_NMI_UNBLOCK	BIT(12)
+
+#define VMX_INTR_SHADOW		(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
+
+/*
+ * CR0 bits the guest sees from the read shadow while the VMCS holds others
+ * (24.6.6, 25.3): NE must stay set in VMX operation (23.8), and CD/NW stay
+ * clear so that the guest's memory is cached as the host's is.
+ */
+#define VMX_CR0_SHADOWED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
+/* Unrestricted guests may clear PE and PG (26.3.1.1). */
+#define VMX_CR0_UNRESTRICTED	(X86_CR0_PE | X86_CR0_PG)
+
+/*
+ * EFER bits an Intel CPU has (SDM vol. 3A, 2.2.1).  RS_SET_SREGS takes
+ * AMD's FFXSR too (Documentation/uapi.rst): VM entry then judges it.
+ */
+#define VMX_EFER_VALID		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+#define VMX_SREGS_EFER_VALID	(VMX_EFER_VALID | EFER_FFXSR)
+
+/* CR4 bits whose change reloads the PDPTEs under PAE paging (SDM vol. 3A, 4.4.1). */
+#define VMX_CR4_PDPTE_BITS	(X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)
+
+#define VMX_RESET_PAT		0x0007040600070406ULL
+
+/* Segments in the order of their VMCS field encodings (appendix B). */
+enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
+
+/* Controls and fixed bits found at probe time (appendix A). */
+static struct {
+	u32 revision;		/* VMCS revision identifier (A.1) */
+	u32 pin, exec, exec2, exit, entry;
+	u64 cr0_fixed0, cr4_fixed0;
+	u64 cr0_mask, cr4_mask;	/* guest/host masks (24.6.6) */
+	u32 invept_type;	/* single-context if the CPU has it */
+	bool invept_global;
+	bool ins_outs_info;	/* INS/OUTS exits report the address size */
+} vmx_cfg;
+
+static struct rs_arch_ops vmx_ops;
+
+static void *vmx_io_bitmaps;	/* A and B, 8 KiB, every port exits */
+static void *vmx_msr_bitmap;	/* 4 KiB, all but a few MSRs exit */
+static u64 vmx_host_xcr0;
+static u64 vmx_host_efer;
+static bool vmx_host_pkru;	/* the host uses protection keys */
+static DEFINE_IDA(vmx_vpids);
+
+/* The SYSCALL MSRs, which no VM exit restores (27.5.1). */
+struct vmx_syscall_msrs {
+	u64 star, lstar, cstar, sfmask;
+};
+
+struct vmx_vcpu;
+
+static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
+static DEFINE_PER_CPU(bool, vmx_on);
+static DEFINE_PER_CPU(struct vmx_vcpu *, vmx_current);
+static DEFINE_PER_CPU(struct list_head, vmx_loaded);
+static DEFINE_PER_CPU(struct vmx_syscall_msrs, vmx_host_syscall);
+
+struct vmx_vcpu {
+	struct rs_vcpu *vcpu;
+	void *vmcs;
+	u64 vmcs_pa;
+	int cpu;			/* where the VMCS is active, -1: clear */
+	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	bool flush;			/* INVEPT before the next entry */
+	struct list_head loaded;	/* on vmx_loaded of cpu */
+	u16 vpid;
+	u32 exec;			/* primary processor-based controls */
+	u64 eptp;
+
+	/* The last exit (27.2), read before IRQs were enabled again. */
+	u32 exit_reason;
+	u64 exit_qual;
+	u32 exit_intr_info;
+	u32 idt_info, idt_err;
+	u32 vm_error;			/* VM-instruction error (30.4) */
+
+	/* The event the next entry delivers (24.8.3); 0: none. */
+	u32 event_info, event_err;
+
+	/* Guest state that the VMCS does not hold or that we keep a copy of. */
+	u64 rsp;			/* GUEST_RSP as last written or read */
+	u64 cr2, cr8;
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	u64 dr6, dr7;
+	bool dr_owned;			/* guest DR0-3/DR6 live, no MOV-DR exits */
+	bool sce;			/* EFER.SCE: SYSCALL MSRs matter */
+	s64 tsc_offset;
+
+	/* Host state in the VMCS that may change from one entry to the next. */
+	unsigned long host_cr3, host_cr4, host_fs_base;
+};
+
+static struct vmx_vcpu *to_vmx(struct rs_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+/* VMX instructions (30.3).  The VMCS in use is current: they cannot fail. */
+
+static noinline void vmx_field_error(const char *insn, unsigned long field)
+{
+	pr_warn_ratelimited("%s of VMCS field %#lx failed\n", insn, field);
+}
+
+static __always_inline unsigned long vmcs_read(unsigned long field)
+{
+	unsigned long value;
+	bool fail;
+
+	asm volatile("vmread %[field], %[value]\n\t" CC_SET(na)
+		     : CC_OUT(na) (fail), [value] "=r" (value)
+		     : [field] "r" (field));
+	if (unlikely(fail)) {
+		vmx_field_error("VMREAD", field);
+		return 0;
+	}
+	return value;
+}
+
+static __always_inline void vmcs_write(unsigned long field,
+				       unsigned long value)
+{
+	bool fail;
+
+	asm volatile("vmwrite %[value], %[field]\n\t" CC_SET(na)
+		     : CC_OUT(na) (fail)
+		     : [field] "r" (field), [value] "rm" (value));
+	if (unlikely(fail))
+		vmx_field_error("VMWRITE", field);
+}
+
+static int vmx_vmxon(u64 pa)
+{
+	asm goto("1: vmxon %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [pa] "m" (pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static void vmx_vmxoff(void)
+{
+	asm volatile("vmxoff" : : : "cc", "memory");
+}
+
+static void vmx_vmclear(u64 pa)
+{
+	asm volatile("vmclear %[pa]" : : [pa] "m" (pa) : "cc", "memory");
+}
+
+static void vmx_vmptrld(u64 pa)
+{
+	asm volatile("vmptrld %[pa]" : : [pa] "m" (pa) : "cc", "memory");
+}
+
+static void vmx_invept(u32 type, u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { eptp, 0 };
+
+	asm volatile("invept %[desc], %q[type]"
+		     : : [desc] "m" (desc), [type] "r" ((unsigned long)type)
+		     : "cc", "memory");
+}
+
+/* Per-CPU state and module setup. */
+
+static void vmx_free_percpu(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (per_cpu(vmx_vmxon_region, cpu))
+			__free_page(per_cpu(vmx_vmxon_region, cpu));
+		per_cpu(vmx_vmxon_region, cpu) = NULL;
+	}
+}
+
+/*
+ * MSRs the guest may read and write without an exit: those the VMCS
+ * switches (24.4.1: FS/GS bases, SYSENTER), and KERNEL_GS_BASE, which
+ * vmx_vcpu_run() switches itself because SWAPGS changes it without an exit.
+ * STAR, LSTAR, CSTAR and SFMASK exit instead: vmx_vcpu_run() must load them
+ * anyway (no VM exit restores them, 27.5.1), and intercepting writes spares
+ * reading them back after each exit.
+ */
+static const u32 vmx_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/*
+ * The MSR bitmap (24.6.9): read bitmaps for MSRs 0-1FFFH and
+ * C0000000H-C0001FFFH in the first 2 KiB, write bitmaps in the second.
+ */
+static void vmx_msr_allow(u32 msr)
+{
+	unsigned long *bitmap = vmx_msr_bitmap;
+	u32 bit = msr & 0x1fff;
+
+	if (msr >= 0xc0000000)
+		bit += 1024 * 8;
+	__clear_bit(bit, bitmap);
+	__clear_bit(bit + 2048 * 8, bitmap);
+}
+
 static int vmx_setup(void)
 {
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page;
+
+		INIT_LIST_HEAD(&per_cpu(vmx_loaded, cpu));
+		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page)
+			goto err;
+		/* The VMXON region starts with the VMCS revision (23.7). */
+		*(u32 *)page_address(page) = vmx_cfg.revision;
+		per_cpu(vmx_vmxon_region, cpu) = page;
+	}
+	vmx_io_bitmaps = (void *)__get_free_pages(GFP_KERNEL, 1);
+	vmx_msr_bitmap = (void *)__get_free_page(GFP_KERNEL);
+	if (!vmx_io_bitmaps || !vmx_msr_bitmap)
+		goto err;
+	memset(vmx_io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	memset(vmx_msr_bitmap, 0xff, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
+		vmx_msr_allow(vmx_passthrough_msrs[i]);
+
+	rdmsrl(MSR_EFER, vmx_host_efer);
+	vmx_host_pkru = boot_cpu_has(X86_FEATURE_OSPKE);
+	vmx_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
+			xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	return 0;
+err:
+	vmx_free_percpu();
+	free_pages((unsigned long)vmx_io_bitmaps, 1);
+	free_page((unsigned long)vmx_msr_bitmap);
+	return -ENOMEM;
 }
 
 static void vmx_unsetup(void)
 {
+	vmx_free_percpu();
+	free_pages((unsigned long)vmx_io_bitmaps, 1);
+	free_page((unsigned long)vmx_msr_bitmap);
 }
 
+/* VMCS loading: at most one CPU holds a VMCS active (24.11.1). */
+
+/* On the CPU where v's VMCS is active, with IRQs off. */
+static void vmx_clear_local(struct vmx_vcpu *v)
+{
+	vmx_vmclear(v->vmcs_pa);
+	if (__this_cpu_read(vmx_current) == v)
+		__this_cpu_write(vmx_current, NULL);
+	list_del(&v->loaded);
+	v->launched = false;		/* VMCLEAR made the launch state clear */
+	/* The VMCS data is in memory before another CPU may load it. */
+	smp_wmb();
+	WRITE_ONCE(v->cpu, -1);
+}
+
+static void vmx_clear_ipi(void *arg)
+{
+	struct vmx_vcpu *v = arg;
+
+	/* hardware_disable() may have cleared it meanwhile. */
+	if (READ_ONCE(v->cpu) == smp_processor_id())
+		vmx_clear_local(v);
+}
+
+/* With IRQs on: wherever v's VMCS is active, it is clear afterwards. */
+static void vmx_clear(struct vmx_vcpu *v)
+{
+	int cpu = READ_ONCE(v->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmx_clear_ipi, v, 1);
+}
+
+/*
+ * The host state that differs between CPUs (24.5): the TSS, the GDT, the
+ * per-CPU GS base and the entry stack SYSENTER uses.
+ */
+static void vmx_set_host_percpu(int cpu)
+{
+	u64 sysenter_esp;
+
+	vmcs_write(HOST_TR_BASE,
+		   (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vmcs_write(HOST_GDTR_BASE, (unsigned long)get_cpu_gdt_ro(cpu));
+	vmcs_write(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
+	rdmsrl(MSR_IA32_SYSENTER_ESP, sysenter_esp);
+	vmcs_write(HOST_IA32_SYSENTER_ESP, sysenter_esp);
+}
+
+/*
+ * Make v's VMCS the current one on this CPU.  Returns with preemption and
+ * IRQs off, to be undone by vmx_put(), or false (and nothing to undo) if
+ * VMX is off on this CPU: only a reboot does that while VMs exist.
+ */
+static bool vmx_get(struct vmx_vcpu *v, unsigned long *flags)
+{
+	int cpu;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	if (READ_ONCE(v->cpu) != cpu)
+		vmx_clear(v);
+	local_irq_save(*flags);
+	if (unlikely(!__this_cpu_read(vmx_on))) {
+		local_irq_restore(*flags);
+		preempt_enable();
+		return false;
+	}
+	if (v->cpu != cpu) {
+		/* Pairs with the barrier in vmx_clear_local(). */
+		smp_rmb();
+		vmx_vmptrld(v->vmcs_pa);
+		list_add(&v->loaded, this_cpu_ptr(&vmx_loaded));
+		WRITE_ONCE(v->cpu, cpu);
+		__this_cpu_write(vmx_current, v);
+		vmx_set_host_percpu(cpu);
+		/*
+		 * This CPU may cache translations of the EPT from an earlier
+		 * visit, or of a freed VM whose EPT root had the same address
+		 * (28.3.1): drop them before entering.
+		 */
+		v->flush = true;
+	} else if (__this_cpu_read(vmx_current) != v) {
+		vmx_vmptrld(v->vmcs_pa);
+		__this_cpu_write(vmx_current, v);
+	}
+	return true;
+}
+
+static void vmx_put(unsigned long flags)
+{
+	local_irq_restore(flags);
+	preempt_enable();
+}
+
+static unsigned long vmx_read(struct vmx_vcpu *v, unsigned long field)
+{
+	unsigned long flags, value;
+
+	if (!vmx_get(v, &flags))
+		return 0;
+	value = vmcs_read(field);
+	vmx_put(flags);
+	return value;
+}
+
+static void vmx_write(struct vmx_vcpu *v, unsigned long field,
+		      unsigned long value)
+{
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return;
+	vmcs_write(field, value);
+	vmx_put(flags);
+}
+
+/* Turning VMX on and off on this CPU, with IRQs off. */
+
+static int vmx_hardware_enable(void)
+{
+	int cpu = smp_processor_id();
+	struct vmx_syscall_msrs *host = this_cpu_ptr(&vmx_host_syscall);
+	u64 feat_ctl, fixed0, fixed1;
+	unsigned long cr0;
+
+	/*
+	 * CR4.VMXE already set means another hypervisor (KVM) owns VMX on this
+	 * CPU: leave it alone.  KVM makes the same check.
+	 */
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		pr_warn_ratelimited("VMX is in use by another hypervisor on CPU %d\n",
+				    cpu);
+		return -EBUSY;
+	}
+
+	/* 23.7: VMXON needs IA32_FEATURE_CONTROL locked with VMX enabled. */
+	rdmsrl(MSR_IA32_FEAT_CTL, feat_ctl);
+	if (!(feat_ctl & FEAT_CTL_LOCKED)) {
+		feat_ctl |= FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX;
+		wrmsrl(MSR_IA32_FEAT_CTL, feat_ctl);
+	} else if (!(feat_ctl & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_warn_ratelimited("VMX is disabled by the firmware on CPU %d\n",
+				    cpu);
+		return -EIO;
+	}
+
+	/* 23.8: CR0 and CR4 must hold the fixed bits in VMX operation. */
+	cr0 = read_cr0();
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, fixed1);
+	if ((cr0 & fixed0) != fixed0 || (cr0 & ~fixed1)) {
+		pr_warn_ratelimited("CR0 %#lx is not allowed in VMX operation\n", cr0);
+		return -EIO;
+	}
+	cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, fixed1);
+	if ((cr4_read_shadow() & fixed0) != fixed0 ||
+	    (cr4_read_shadow() & ~fixed1)) {
+		pr_warn_ratelimited("CR4 %#lx is not allowed in VMX operation\n",
+				    cr4_read_shadow());
+		goto err;
+	}
+
+	if (vmx_vmxon(page_to_phys(__this_cpu_read(vmx_vmxon_region)))) {
+		pr_warn_ratelimited("VMXON failed on CPU %d\n", cpu);
+		goto err;
+	}
+	__this_cpu_write(vmx_on, true);
+	__this_cpu_write(vmx_current, NULL);
+
+	/* Forget the EPT translations of an earlier user of VMX (28.3.3.1). */
+	if (vmx_cfg.invept_global)
+		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+
+	rdmsrl(MSR_STAR, host->star);
+	rdmsrl(MSR_LSTAR, host->lstar);
+	rdmsrl(MSR_CSTAR, host->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, host->sfmask);
+	return 0;
+err:
+	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+	return -EIO;
+}
+
+/* 24.11.1: every VMCS active on this CPU is cleared before VMXOFF. */
+static void vmx_hardware_disable(void)
+{
+	struct vmx_vcpu *v, *tmp;
+
+	list_for_each_entry_safe(v, tmp, this_cpu_ptr(&vmx_loaded), loaded)
+		vmx_clear_local(v);
+	__this_cpu_write(vmx_on, false);
+	vmx_vmxoff();
+	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+}
+
+static int vmx_vm_init(struct rs_vm *vm)
+{
+	return 0;
+}
+
+static void vmx_vm_destroy(struct rs_vm *vm)
+{
+}
+
+/* Guest state: segments, control registers, EFER. */
+
+/*
+ * struct rs_segment packs the attributes as the VMCB does; the VMCS access
+ * rights (24.4.1, table 24-2) have AVL, L, D/B and G four bits higher, and
+ * an "unusable" bit where the VMCB has P clear.
+ */
+static u32 vmx_ar(u16 attr)
+{
+	u32 ar = (attr & 0xff) | ((attr & 0xf00) << 4);
+
+	if (!(attr & RS_SEG_P))
+		return ar | VMX_AR_UNUSABLE_MASK;
+	/* 26.3.1.2: a usable code or data segment is marked accessed. */
+	if (attr & RS_SEG_S)
+		ar |= VMX_AR_TYPE_ACCESSES_MASK;
+	return ar;
+}
+
+static u16 vmx_attr(u32 ar)
+{
+	u16 attr = (ar & 0xff) | ((ar >> 4) & 0xf00);
+
+	if (ar & VMX_AR_UNUSABLE_MASK)
+		attr &= ~RS_SEG_P;
+	return attr;
+}
+
+static void vmx_write_seg(int seg, const struct rs_segment *s)
+{
+	vmcs_write(GUEST_ES_SELECTOR + 2 * seg, s->selector);
+	vmcs_write(GUEST_ES_LIMIT + 2 * seg, s->limit);
+	vmcs_write(GUEST_ES_BASE + 2 * seg, s->base);
+	vmcs_write(GUEST_ES_AR_BYTES + 2 * seg, vmx_ar(s->attr));
+}
+
+static void vmx_read_seg(int seg, struct rs_segment *s)
+{
+	s->selector = vmcs_read(GUEST_ES_SELECTOR + 2 * seg);
+	s->limit = vmcs_read(GUEST_ES_LIMIT + 2 * seg);
+	s->base = vmcs_read(GUEST_ES_BASE + 2 * seg);
+	s->attr = vmx_attr(vmcs_read(GUEST_ES_AR_BYTES + 2 * seg));
+}
+
+/* The CR0 and CR4 the guest sees: its own bits where the mask says so. */
+static u64 vmx_get_cr0(void)
+{
+	return (vmcs_read(GUEST_CR0) & ~vmx_cfg.cr0_mask) |
+	       (vmcs_read(CR0_READ_SHADOW) & vmx_cfg.cr0_mask);
+}
+
+static u64 vmx_get_cr4(void)
+{
+	return (vmcs_read(GUEST_CR4) & ~vmx_cfg.cr4_mask) |
+	       (vmcs_read(CR4_READ_SHADOW) & vmx_cfg.cr4_mask);
+}
+
+static void vmx_set_cr0(u64 cr0)
+{
+	vmcs_write(CR0_READ_SHADOW, cr0);
+	vmcs_write(GUEST_CR0, (cr0 & ~VMX_CR0_SHADOWED) |
+		   (vmx_cfg.cr0_fixed0 & ~VMX_CR0_UNRESTRICTED));
+}
+
+static void vmx_set_cr4(u64 cr4)
+{
+	vmcs_write(CR4_READ_SHADOW, cr4);
+	vmcs_write(GUEST_CR4, cr4 | vmx_cfg.cr4_fixed0);
+}
+
+/*
+ * EFER and the "IA-32e mode guest" entry control, which must agree
+ * (26.3.1.1).  LMA is LME with paging on, as the CPU makes it.
+ */
+static void vmx_set_efer(struct vmx_vcpu *v, u64 efer, u64 cr0)
+{
+	u32 entry = vmcs_read(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE;
+
+	efer &= ~EFER_LMA;
+	if ((efer & EFER_LME) && (cr0 & X86_CR0_PG)) {
+		efer |= EFER_LMA;
+		entry |= VM_ENTRY_IA32E_MODE;
+	}
+	vmcs_write(GUEST_IA32_EFER, efer);
+	vmcs_write(VM_ENTRY_CONTROLS, entry);
+	v->sce = efer & EFER_SCE;
+}
+
+/* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS (26.3.2.4). */
+static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* Read the four PDPTEs at cr3 as MOV to CR3 would (SDM vol. 3A, 4.4.1). */
+static int vmx_read_pdptes(struct rs_vcpu *vcpu, u64 cr3, u64 *pdpte)
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	int i;
+
+	if (rs_read_guest(vcpu->vm, cr3 & GENMASK_ULL(31, 5), pdpte,
+			  4 * sizeof(*pdpte)))
+		return -EFAULT;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+static void vmx_write_pdptes(const u64 *pdpte)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+}
+
+/* The VMCS of a new vCPU: controls, host state, the RESET state. */
+
+/* Segment attributes of the reset state (SDM vol. 3A, 9.1.1, table 9-1). */
+#define VMX_ATTR_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write, accessed */
+#define VMX_ATTR_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read, accessed */
+#define VMX_ATTR_LDT	(RS_SEG_P | 0x2)
+#define VMX_ATTR_TSS	(RS_SEG_P | 0xb)		/* busy 32-bit TSS */
+
+static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
+{
+	struct rs_segment seg = { .limit = 0xffff, .attr = VMX_ATTR_DATA };
+	struct desc_ptr idt;
+	u64 msr;
+
+	/* Controls (24.6-24.8) */
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, v->exec);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, exec2);
+	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
+	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
+	vmcs_write(EXCEPTION_BITMAP, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write(CR3_TARGET_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write(IO_BITMAP_A, __pa(vmx_io_bitmaps));
+	vmcs_write(IO_BITMAP_B, __pa(vmx_io_bitmaps) + PAGE_SIZE);
+	vmcs_write(MSR_BITMAP, __pa(vmx_msr_bitmap));
+	vmcs_write(TSC_OFFSET, v->tsc_offset);
+	vmcs_write(EPT_POINTER, v->eptp);
+	if (exec2 & SECONDARY_EXEC_ENABLE_VPID)
+		vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_mask);
+	vmcs_write(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_mask);
+
+	/*
+	 * Host state that is the same on every CPU and for every entry (24.5);
+	 * vmx_set_host_percpu() and vmx_vcpu_run() write the rest.  The data
+	 * segment, FS and GS selectors are null: the host's are restored after
+	 * the exit, since the VMCS cannot hold user selectors (26.2.3).
+	 */
+	vmcs_write(HOST_CR0, read_cr0());
+	vmcs_write(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
+	vmcs_write(HOST_DS_SELECTOR, 0);
+	vmcs_write(HOST_ES_SELECTOR, 0);
+	vmcs_write(HOST_FS_SELECTOR, 0);
+	vmcs_write(HOST_GS_SELECTOR, 0);
+	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmcs_write(HOST_IDTR_BASE, idt.address);
+	vmcs_write(HOST_RIP, (unsigned long)vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
+	vmcs_write(HOST_IA32_SYSENTER_CS, msr);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
+	vmcs_write(HOST_IA32_SYSENTER_EIP, msr);
+	vmcs_write(HOST_IA32_EFER, vmx_host_efer);
+	rdmsrl(MSR_IA32_CR_PAT, msr);
+	vmcs_write(HOST_IA32_PAT, msr);
+
+	/* The state of a CPU after RESET (SDM vol. 3A, 9.1.1). */
+	vmx_write_seg(VMX_DS, &seg);
+	vmx_write_seg(VMX_ES, &seg);
+	vmx_write_seg(VMX_SS, &seg);
+	vmx_write_seg(VMX_FS, &seg);
+	vmx_write_seg(VMX_GS, &seg);
+	seg.attr = VMX_ATTR_LDT;
+	vmx_write_seg(VMX_LDTR, &seg);
+	seg.attr = VMX_ATTR_TSS;
+	vmx_write_seg(VMX_TR, &seg);
+	seg.attr = VMX_ATTR_CODE;
+	seg.selector = 0xf000;
+	seg.base = 0xffff0000;
+	vmx_write_seg(VMX_CS, &seg);
+	vmcs_write(GUEST_GDTR_BASE, 0);
+	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_IDTR_BASE, 0);
+	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
+	vmx_set_cr0(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
+	vmx_set_cr4(0);
+	vmcs_write(GUEST_CR3, 0);
+	vmx_set_efer(v, 0, 0);
+	vmcs_write(GUEST_IA32_PAT, VMX_RESET_PAT);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	vmcs_write(GUEST_DR7, 0x400);	/* DR7 reset value, bit 10 reads 1 */
+	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmcs_write(GUEST_RIP, 0xfff0);
+	vmcs_write(GUEST_RSP, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);	/* 26.3.1.5: no shadow VMCS */
+	vmx_write_pdptes((u64[4]){ 0 });
+}
+
+static int vmx_vcpu_create(struct rs_vcpu *vcpu)
+{
+	u32 exec2 = vmx_cfg.exec2;
+	unsigned long flags;
+	struct vmx_vcpu *v;
+	struct page *page;
+	int vpid;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(v);
+		return -ENOMEM;
+	}
+	/* Without a VPID, every entry and exit flushes the TLB (28.1). */
+	if (exec2 & SECONDARY_EXEC_ENABLE_VPID) {
+		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
+		if (vpid < 0)
+			exec2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+		else
+			v->vpid = vpid;
+	}
+	v->vcpu = vcpu;
+	v->vmcs = page_address(page);
+	v->vmcs_pa = page_to_phys(page);
+	v->cpu = -1;
+	INIT_LIST_HEAD(&v->loaded);
+	v->exec = vmx_cfg.exec;
+	v->eptp = __pa(vcpu->vm->npt_root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	v->dr6 = DR6_RESERVED;
+	v->dr7 = 0x400;
+	v->tsc_offset = -vcpu->vm->tsc_base;
+	vcpu->arch = v;
+
+	/* 24.2, 24.11.3: the revision, then VMCLEAR before the first VMPTRLD. */
+	*(u32 *)v->vmcs = vmx_cfg.revision;
+	local_irq_save(flags);
+	vmx_vmclear(v->vmcs_pa);
+	local_irq_restore(flags);
+
+	if (!vmx_get(v, &flags)) {
+		if (v->vpid)
+			ida_free(&vmx_vpids, v->vpid);
+		free_page((unsigned long)v->vmcs);
+		kfree(v);
+		return -EIO;
+	}
+	vmx_init_vmcs(v, exec2);
+	vmx_put(flags);
+	return 0;
+}
+
+static void vmx_vcpu_free(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+
+	vmx_clear(v);
+	if (v->vpid)
+		ida_free(&vmx_vpids, v->vpid);
+	free_page((unsigned long)v->vmcs);
+	kfree(v);
+}
+
+/* Events and the interrupt window. */
+
+static void vmx_set_exec(struct vmx_vcpu *v, u32 exec)
+{
+	if (exec != v->exec) {
+		v->exec = exec;
+		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, exec);
+	}
+}
+
+/* With the VMCS current. */
+static bool __vmx_irq_allowed(struct vmx_vcpu *v)
+{
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW) &&
+	       !(v->event_info & INTR_INFO_VALID_MASK);
+}
+
+static bool vmx_interrupt_allowed(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+	bool allowed;
+
+	if (!vmx_get(v, &flags))
+		return false;
+	allowed = __vmx_irq_allowed(v);
+	vmx_put(flags);
+	return allowed;
+}
+
+/*
+ * Interrupt-window exiting makes the CPU exit as soon as the guest could
+ * take an interrupt (24.6.2, 25.2).
+ */
+static void vmx_inject_extint(struct vmx_vcpu *v)
+{
+	struct rs_vcpu *vcpu = v->vcpu;
+
+	if (!vcpu->extint_pending)
+		return;
+	if (!__vmx_irq_allowed(v)) {
+		vmx_set_exec(v, v->exec | CPU_BASED_INTR_WINDOW_EXITING);
+		return;
+	}
+	v->event_info = vcpu->extint_vector | INTR_TYPE_EXT_INTR |
+			INTR_INFO_VALID_MASK;
+	vcpu->extint_pending = false;
+}
+
+/* Program the event injection of the next entry (24.8.3, 26.6). */
+static void vmx_write_event(struct vmx_vcpu *v)
+{
+	u32 info = v->event_info;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
+		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+		/*
+		 * 26.3.1.5: an NMI is not injected into blocking by NMI or MOV
+		 * SS.  Deliver it anyway, as SVM's event injection does.
+		 */
+		if (intr & (GUEST_INTR_STATE_NMI | VMX_INTR_SHADOW))
+			vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+				   intr & ~(GUEST_INTR_STATE_NMI | VMX_INTR_SHADOW));
+	}
+	/* 26.2.1.3: real mode pushes no error code. */
+	if (info & INTR_INFO_DELIVER_CODE_MASK) {
+		if (vmcs_read(GUEST_CR0) & X86_CR0_PE)
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, v->event_err);
+		else
+			info &= ~INTR_INFO_DELIVER_CODE_MASK;
+	}
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+static int vmx_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
+			   bool has_error, u32 error)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+
+	if (v->event_info & INTR_INFO_VALID_MASK)
+		return -EBUSY;
+	v->event_info = vector | INTR_INFO_VALID_MASK |
+			(type == RS_EVENT_NMI ? INTR_TYPE_NMI_INTR :
+						INTR_TYPE_HARD_EXCEPTION) |
+			(has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
+	v->event_err = error;
+	return 0;
+}
+
+/*
+ * An event whose delivery the exit interrupted (an interrupt or exception
+ * that hit an EPT violation) is delivered again (27.2.4, 31.7.1.1).
+ * Software interrupts and exceptions are not: RIP still points at their
+ * instruction, which runs again.
+ */
+static void vmx_reinject(struct vmx_vcpu *v)
+{
+	u32 info = v->idt_info;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID_MASK) || type == INTR_TYPE_SOFT_INTR ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SOFT_EXCEPTION)
+		return;
+	v->event_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
+				INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
+	v->event_err = v->idt_err;
+}
+
+/* Entering the guest. */
+
+/*
+ * DR0-3 and DR6 are not switched by VM entry or exit; DR7 is, through the
+ * debug controls (26.3.2.1, 27.3.1, 27.5.1).
+ */
+static void vmx_load_guest_drs(struct rs_vcpu *vcpu)
+{
+	set_debugreg(vcpu->dr[0], 0);
+	set_debugreg(vcpu->dr[1], 1);
+	set_debugreg(vcpu->dr[2], 2);
+	set_debugreg(vcpu->dr[3], 3);
+	set_debugreg(to_vmx(vcpu)->dr6, 6);
+}
+
+static void vmx_save_guest_drs(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+
+	get_debugreg(vcpu->dr[0], 0);
+	get_debugreg(vcpu->dr[1], 1);
+	get_debugreg(vcpu->dr[2], 2);
+	get_debugreg(vcpu->dr[3], 3);
+	get_debugreg(v->dr6, 6);
+	set_debugreg(DR6_RESERVED, 6);
+	v->dr7 = vmcs_read(GUEST_DR7);
+	/* The next access exits again, so that idle DRs cost nothing. */
+	vmx_set_exec(v, v->exec | CPU_BASED_MOV_DR_EXITING);
+	v->dr_owned = false;
+}
+
+/* What vmx_vcpu_run() puts back after the exit. */
+struct vmx_host_state {
+	unsigned long fs_base;
+	u64 kernel_gs_base;
+	unsigned long debugctl;
+	u32 pkru;
+	u16 fs_sel, gs_sel, ds_sel, es_sel, ldt_sel;
+	bool drs, syscall;
+};
+
+static u16 vmx_sldt(void)
+{
+	u16 sel;
+
+	asm volatile("sldt %0" : "=g" (sel));
+	return sel;
+}
+
+static void vmx_lldt(u16 sel)
+{
+	asm volatile("lldt %0" : : "rm" (sel));
+}
+
+static void vmx_switch_to_guest(struct vmx_vcpu *v, struct vmx_host_state *h)
+{
+	struct rs_vcpu *vcpu = v->vcpu;
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	/* 24.5: CR3 (the PCID), CR4 and FS base can change between entries. */
+	if (unlikely(cr3 != v->host_cr3)) {
+		vmcs_write(HOST_CR3, cr3);
+		v->host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != v->host_cr4)) {
+		vmcs_write(HOST_CR4, cr4);
+		v->host_cr4 = cr4;
+	}
+	h->fs_base = x86_fsbase_read_cpu();
+	if (unlikely(h->fs_base != v->host_fs_base)) {
+		vmcs_write(HOST_FS_BASE, h->fs_base);
+		v->host_fs_base = h->fs_base;
+	}
+	savesegment(fs, h->fs_sel);
+	savesegment(gs, h->gs_sel);
+	savesegment(ds, h->ds_sel);
+	savesegment(es, h->es_sel);
+	h->ldt_sel = vmx_sldt();
+
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	/* Only SYSCALL and SYSRET use these, and only with EFER.SCE set. */
+	h->syscall = v->sce;
+	if (h->syscall) {
+		wrmsrl(MSR_STAR, v->star);
+		wrmsrl(MSR_LSTAR, v->lstar);
+		wrmsrl(MSR_CSTAR, v->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+	}
+
+	/* VM exits clear IA32_DEBUGCTL (27.5.1). */
+	h->debugctl = get_debugctlmsr();
+	h->drs = v->dr_owned || (v->dr7 & 0xff);
+	if (h->drs)
+		vmx_load_guest_drs(vcpu);
+	/* CR2 is not switched either: the guest's page faults set it. */
+	if (native_read_cr2() != v->cr2)
+		native_write_cr2(v->cr2);
+	if (vcpu->xcr0 != vmx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	/* WRPKRU does not exit: a guest that sets CR4.PKE owns PKRU. */
+	if (vmx_host_pkru) {
+		h->pkru = rdpkru();
+		if (vcpu->pkru != h->pkru)
+			wrpkru(vcpu->pkru);
+	}
+}
+
+/*
+ * A VM exit loaded the host state of the VMCS (27.5): null LDTR and data
+ * segments, GDTR and IDTR limits of FFFFH, a TR limit of 67H, DR7 400H.
+ * Put back what Linux expects before IRQs or preemption can see it.
+ */
+static void vmx_switch_to_host(struct vmx_vcpu *v, struct vmx_host_state *h)
+{
+	struct rs_vcpu *vcpu = v->vcpu;
+
+	v->cr2 = native_read_cr2();
+	rdmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	if (h->ldt_sel)
+		vmx_lldt(h->ldt_sel);
+	if (h->gs_sel)
+		load_gs_index(h->gs_sel);
+	if (h->fs_sel) {
+		loadsegment(fs, h->fs_sel);
+		x86_fsbase_write_cpu(h->fs_base);
+	}
+	if (h->ds_sel)
+		loadsegment(ds, h->ds_sel);
+	if (h->es_sel)
+		loadsegment(es, h->es_sel);
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	if (h->syscall) {
+		struct vmx_syscall_msrs *host = this_cpu_ptr(&vmx_host_syscall);
+
+		wrmsrl(MSR_STAR, host->star);
+		wrmsrl(MSR_LSTAR, host->lstar);
+		wrmsrl(MSR_CSTAR, host->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, host->sfmask);
+	}
+	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+
+	if (vcpu->xcr0 != vmx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx_host_xcr0);
+	if (vmx_host_pkru) {
+		vcpu->pkru = rdpkru();
+		if (vcpu->pkru != h->pkru)
+			wrpkru(h->pkru);
+	}
+	if (h->drs)
+		vmx_save_guest_drs(vcpu);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+}
+
+/* The exit's information (27.2), while the VMCS is current anyway. */
+static void vmx_read_exit(struct vmx_vcpu *v)
+{
+	v->exit_reason = vmcs_read(VM_EXIT_REASON);
+	v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
+	v->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	if (v->idt_info & VECTORING_INFO_DELIVER_CODE_MASK)
+		v->idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	v->exit_intr_info = 0;
+	if ((u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
+		v->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+}
+
+static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed);
+
+static int vmx_vcpu_run(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct rs_run *run = vcpu->run;
+	struct vmx_host_state host;
+	unsigned long flags;
+	bool failed;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	if (run->request_interrupt_window && !vcpu->extint_pending &&
+	    __vmx_irq_allowed(v)) {
+		vmx_put(flags);
+		return rs_exit_irq_window(vcpu);
+	}
+	vmx_inject_extint(v);
+	if (run->request_interrupt_window)
+		vmx_set_exec(v, v->exec | CPU_BASED_INTR_WINDOW_EXITING);
+
+	if (!rs_vcpu_enter_prepare(vcpu)) {
+		vmx_put(flags);
+		return 0;
+	}
+	/*
+	 * INVEPT single-context drops the guest-physical and combined mappings
+	 * of this EPT for every VPID (28.3.3.1), which is what a TLB flush
+	 * request and a new CPU need.
+	 */
+	if (test_and_clear_bit(RS_REQ_TLB_FLUSH, &vcpu->requests) || v->flush) {
+		vmx_invept(vmx_cfg.invept_type, v->eptp);
+		v->flush = false;
+	}
+	if (v->event_info)
+		vmx_write_event(v);
+	if (vcpu->gpr[RS_RSP] != v->rsp) {
+		v->rsp = vcpu->gpr[RS_RSP];
+		vmcs_write(GUEST_RSP, v->rsp);
+	}
+
+	vmx_switch_to_guest(v, &host);
+	failed = vmx_vcpu_enter(vcpu->gpr, v->launched);
+	vmx_switch_to_host(v, &host);
+
+	if (unlikely(failed)) {
+		v->vm_error = vmcs_read(VM_INSTRUCTION_ERROR);
+	} else {
+		vmx_read_exit(v);
+		/* A VM entry that failed loading guest state delivered nothing (26.7). */
+		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+			v->launched = true;
+			v->event_info = 0;
+			v->rsp = vmcs_read(GUEST_RSP);
+			vcpu->gpr[RS_RSP] = v->rsp;
+		}
+		/* NMIs stay blocked until the host's NMI handler IRETs. */
+		if ((v->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+			vmx_do_nmi();
+	}
+	rs_vcpu_exit_done(vcpu);
+	/* A host interrupt that exited the guest is taken here (24.7.1). */
+	vmx_put(flags);
+
+	return vmx_handle_exit(vcpu, failed);
+}
+
+static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+	u32 intr, exit_len;
+
+	if (!vmx_get(v, &flags))
+		return;
+	/* 27.2.5: the length of the instruction that exited. */
+	exit_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	if (exit_len && exit_len <= 15)
+		len = exit_len;
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + len);
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & VMX_INTR_SHADOW)
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~VMX_INTR_SHADOW);
+	vmx_put(flags);
+}
+
+static int vmx_get_cpl(struct rs_vcpu *vcpu)
+{
+	/* The CPL is SS.DPL in VMX non-root operation (24.4.1). */
+	return VMX_AR_DPL(vmx_read(to_vmx(vcpu), GUEST_SS_AR_BYTES));
+}
+
+/* The exit handlers, one per basic exit reason (appendix C). */
+
+static int vmx_exit_nop(struct rs_vcpu *vcpu)
+{
+	return 0;	/* a host interrupt or NMI: the host took it */
+}
+
+/* No exception is intercepted: only NMIs exit with this reason. */
+static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+
+	if ((v->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 0;
+	return rs_exit_unhandled(vcpu, v->exit_reason);
+}
+
+static int vmx_exit_triple_fault(struct rs_vcpu *vcpu)
+{
+	return rs_exit_shutdown(vcpu);
+}
+
+static int vmx_exit_irq_window(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmx_set_exec(v, v->exec & ~CPU_BASED_INTR_WINDOW_EXITING);
+	vmx_put(flags);
+	if (!vcpu->extint_pending && vcpu->run->request_interrupt_window)
+		return rs_exit_irq_window(vcpu);
+	return 0;
+}
+
+static int vmx_exit_cpuid(struct rs_vcpu *vcpu)
+{
+	rs_emulate_cpuid(vcpu);
+	vmx_skip(vcpu, 2);
+	return 0;
+}
+
+static int vmx_exit_hlt(struct rs_vcpu *vcpu)
+{
+	vmx_skip(vcpu, 1);
+	return rs_exit_hlt(vcpu);
+}
+
+/* INVD would drop the host's dirty cache lines: do nothing instead. */
+static int vmx_exit_invd(struct rs_vcpu *vcpu)
+{
+	vmx_skip(vcpu, 2);
+	return 0;
+}
+
+/* VMCALL is ringside's hypercall from CPL 0; elsewhere it is #UD. */
+static int vmx_exit_vmcall(struct rs_vcpu *vcpu)
+{
+	if (vmx_get_cpl(vcpu)) {
+		rs_inject_ud(vcpu);
+		return 0;
+	}
+	vmx_skip(vcpu, 3);
+	return rs_exit_hypercall(vcpu);
+}
+
+/*
+ * VMX instructions, GETSEC, MONITOR/MWAIT, RDTSCP: a CPU without them.
+ * VMX instructions exit even though the guest sees CR4.VMXE clear: the
+ * #UD check looks at the real CR4, where it is set (30.3).
+ */
+static int vmx_exit_ud(struct rs_vcpu *vcpu)
+{
+	rs_inject_ud(vcpu);
+	return 0;
+}
+
+/* MOV to CR0 that changes a shadowed bit (25.1.3): emulate it. */
+static int vmx_guest_set_cr0(struct rs_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 old, cr3, cr4, efer, pdpte[4];
+	bool pdptes = false;
+	unsigned long flags;
+	u32 cs_ar;
+
+	/* The #GP conditions of MOV to CR0 (SDM vol. 2, MOV CRn). */
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return -EINVAL;
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	old = vmx_get_cr0();
+	cr4 = vmx_get_cr4();
+	cr3 = vmcs_read(GUEST_CR3);
+	efer = vmcs_read(GUEST_IA32_EFER);
+	cs_ar = vmcs_read(GUEST_CS_AR_BYTES);
+	vmx_put(flags);
+
+	/* Turning paging on or off with LME set enters or leaves long mode. */
+	if ((efer & EFER_LME) && ((old ^ val) & X86_CR0_PG)) {
+		if ((val & X86_CR0_PG) && !(cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		if (cs_ar & VMX_AR_L_MASK)
+			return -EINVAL;
+		efer = (efer & ~EFER_LMA) | ((val & X86_CR0_PG) ? EFER_LMA : 0);
+	}
+	if (vmx_pae_paging(val, cr4, efer) &&
+	    ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
+		if (vmx_read_pdptes(vcpu, cr3, pdpte))
+			return -EINVAL;
+		pdptes = true;
+	}
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmx_set_cr0(val);
+	vmx_set_efer(v, efer, val);
+	if (pdptes)
+		vmx_write_pdptes(pdpte);
+	vmx_put(flags);
+	return 0;
+}
+
+static int vmx_guest_set_cr3(struct rs_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 cr0, cr4, efer, pdpte[4];
+	unsigned long flags;
+	bool pae;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	cr0 = vmx_get_cr0();
+	cr4 = vmx_get_cr4();
+	efer = vmcs_read(GUEST_IA32_EFER);
+	vmx_put(flags);
+
+	/* With CR4.PCIDE, bit 63 only says not to flush (SDM vol. 3A, 4.10.4.1). */
+	if (cr4 & X86_CR4_PCIDE)
+		val &= ~BIT_ULL(63);
+	pae = vmx_pae_paging(cr0, cr4, efer);
+	if (pae && vmx_read_pdptes(vcpu, val, pdpte))
+		return -EINVAL;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmcs_write(GUEST_CR3, val);
+	if (pae)
+		vmx_write_pdptes(pdpte);
+	vmx_put(flags);
+	return 0;
+}
+
+/* MOV to CR4: every change exits (vmx_probe()); check and emulate it. */
+static int vmx_guest_set_cr4(struct rs_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 old, cr0, cr3, efer, pdpte[4];
+	bool pdptes = false;
+	unsigned long flags;
+
+	if (!rs_cr4_valid(vcpu, val))
+		return -EINVAL;
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	old = vmx_get_cr4();
+	cr0 = vmx_get_cr0();
+	cr3 = vmcs_read(GUEST_CR3);
+	efer = vmcs_read(GUEST_IA32_EFER);
+	vmx_put(flags);
+
+	/* Long mode needs PAE (SDM vol. 2, MOV CRn). */
+	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return -EINVAL;
+	if (vmx_pae_paging(cr0, val, efer) && ((old ^ val) & VMX_CR4_PDPTE_BITS)) {
+		if (vmx_read_pdptes(vcpu, cr3, pdpte))
+			return -EINVAL;
+		pdptes = true;
+	}
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmx_set_cr4(val);
+	if (pdptes)
+		vmx_write_pdptes(pdpte);
+	vmx_put(flags);
+	return 0;
+}
+
+static int vmx_mov_to_cr(struct rs_vcpu *vcpu, int cr, u64 val)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+
+	switch (cr) {
+	case 0:
+		return vmx_guest_set_cr0(vcpu, val);
+	case 3:
+		return vmx_guest_set_cr3(vcpu, val);
+	case 4:
+		return vmx_guest_set_cr4(vcpu, val);
+	case 8:
+		/* CR8 exits so that it never reaches the host's TPR (25.3). */
+		if (val >> 4)
+			return -EINVAL;
+		v->cr8 = val;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int vmx_exit_cr(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 q = v->exit_qual;
+	int reg = VMX_CR_REG(q);
+	unsigned long flags;
+	u64 val;
+
+	switch (VMX_CR_TYPE(q)) {
+	case VMX_CR_MOV_TO:
+		val = vcpu->gpr[reg];
+		/* Outside 64-bit mode the operand has 32 bits. */
+		if (!(vmx_read(v, GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
+			val = (u32)val;
+		if (vmx_mov_to_cr(vcpu, VMX_CR_NUM(q), val)) {
+			rs_inject_gp(vcpu);
+			return 0;
+		}
+		/*
+		 * The CPU would have flushed the TLB for a paging change (SDM
+		 * vol. 3A, 4.10.4.1); the instruction did not run, INVEPT does.
+		 */
+		if (VMX_CR_NUM(q) != 8)
+			set_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
+		vmx_skip(vcpu, 3);
+		return 0;
+	case VMX_CR_MOV_FROM:
+		if (VMX_CR_NUM(q) == 8) {
+			vcpu->gpr[reg] = v->cr8;
+		} else if (VMX_CR_NUM(q) == 3) {
+			if (!vmx_get(v, &flags))
+				return -EIO;
+			vcpu->gpr[reg] = vmcs_read(GUEST_CR3);
+			vmx_put(flags);
+		} else {
+			break;
+		}
+		vmx_skip(vcpu, 3);
+		return 0;
+	}
+	return rs_exit_unhandled(vcpu, v->exit_reason);
+}
+
+/* The guest touches a debug register: give DR0-3/DR6 to it until the next exit. */
+static int vmx_exit_dr(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmx_set_exec(v, v->exec & ~CPU_BASED_MOV_DR_EXITING);
+	vmx_put(flags);
+	v->dr_owned = true;
+	return 0;	/* the instruction runs again, without an exit */
+}
+
+/*
+ * INS/OUTS: the core moves the data; the address size is in the
+ * VM-exit instruction information where the CPU reports it (A.1 bit 54,
+ * 27.2.5, table 27-8), otherwise the core assumes the default.
+ */
+static int vmx_exit_string_io(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 q = v->exit_qual, next_rip;
+	unsigned int addr_bytes = 0;
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	if (vmx_cfg.ins_outs_info)
+		addr_bytes = 2 << ((vmcs_read(VMX_INSTRUCTION_INFO) >> 7) & 7);
+	vmx_put(flags);
+	return rs_exit_string_io(vcpu, q >> VMX_IO_PORT_SHIFT,
+				 (q & VMX_IO_SIZE) + 1, q & VMX_IO_IN,
+				 q & VMX_IO_REP, addr_bytes, next_rip);
+}
+
+/* 27.2.1, table 27-5: port, size and direction; RAX holds the data. */
+static int vmx_exit_io(struct rs_vcpu *vcpu)
+{
+	u64 q = to_vmx(vcpu)->exit_qual;
+
+	if (q & VMX_IO_STRING)
+		return vmx_exit_string_io(vcpu);
+	vmx_skip(vcpu, 1);
+	return rs_exit_io(vcpu, q >> VMX_IO_PORT_SHIFT, (q & VMX_IO_SIZE) + 1,
+			  q & VMX_IO_IN);
+}
+
+static int vmx_exit_rdmsr(struct rs_vcpu *vcpu)
+{
+	rs_emulate_rdmsr(vcpu);
+	return 0;
+}
+
+static int vmx_exit_wrmsr(struct rs_vcpu *vcpu)
+{
+	rs_emulate_wrmsr(vcpu);
+	return 0;
+}
+
+/* 27.2.1, table 27-7: what the access was; the GPA is in the VMCS. */
+static int vmx_exit_ept_violation(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 q = v->exit_qual, gpa;
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	/* 27.2.3: the faulting IRET runs again, with NMIs blocked again. */
+	if ((q & VMX_QUAL_NMI_UNBLOCK) && !(v->idt_info & VECTORING_INFO_VALID_MASK))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+	vmx_put(flags);
+	return rs_mmu_fault(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
+			    q & EPT_VIOLATION_ACC_INSTR);
+}
+
+/* A malformed EPT entry (28.2.3.1) is ringside's bug: tell user space. */
+static int vmx_exit_ept_misconfig(struct rs_vcpu *vcpu)
+{
+	return rs_exit_unhandled(vcpu, to_vmx(vcpu)->exit_reason);
+}
+
+static int vmx_exit_xsetbv(struct rs_vcpu *vcpu)
+{
+	return rs_emulate_xsetbv(vcpu);
+}
+
+static int (*const vmx_exit_handlers[])(struct rs_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI] = vmx_exit_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = vmx_exit_nop,
+	[EXIT_REASON_TRIPLE_FAULT] = vmx_exit_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = vmx_exit_nop,
+	[EXIT_REASON_INTERRUPT_WINDOW] = vmx_exit_irq_window,
+	[EXIT_REASON_CPUID] = vmx_exit_cpuid,
+	[VMX_EXIT_GETSEC] = vmx_exit_ud,
+	[EXIT_REASON_HLT] = vmx_exit_hlt,
+	[EXIT_REASON_INVD] = vmx_exit_invd,
+	[EXIT_REASON_VMCALL] = vmx_exit_vmcall,
+	[EXIT_REASON_VMCLEAR] = vmx_exit_ud,
+	[EXIT_REASON_VMLAUNCH] = vmx_exit_ud,
+	[EXIT_REASON_VMPTRLD] = vmx_exit_ud,
+	[EXIT_REASON_VMPTRST] = vmx_exit_ud,
+	[EXIT_REASON_VMREAD] = vmx_exit_ud,
+	[EXIT_REASON_VMRESUME] = vmx_exit_ud,
+	[EXIT_REASON_VMWRITE] = vmx_exit_ud,
+	[EXIT_REASON_VMOFF] = vmx_exit_ud,
+	[EXIT_REASON_VMON] = vmx_exit_ud,
+	[EXIT_REASON_CR_ACCESS] = vmx_exit_cr,
+	[EXIT_REASON_DR_ACCESS] = vmx_exit_dr,
+	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
+	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = vmx_exit_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = vmx_exit_ud,
+	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
+	[EXIT_REASON_INVEPT] = vmx_exit_ud,
+	[EXIT_REASON_RDTSCP] = vmx_exit_ud,
+	[EXIT_REASON_INVVPID] = vmx_exit_ud,
+	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
+	[EXIT_REASON_VMFUNC] = vmx_exit_ud,
+};
+
+static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u16 reason = v->exit_reason;
+
+	/* 30.4: VMLAUNCH/VMRESUME failed; the error number says why. */
+	if (failed)
+		return rs_exit_fail_entry(vcpu, v->vm_error, 0);
+	/* 26.7: invalid guest state, MSR loading or a machine check. */
+	if (v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return rs_exit_fail_entry(vcpu, v->exit_reason, v->exit_qual);
+
+	vmx_reinject(v);
+	if (reason < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[reason])
+		return vmx_exit_handlers[reason](vcpu);
+	return rs_exit_unhandled(vcpu, v->exit_reason);
+}
+
+/* Guest state the core moves to and from user space. */
+
+static void vmx_get_rip_rflags(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+
+	*rip = 0;
+	*rflags = X86_EFLAGS_FIXED;
+	if (!vmx_get(v, &flags))
+		return;
+	*rip = vmcs_read(GUEST_RIP);
+	*rflags = vmcs_read(GUEST_RFLAGS);
+	vmx_put(flags);
+}
+
+static void vmx_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+	u32 intr;
+
+	if (!vmx_get(v, &flags))
+		return;
+	vmcs_write(GUEST_RIP, rip);
+	vmcs_write(GUEST_RFLAGS, rflags);
+	/* 26.3.1.5: no blocking by STI with IF clear. */
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (!(rflags & X86_EFLAGS_IF) && (intr & GUEST_INTR_STATE_STI))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~GUEST_INTR_STATE_STI);
+	vmx_put(flags);
+}
+
+static void vmx_get_sregs(struct rs_vcpu *vcpu, struct rs_sregs *sr)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_get(v, &flags))
+		return;
+	vmx_read_seg(VMX_CS, &sr->cs);
+	vmx_read_seg(VMX_DS, &sr->ds);
+	vmx_read_seg(VMX_ES, &sr->es);
+	vmx_read_seg(VMX_FS, &sr->fs);
+	vmx_read_seg(VMX_GS, &sr->gs);
+	vmx_read_seg(VMX_SS, &sr->ss);
+	vmx_read_seg(VMX_TR, &sr->tr);
+	vmx_read_seg(VMX_LDTR, &sr->ldt);
+	sr->gdt.base = vmcs_read(GUEST_GDTR_BASE);
+	sr->gdt.limit = vmcs_read(GUEST_GDTR_LIMIT);
+	sr->idt.base = vmcs_read(GUEST_IDTR_BASE);
+	sr->idt.limit = vmcs_read(GUEST_IDTR_LIMIT);
+	sr->cr0 = vmx_get_cr0();
+	sr->cr3 = vmcs_read(GUEST_CR3);
+	sr->cr4 = vmx_get_cr4();
+	sr->efer = vmcs_read(GUEST_IA32_EFER);
+	vmx_put(flags);
+	sr->cr2 = v->cr2;
+	sr->cr8 = v->cr8;
+}
+
+static int vmx_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u64 efer = sr->efer & ~EFER_LMA, pdpte[4] = { 0 };
+	unsigned long flags;
+
+	if ((sr->efer & ~VMX_SREGS_EFER_VALID) || sr->cr8 > 15)
+		return -EINVAL;
+	if ((efer & EFER_LME) && (sr->cr0 & X86_CR0_PG))
+		efer |= EFER_LMA;
+	/* A PDPTE the guest could not load faults when it is used. */
+	if (vmx_pae_paging(sr->cr0, sr->cr4, efer) &&
+	    vmx_read_pdptes(vcpu, sr->cr3, pdpte))
+		memset(pdpte, 0, sizeof(pdpte));
+
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	vmx_write_seg(VMX_CS, &sr->cs);
+	vmx_write_seg(VMX_DS, &sr->ds);
+	vmx_write_seg(VMX_ES, &sr->es);
+	vmx_write_seg(VMX_FS, &sr->fs);
+	vmx_write_seg(VMX_GS, &sr->gs);
+	vmx_write_seg(VMX_SS, &sr->ss);
+	vmx_write_seg(VMX_TR, &sr->tr);
+	vmx_write_seg(VMX_LDTR, &sr->ldt);
+	/* 26.3.1.3: the descriptor-table limits have 16 bits. */
+	vmcs_write(GUEST_GDTR_BASE, sr->gdt.base);
+	vmcs_write(GUEST_GDTR_LIMIT, sr->gdt.limit & 0xffff);
+	vmcs_write(GUEST_IDTR_BASE, sr->idt.base);
+	vmcs_write(GUEST_IDTR_LIMIT, sr->idt.limit & 0xffff);
+	vmx_set_cr0(sr->cr0);
+	vmcs_write(GUEST_CR3, sr->cr3);
+	vmx_set_cr4(sr->cr4);
+	vmx_set_efer(v, efer, sr->cr0);
+	vmx_write_pdptes(pdpte);
+	vmx_put(flags);
+	v->cr2 = sr->cr2;
+	v->cr8 = sr->cr8;
+	return 0;
+}
+
+static bool vmx_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+static int vmx_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long field;
+
+	switch (index) {
+	case MSR_STAR:
+		*data = v->star;
+		return 0;
+	case MSR_LSTAR:
+		*data = v->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = v->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = v->sfmask;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*data = v->kernel_gs_base;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + v->tsc_offset;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
+	case MSR_EFER:
+		field = GUEST_IA32_EFER;
+		break;
+	case MSR_FS_BASE:
+		field = GUEST_FS_BASE;
+		break;
+	case MSR_GS_BASE:
+		field = GUEST_GS_BASE;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		field = GUEST_SYSENTER_CS;
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		field = GUEST_SYSENTER_ESP;
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		field = GUEST_SYSENTER_EIP;
+		break;
+	case MSR_IA32_CR_PAT:
+		field = GUEST_IA32_PAT;
+		break;
+	default:
+		return -ENOENT;
+	}
+	*data = vmx_read(v, field);
+	return 0;
+}
+
+/* EFER.LMA is the CPU's to set; LME cannot change with paging on. */
+static int vmx_set_msr_efer(struct vmx_vcpu *v, u64 data)
+{
+	unsigned long flags;
+	u64 cr0, old;
+	int r = 0;
+
+	if (data & ~VMX_EFER_VALID)
+		return -EINVAL;
+	if (!vmx_get(v, &flags))
+		return -EIO;
+	cr0 = vmcs_read(GUEST_CR0);
+	old = vmcs_read(GUEST_IA32_EFER);
+	if ((cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		r = -EINVAL;
+	else
+		vmx_set_efer(v, data, cr0);
+	vmx_put(flags);
+	return r;
+}
+
+static int vmx_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	unsigned long field;
+
+	switch (index) {
+	case MSR_EFER:
+		return vmx_set_msr_efer(v, data);
+	case MSR_STAR:
+		v->star = data;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		v->sfmask = data;
+		return 0;
+	case MSR_IA32_TSC:
+		v->tsc_offset = data - rdtsc();
+		vmx_write(v, TSC_OFFSET, v->tsc_offset);
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		return data ? -EINVAL : 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmx_write(v, GUEST_SYSENTER_CS, data);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return -EINVAL;
+		vmx_write(v, GUEST_IA32_PAT, data);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		/* 26.3.1.1, 26.3.1.2: VM entry checks these are canonical. */
+		if (!__is_canonical_address(data, 48))
+			return -EINVAL;
+		break;
+	default:
+		return -ENOENT;
+	}
+
+	switch (index) {
+	case MSR_LSTAR:
+		v->lstar = data;
+		return 0;
+	case MSR_CSTAR:
+		v->cstar = data;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		v->kernel_gs_base = data;
+		return 0;
+	case MSR_FS_BASE:
+		field = GUEST_FS_BASE;
+		break;
+	case MSR_GS_BASE:
+		field = GUEST_GS_BASE;
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		field = GUEST_SYSENTER_ESP;
+		break;
+	default:
+		field = GUEST_SYSENTER_EIP;
+		break;
+	}
+	vmx_write(v, field, data);
+	return 0;
+}
+
+/*
+ * EPT entries (28.2.2): tables R/W/X; leaves write-back (memory type 6 in
+ * bits 5:3) with "ignore PAT", so that guest RAM is cached as the host
+ * caches the same pages, whatever the guest's PAT says (28.2.6.2).
+ */
 static struct rs_arch_ops vmx_ops = {
 	.name = "vmx",
 	.cap = RS_CAP_VMX,
 	.setup = vmx_setup,
 	.unsetup = vmx_unsetup,
+	.hardware_enable = vmx_hardware_enable,
+	.hardware_disable = vmx_hardware_disable,
+	.npt_table = VMX_EPT_RWX_MASK,
+	.npt_leaf_ro = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK |
+		       (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT,
+	.npt_leaf_w = VMX_EPT_WRITABLE_MASK,
+	.npt_present = VMX_EPT_RWX_MASK,
+	.vm_init = vmx_vm_init,
+	.vm_destroy = vmx_vm_destroy,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_run = vmx_vcpu_run,
+	.get_rip_rflags = vmx_get_rip_rflags,
+	.set_rip_rflags = vmx_set_rip_rflags,
+	.get_sregs = vmx_get_sregs,
+	.set_sregs = vmx_set_sregs,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
+	.queue_event = vmx_queue_event,
+	.get_cpl = vmx_get_cpl,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.skip_instruction = vmx_skip,
 };
 
-/* Allowed 1-settings are the high half of a capability MSR (SDM A.3). */
-static u32 vmx_allowed1(u32 msr)
+/*
+ * A control value from its capability MSR (A.3-A.5): bits whose allowed
+ * 0-setting is 1 are set, bits whose allowed 1-setting is 0 are clear.
+ * Fails if a required bit cannot be set.
+ */
+static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out, const char *what)
 {
-	u64 v;
+	u64 cap;
 
-	rdmsrl(msr, v);
-	return v >> 32;
+	rdmsrl(msr, cap);
+	*out = (want | (u32)cap) & (u32)(cap >> 32);
+	if ((*out & need) != need) {
+		pr_info("VMX without the %s controls %#x is not supported\n",
+			what, need & ~*out);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int vmx_probe_controls(bool true_ctls)
+{
+	const u32 pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			PIN_BASED_VIRTUAL_NMIS;
+	const u32 exec = CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_HLT_EXITING |
+			 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
+			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_IO_BITMAPS |
+			 CPU_BASED_USE_MSR_BITMAPS |
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	const u32 exec2 = SECONDARY_EXEC_ENABLE_EPT |
+			  SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	const u32 exit = VM_EXIT_SAVE_DEBUG_CONTROLS | VM_EXIT_HOST_ADDR_SPACE_SIZE |
+			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
+			 VM_EXIT_LOAD_IA32_EFER;
+	const u32 entry = VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_LOAD_IA32_PAT |
+			  VM_ENTRY_LOAD_IA32_EFER;
+	u32 want2 = exec2 | SECONDARY_EXEC_ENABLE_VPID;
+	u32 window;
+
+	/* Without INVPCID enabled it is #UD (25.3); the guest sees the host's CPUID. */
+	if (boot_cpu_has(X86_FEATURE_INVPCID))
+		want2 |= SECONDARY_EXEC_ENABLE_INVPCID;
+	if (vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				   MSR_IA32_VMX_PINBASED_CTLS,
+		       pin, pin, &vmx_cfg.pin, "pin-based") ||
+	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				   MSR_IA32_VMX_PROCBASED_CTLS,
+		       exec, exec, &vmx_cfg.exec, "processor-based") ||
+	    vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, want2, exec2,
+		       &vmx_cfg.exec2, "secondary") ||
+	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				   MSR_IA32_VMX_EXIT_CTLS,
+		       exit, exit, &vmx_cfg.exit, "VM-exit") ||
+	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				   MSR_IA32_VMX_ENTRY_CTLS,
+		       entry, entry, &vmx_cfg.entry, "VM-entry") ||
+	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				   MSR_IA32_VMX_PROCBASED_CTLS,
+		       CPU_BASED_INTR_WINDOW_EXITING, CPU_BASED_INTR_WINDOW_EXITING,
+		       &window, "interrupt-window"))
+		return -ENODEV;
+	/* These are set and cleared on demand. */
+	vmx_cfg.exec &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
+	return 0;
 }
 
 const struct rs_arch_ops *vmx_probe(void)
 {
-	u64 feat_ctl, basic;
-	u32 sec;
+	u64 feat_ctl, basic, ept_cap, fixed;
+	int r;
 
 	if (!(cpuid_ecx(1) & VMX_CPUID_VMX))
 		return ERR_PTR(-EOPNOTSUPP);
@@ -57,19 +1956,47 @@ const struct rs_arch_ops *vmx_probe(void)
 		return ERR_PTR(-ENODEV);
 	}
 
-	sec = 0;
-	if (vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS) &
-	    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
-		sec = vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
-	if (!(sec & SECONDARY_EXEC_ENABLE_EPT) ||
-	    !(sec & SECONDARY_EXEC_UNRESTRICTED_GUEST)) {
-		pr_info("VMX without EPT and unrestricted guest is not supported\n");
+	/* A.1: the VMCS revision, its size and its memory type. */
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	if (vmx_basic_vmcs_size(basic) > PAGE_SIZE ||
+	    ((basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT) !=
+	    VMX_BASIC_MEM_TYPE_WB) {
+		pr_info("VMX with this VMCS format (%#llx) is not supported\n", basic);
 		return ERR_PTR(-ENODEV);
 	}
+	vmx_cfg.revision = vmx_basic_vmcs_revision_id(basic);
+	vmx_cfg.ins_outs_info = basic & VMX_BASIC_INOUT;
 
-	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	r = vmx_probe_controls(basic & VMX_BASIC_TRUE_CTLS);
+	if (r)
+		return ERR_PTR(r);
+
+	/* A.10: a 4-level, write-back EPT and INVEPT. */
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, ept_cap);
+	if (!(ept_cap & VMX_EPT_PAGE_WALK_4_BIT) || !(ept_cap & VMX_EPTP_WB_BIT) ||
+	    !(ept_cap & VMX_EPT_INVEPT_BIT) ||
+	    !(ept_cap & (VMX_EPT_EXTENT_CONTEXT_BIT | VMX_EPT_EXTENT_GLOBAL_BIT))) {
+		pr_info("VMX without a 4-level write-back EPT and INVEPT is not supported\n");
+		return ERR_PTR(-ENODEV);
+	}
+	vmx_cfg.invept_global = ept_cap & VMX_EPT_EXTENT_GLOBAL_BIT;
+	vmx_cfg.invept_type = (ept_cap & VMX_EPT_EXTENT_CONTEXT_BIT) ?
+			      VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
+
+	/* A.7, A.8: CR0 and CR4 bits fixed to 1 are the host's in the guest. */
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, fixed);
+	vmx_cfg.cr0_fixed0 = fixed;
+	vmx_cfg.cr0_mask = VMX_CR0_SHADOWED | (fixed & ~VMX_CR0_UNRESTRICTED);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, fixed);
+	vmx_cfg.cr4_fixed0 = fixed;
+	/*
+	 * Every CR4 bit is the host's: a MOV to CR4 that changes any exits, so
+	 * that bits the guest's CPUID lacks (VMXE among them) get #GP.
+	 */
+	vmx_cfg.cr4_mask = ~0UL;
+
 	vmx_ops.hw_features = RS_HW_UNRESTRICTED;
-	if (sec & SECONDARY_EXEC_ENABLE_VPID)
+	if (vmx_cfg.exec2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmx_ops.hw_features |= RS_HW_VPID;
 	if (basic & VMX_BASIC_TRUE_CTLS)
 		vmx_ops.hw_features |= RS_HW_TRUE_CTLS;
