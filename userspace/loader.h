@@ -32,4 +32,16 @@ bool multiboot_detect(const void *image, size_t size);
 int multiboot_load(struct vm *vm, const struct boot_args *args,
 		   struct rs_regs *regs);
 
+/* bzimage.c: Linux bzImages, boot protocol 2.06 or later, 32-bit entry. */
+bool bzimage_detect(const void *image, size_t size);
+
+/*
+ * Load the kernel, its command line (@args->append) and its initrd (one
+ * file, @args->initrd), write boot_params and a boot GDT, and fill @regs
+ * and @gdt for the boot processor (to go with vcpu_enter_flat32()).
+ * Returns 0, or -1 after saying why the image cannot be booted.
+ */
+int bzimage_load(struct vm *vm, const struct boot_args *args,
+		 struct rs_regs *regs, struct rs_dtable *gdt);
+
 #endif /* RINGSIDE_LOADER_H */

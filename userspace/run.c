@@ -5,6 +5,7 @@
  * crashes, or a signal ends it.
  */
 #include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,26 +43,56 @@ static void machine_destroy(struct machine *m)
 	vm_destroy(m->vm);
 }
 
-/* Only Multiboot kernels for now; say so before any VM exists. */
+/*
+ * The loaders, tried in order: a bzImage is recognized by its setup
+ * header ("HdrS" at 0x202), a Multiboot kernel by its header in the first
+ * 8 KiB.  Say what is wrong before any VM exists.
+ */
+enum kernel_kind { KERNEL_BZIMAGE, KERNEL_MULTIBOOT };
+
 static int check_kernel(const struct run_options *o, const void *image,
-			size_t size)
+			size_t size, enum kernel_kind *kind)
 {
-	if (multiboot_detect(image, size))
+	if (bzimage_detect(image, size)) {
+		*kind = KERNEL_BZIMAGE;
+		if (o->initrd && strchr(o->initrd, ',')) {
+			pr_err("--initrd %s: a bzImage takes one initrd file",
+			       o->initrd);
+			return -1;
+		}
 		return 0;
+	}
+	if (multiboot_detect(image, size)) {
+		*kind = KERNEL_MULTIBOOT;
+		return 0;
+	}
 	pr_err("%s: not a Multiboot kernel (no Multiboot header in its first "
-	       "8 KiB); only Multiboot kernels boot for now", o->kernel);
+	       "8 KiB) nor a Linux bzImage (no \"HdrS\" setup header)",
+	       o->kernel);
 	return -1;
 }
 
+/* Load the kernel and set the boot processor up to start it. */
 static int load_kernel(struct vm *vm, const struct run_options *o,
-		       const void *image, size_t size, struct rs_regs *regs)
+		       const void *image, size_t size, enum kernel_kind kind)
 {
 	struct boot_args args = {
 		.kernel = o->kernel, .image = image, .image_size = size,
 		.append = o->append, .initrd = o->initrd,
 	};
+	struct rs_dtable gdt;
+	struct rs_regs regs;
 
-	return multiboot_load(vm, &args, regs);
+	if (kind == KERNEL_BZIMAGE) {
+		if (bzimage_load(vm, &args, &regs, &gdt) < 0)
+			return STATUS_USAGE;
+		return vcpu_enter_flat32(&vm->vcpus[0], &regs, &gdt) < 0 ?
+		       STATUS_HV_FAILURE : 0;
+	}
+	if (multiboot_load(vm, &args, &regs) < 0)
+		return STATUS_USAGE;
+	return vcpu_enter_flat32(&vm->vcpus[0], &regs, NULL) < 0 ?
+	       STATUS_HV_FAILURE : 0;
 }
 
 /* A signal ended the run: end the same way, now that all is cleaned up. */
@@ -79,14 +110,14 @@ static void reraise(int sig)
 int run_guest(const struct run_options *o)
 {
 	struct machine m = { 0 };
-	struct rs_regs regs;
+	enum kernel_kind kind;
 	size_t image_size;
 	void *image;
 	int status, sig = 0;
 
 	if (read_whole_file(o->kernel, &image, &image_size) < 0)
 		return STATUS_USAGE;
-	if (check_kernel(o, image, image_size) < 0) {
+	if (check_kernel(o, image, image_size, &kind) < 0) {
 		free(image);
 		return STATUS_USAGE;
 	}
@@ -101,11 +132,8 @@ int run_guest(const struct run_options *o)
 	status = STATUS_HV_FAILURE;
 	if (machine_add_devices(&m, o) < 0)
 		goto out;
-	if (load_kernel(m.vm, o, image, image_size, &regs) < 0) {
-		status = STATUS_USAGE;
-		goto out;
-	}
-	if (vcpu_enter_flat32(&m.vm->vcpus[0], &regs) < 0)
+	status = load_kernel(m.vm, o, image, image_size, kind);
+	if (status)
 		goto out;
 	/* Without input the guest still runs; it just never gets a key. */
 	uart_start_input(m.uart);

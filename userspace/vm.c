@@ -307,7 +307,8 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
  * read/write data segments, base 0, limit 0xffffffff.  The attributes are
  * in the VMCB's packed form (uapi: type, S, DPL, P, AVL, L, D/B, G).  The
  * selectors are the ones Linux's 32-bit boot protocol names (__BOOT_CS 0x10,
- * __BOOT_DS 0x18); GDTR is left for the guest to load (the spec says the
+ * __BOOT_DS 0x18); GDTR is the loader's (Linux wants one holding those two
+ * descriptors) or left empty for the guest to load (Multiboot says the
  * kernel must not rely on it).
  */
 #define SEG_CODE32	(RS_SEG_TYPE(0xb) | RS_SEG_S | RS_SEG_P | RS_SEG_DB | RS_SEG_G)
@@ -329,7 +330,8 @@ static void flat_segment(struct rs_segment *seg, uint16_t selector,
 	};
 }
 
-int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs)
+int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
+		      const struct rs_dtable *gdt)
 {
 	struct rs_sregs sregs;
 
@@ -347,7 +349,7 @@ int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs)
 	sregs.tr = (struct rs_segment){ .limit = 0xffff, .attr = SEG_TSS32_BUSY };
 	sregs.ldt = (struct rs_segment){ 0 };
 	/* An empty IDT: any exception escalates to a triple fault we report. */
-	sregs.gdt = (struct rs_dtable){ 0 };
+	sregs.gdt = gdt ? *gdt : (struct rs_dtable){ 0 };
 	sregs.idt = (struct rs_dtable){ 0 };
 	/* PE on, paging and caching as after reset otherwise (ET is fixed 1). */
 	sregs.cr0 = (sregs.cr0 | X86_CR0_PE | X86_CR0_ET) &

@@ -104,10 +104,11 @@ bool vm_stopping(struct vm *vm);
 
 /*
  * Put @vcpu in 32-bit protected mode with flat 4 GiB segments, paging off,
- * then load @regs: the state Multiboot (0.6.96, 3.2) and Linux's 32-bit boot
- * protocol both enter with.
+ * GDTR = @gdt (or empty if NULL), then load @regs: the state Multiboot
+ * (0.6.96, 3.2) and Linux's 32-bit boot protocol both enter with.
  */
-int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs);
+int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
+		      const struct rs_dtable *gdt);
 
 /* vcpu.c: the vCPU thread (RS_RUN loop and exit handlers). */
 void *vcpu_thread(void *arg);
