@@ -10,6 +10,21 @@
 #include <asm/processor-flags.h>
 
 #include "rs.h"
+#include "trace.h"
+
+/*
+ * A nested page fault (SVM NPF, VMX EPT violation): map the page or exit
+ * for MMIO (mmu.c), and tell the ringside_npf tracepoint which it was.
+ */
+int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch)
+{
+	int r = rs_mmu_fault(vcpu, gpa, write, fetch);
+
+	trace_ringside_npf(vcpu, gpa, write, fetch,
+			   r < 0 ? RS_NPF_ERROR :
+			   r == RS_EXIT_USER ? RS_NPF_MMIO : RS_NPF_MAPPED);
+	return r;
+}
 
 /* A single IN or OUT of size bytes through RAX; the backend skipped it. */
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)

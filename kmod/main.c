@@ -17,6 +17,7 @@
 #include <linux/err.h>
 
 #include "rs.h"
+#include "stats.h"
 
 const struct rs_arch_ops *rs_ops;
 bool rs_rebooting;
@@ -218,6 +219,9 @@ static int __init rs_init(void)
 	rs_ops = rs_probe();
 	if (IS_ERR(rs_ops))
 		return PTR_ERR(rs_ops);
+	/* A vCPU has counters for RS_MAX_EXIT_STATS exit names (stats.h). */
+	if (WARN_ON(rs_ops->nr_exit_names > RS_MAX_EXIT_STATS))
+		return -EINVAL;
 
 	r = rs_ops->setup();
 	if (r)
@@ -232,11 +236,17 @@ static int __init rs_init(void)
 	register_reboot_notifier(&rs_reboot_nb);
 	register_syscore_ops(&rs_syscore_ops);
 
-	r = misc_register(&rs_dev);
+	/* Before /dev/ringside: VMs report to it from their creation on. */
+	r = rs_netlink_init();
 	if (r)
 		goto err_unregister;
+	r = misc_register(&rs_dev);
+	if (r)
+		goto err_netlink;
 	return 0;
 
+err_netlink:
+	rs_netlink_exit();
 err_unregister:
 	unregister_syscore_ops(&rs_syscore_ops);
 	unregister_reboot_notifier(&rs_reboot_nb);
@@ -249,6 +259,7 @@ err_unsetup:
 static void __exit rs_exit(void)
 {
 	misc_deregister(&rs_dev);
+	rs_netlink_exit();
 	unregister_syscore_ops(&rs_syscore_ops);
 	unregister_reboot_notifier(&rs_reboot_nb);
 	cpuhp_remove_state_nocalls(rs_cpuhp_state);

@@ -17,6 +17,8 @@
 #include <linux/refcount.h>
 #include <linux/mmu_notifier.h>
 #include <linux/cpumask.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
 #include <asm/fpu/api.h>
 #include <linux/ringside.h>
 
@@ -24,6 +26,8 @@
 #define RS_MAX_VCPUS		64
 #define RS_MAX_CPUID		256
 #define RS_MAX_MSRS		256
+/* Exit statistics per vCPU: a backend names at most this many (stats.c). */
+#define RS_MAX_EXIT_STATS	32
 
 struct rs_vm;
 struct rs_vcpu;
@@ -84,6 +88,15 @@ struct rs_arch_ops {
 	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);
 	/* Skip the instruction that exited, len bytes long. */
 	void (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
+
+	/*
+	 * Exit statistics (stats.h): the backend's names for its groups of
+	 * exits, indexed by vcpu->exit_stat; at most RS_MAX_EXIT_STATS.  A
+	 * backend without them (nr_exit_names 0) still gets guest time and
+	 * exit totals if it stamps entry_tsc and exit_tsc.
+	 */
+	const char *const *exit_names;
+	unsigned int nr_exit_names;
 };
 
 #define RS_EXIT_USER		1
@@ -118,6 +131,33 @@ struct rs_vm {
 	unsigned int nr_vcpus;
 	u64 tsc_base;			/* host TSC when the guest's read 0 */
 	void *arch;
+
+	/* Observability (stats.c, netlink.c): the VM's id and creator. */
+	u32 id;				/* in rs_vms; 0 until registered */
+	kuid_t owner_uid;		/* creator's euid: may read the VM */
+	struct pid *owner_pid;		/* creator's thread group */
+	char owner_comm[TASK_COMM_LEN];
+	u64 created_ns;			/* ktime_get_ns() at creation */
+	/* Sampled exit events: nothing is sent before ev_next (jiffies). */
+	unsigned long ev_next;
+	spinlock_t ev_lock;		/* ev_window, ev_sent */
+	unsigned long ev_window;
+	unsigned int ev_sent;
+};
+
+/*
+ * Exit statistics of one vCPU (stats.h): only the vCPU's own thread writes
+ * them, without locks or atomics; readers (netlink.c) take each counter
+ * with READ_ONCE().  Times are TSC cycles.
+ */
+struct rs_exit_stat {
+	u64 count;
+	u64 cycles;		/* from the exit to the end of its handling */
+};
+
+struct rs_vcpu_stats {
+	u64 guest_cycles;	/* from just before entry to just after exit */
+	struct rs_exit_stat exits[RS_MAX_EXIT_STATS];
 };
 
 /* vcpu->mode: whether a TLB flush request must kick the vCPU out. */
@@ -193,7 +233,20 @@ struct rs_vcpu {
 	u64 msr_mtrr_def_type;
 	u64 msr_tsc_aux;
 
+	/*
+	 * Stamped by the backend around each guest entry (stats.h): the TSC
+	 * just before entry and just after the exit (rs_stats_tsc(), 0 while
+	 * counting is off), and the exit's index in rs_ops->exit_names.  The
+	 * core clears exit_tsc before each vcpu_run: still 0 after it means
+	 * the backend did not enter the guest.
+	 */
+	u64 entry_tsc;
+	u64 exit_tsc;
+	u16 exit_stat;
+
 	void *arch;
+
+	struct rs_vcpu_stats stats ____cacheline_aligned;
 };
 
 extern const struct rs_arch_ops *rs_ops;
@@ -226,6 +279,7 @@ int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
 		   unsigned int len);
 
 /* exits.c: the arch-neutral halves of the exit handlers */
+int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
 int rs_exit_hlt(struct rs_vcpu *vcpu);
 int rs_exit_shutdown(struct rs_vcpu *vcpu);

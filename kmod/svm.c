@@ -20,6 +20,8 @@
 
 #include "rs.h"
 #include "svm.h"
+#include "stats.h"
+#include "trace.h"
 
 /* CPUID Fn8000_0001 ECX and Fn8000_000A EDX (APM vol. 2, 15.4 and E.4.9). */
 #define SVM_CPUID_SVM			BIT(2)
@@ -351,6 +353,8 @@ static void svm_inject_extint(struct rs_vcpu *vcpu)
 	vmcb->control.event_inj = vcpu->extint_vector | SVM_EVTINJ_TYPE_INTR |
 				  SVM_EVTINJ_VALID;
 	vcpu->extint_pending = false;
+	trace_ringside_inject(vcpu, RS_EVENT_EXTINT, vcpu->extint_vector,
+			      false, 0, false);
 }
 
 /* DR0-3 are not switched by VMRUN; DR6 and DR7 are (15.5.1). */
@@ -421,10 +425,13 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	 * GIF stays clear around VMRUN, so host interrupts and NMIs wait; the
 	 * host's RFLAGS.IF set at VMRUN lets them exit the guest (15.17).
 	 */
+	trace_ringside_entry(vcpu, vmcb->save.rip);
 	asm volatile("clgi" ::: "memory");
 	raw_local_irq_enable();
+	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
 	svm_vmrun(vcpu->gpr, sv->vmcb_pa,
 		  page_to_phys(__this_cpu_read(svm_host_save)));
+	vcpu->exit_tsc = rs_stats_tsc();
 	raw_local_irq_disable();
 
 	if (vcpu->xcr0 != svm_host_xcr0)
@@ -536,8 +543,8 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 error = vmcb->control.exit_info_1;
 
-	return rs_mmu_fault(vcpu, vmcb->control.exit_info_2,
-			    error & SVM_NPF_WRITE, error & SVM_NPF_FETCH);
+	return rs_exit_npf(vcpu, vmcb->control.exit_info_2,
+			   error & SVM_NPF_WRITE, error & SVM_NPF_FETCH);
 }
 
 static int svm_exit_shutdown(struct rs_vcpu *vcpu)
@@ -650,12 +657,89 @@ static int (*const svm_exit_handlers[])(struct rs_vcpu *vcpu) = {
 };
 
 /*
+ * Exit statistics (stats.h): exits are counted under these names, the
+ * exit codes grouped as their handlers are; a code not listed in
+ * svm_exit_stats[] is OTHER.  Documentation/netlink.rst lists them.
+ */
+enum {
+	SVM_STAT_OTHER, SVM_STAT_INVALID, SVM_STAT_CR4_WRITE, SVM_STAT_DR,
+	SVM_STAT_INTR, SVM_STAT_NMI, SVM_STAT_SMI, SVM_STAT_VINTR,
+	SVM_STAT_CPUID, SVM_STAT_INVD, SVM_STAT_HLT, SVM_STAT_IOIO,
+	SVM_STAT_MSR, SVM_STAT_SHUTDOWN, SVM_STAT_VMMCALL, SVM_STAT_SVM_INSN,
+	SVM_STAT_RDTSCP, SVM_STAT_MWAIT, SVM_STAT_XSETBV, SVM_STAT_RDPRU,
+	SVM_STAT_NPF, SVM_NR_STATS
+};
+
+static const char *const svm_exit_names[SVM_NR_STATS] = {
+	[SVM_STAT_OTHER] = "OTHER",
+	[SVM_STAT_INVALID] = "INVALID",		/* VMRUN failed its checks */
+	[SVM_STAT_CR4_WRITE] = "CR4_WRITE",
+	[SVM_STAT_DR] = "DR",
+	[SVM_STAT_INTR] = "INTR",
+	[SVM_STAT_NMI] = "NMI",
+	[SVM_STAT_SMI] = "SMI",
+	[SVM_STAT_VINTR] = "VINTR",
+	[SVM_STAT_CPUID] = "CPUID",
+	[SVM_STAT_INVD] = "INVD",
+	[SVM_STAT_HLT] = "HLT",
+	[SVM_STAT_IOIO] = "IOIO",
+	[SVM_STAT_MSR] = "MSR",
+	[SVM_STAT_SHUTDOWN] = "SHUTDOWN",
+	[SVM_STAT_VMMCALL] = "VMMCALL",
+	[SVM_STAT_SVM_INSN] = "SVM_INSN",	/* VMRUN ... INVLPGA: #UD */
+	[SVM_STAT_RDTSCP] = "RDTSCP",
+	[SVM_STAT_MWAIT] = "MWAIT",		/* and MONITOR */
+	[SVM_STAT_XSETBV] = "XSETBV",
+	[SVM_STAT_RDPRU] = "RDPRU",
+	[SVM_STAT_NPF] = "NPF",
+};
+
+static const u8 svm_exit_stats[] = {
+	[SVM_EXIT_WRITE_CR4] = SVM_STAT_CR4_WRITE,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = SVM_STAT_DR,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = SVM_STAT_DR,
+	[SVM_EXIT_INTR] = SVM_STAT_INTR,
+	[SVM_EXIT_NMI] = SVM_STAT_NMI,
+	[SVM_EXIT_SMI] = SVM_STAT_SMI,
+	[SVM_EXIT_VINTR] = SVM_STAT_VINTR,
+	[SVM_EXIT_CPUID] = SVM_STAT_CPUID,
+	[SVM_EXIT_INVD] = SVM_STAT_INVD,
+	[SVM_EXIT_HLT] = SVM_STAT_HLT,
+	[SVM_EXIT_INVLPGA] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_IOIO] = SVM_STAT_IOIO,
+	[SVM_EXIT_MSR] = SVM_STAT_MSR,
+	[SVM_EXIT_SHUTDOWN] = SVM_STAT_SHUTDOWN,
+	[SVM_EXIT_VMRUN] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_VMMCALL] = SVM_STAT_VMMCALL,
+	[SVM_EXIT_VMLOAD] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_VMSAVE] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_STGI] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_CLGI] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_SKINIT] = SVM_STAT_SVM_INSN,
+	[SVM_EXIT_RDTSCP] = SVM_STAT_RDTSCP,
+	[SVM_EXIT_MONITOR] = SVM_STAT_MWAIT,
+	[SVM_EXIT_MWAIT] = SVM_STAT_MWAIT,
+	[SVM_EXIT_MWAIT_COND] = SVM_STAT_MWAIT,
+	[SVM_EXIT_XSETBV] = SVM_STAT_XSETBV,
+	[SVM_EXIT_RDPRU] = SVM_STAT_RDPRU,
+	[SVM_EXIT_NPF] = SVM_STAT_NPF,
+};
+
+static u16 svm_exit_stat(u32 code)
+{
+	if (code == (u32)SVM_EXIT_ERR)
+		return SVM_STAT_INVALID;
+	return code < ARRAY_SIZE(svm_exit_stats) ? svm_exit_stats[code] :
+						   SVM_STAT_OTHER;
+}
+
+/*
  * An event the exit interrupted on its way into the guest (an interrupt
  * or exception whose delivery hit a nested page fault) is delivered again
  * (15.7.2).  Software interrupts and INT3/INTO are not: their instruction
  * runs again.
  */
-static void svm_reinject(struct vmcb *vmcb)
+static void svm_reinject(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 {
 	u32 info = vmcb->control.exit_int_info;
 	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
@@ -666,6 +750,10 @@ static void svm_reinject(struct vmcb *vmcb)
 		return;
 	vmcb->control.event_inj = info;
 	vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
+	/* The EXITINTINFO types of interrupts, NMIs and exceptions are RS_EVENT_*. */
+	trace_ringside_inject(vcpu, type >> SVM_EVTINJ_TYPE_SHIFT, vector,
+			      info & SVM_EXITINTINFO_VALID_ERR,
+			      vmcb->control.exit_int_info_err, true);
 }
 
 static int svm_handle_exit(struct rs_vcpu *vcpu)
@@ -673,11 +761,14 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u32 code = vmcb->control.exit_code;
 
+	/* Statistics, tracepoint and netlink event (stats.h). */
+	rs_exit_observe(vcpu, svm_exit_stat(code), code, vmcb->save.rip,
+			vmcb->control.exit_info_1, vmcb->control.exit_info_2);
 	if (code == (u32)SVM_EXIT_ERR)
 		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 
 	vmcb->control.event_inj = 0;
-	svm_reinject(vmcb);
+	svm_reinject(vcpu, vmcb);
 
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](vcpu);
@@ -912,6 +1003,7 @@ static int svm_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
 					       SVM_EVTINJ_TYPE_EXEPT) |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = error;
+	trace_ringside_inject(vcpu, type, vector, has_error, error, false);
 	return 0;
 }
 
@@ -946,6 +1038,8 @@ static struct rs_arch_ops svm_ops = {
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
 	.skip_instruction = svm_skip,
+	.exit_names = svm_exit_names,
+	.nr_exit_names = ARRAY_SIZE(svm_exit_names),
 };
 
 const struct rs_arch_ops *svm_probe(void)

@@ -18,6 +18,7 @@
 #include <asm/fpu/types.h>
 
 #include "rs.h"
+#include "stats.h"
 
 /*
  * Called with IRQs off just before entry.  Once mode says RS_IN_GUEST, a
@@ -70,7 +71,10 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
+		/* Exit statistics: the backend stamps exit_tsc if it entered. */
+		vcpu->exit_tsc = 0;
 		r = rs_ops->vcpu_run(vcpu);
+		rs_stats_account(vcpu);
 		if (r)
 			break;
 		cond_resched();

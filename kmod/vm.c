@@ -12,16 +12,20 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 
 #include "rs.h"
+#include "stats.h"
 
 static void rs_vm_free(struct rs_vm *vm)
 {
 	unsigned int i;
 
+	/* Netlink readers cannot find it any more (they hold references). */
+	rs_vm_unregister(vm);
 	/* No fd is left, so no fault; after this, no notifier either. */
 	mmu_notifier_unregister(&vm->mn, vm->mm);
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -114,9 +118,18 @@ static int rs_vm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* The VM's id in netlink messages and tracepoints (Documentation/netlink.rst). */
+static void rs_vm_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct rs_vm *vm = file->private_data;
+
+	seq_printf(m, "ringside_vm_id:\t%u\n", vm->id);
+}
+
 static const struct file_operations rs_vm_fops = {
 	.owner = THIS_MODULE,
 	.release = rs_vm_release,
+	.show_fdinfo = rs_vm_show_fdinfo,
 	.unlocked_ioctl = rs_vm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -158,7 +171,11 @@ long rs_create_vm(void)
 	if (r)
 		goto err_arch;
 
-	r = anon_inode_getfd("ringside-vm", &rs_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	/* An id for netlink and tracepoints; rs_vm_free() undoes it too. */
+	r = rs_vm_register(vm);
+	if (!r)
+		r = anon_inode_getfd("ringside-vm", &rs_vm_fops, vm,
+				     O_RDWR | O_CLOEXEC);
 	if (r < 0) {
 		rs_vm_put(vm);
 		return r;

@@ -246,4 +246,97 @@ struct rs_run {
 	};
 };
 
+/*
+ * The generic netlink family RS_NL_FAMILY_NAME (Documentation/netlink.rst):
+ * the VMs, their exit statistics, and a multicast group of sampled exit
+ * events.  Its id is dynamic: resolve the name with the nlctrl family.
+ * Requests are validated strictly: an attribute a command does not take,
+ * one of the wrong type or length, or a non-zero genlmsghdr.reserved fails
+ * with EINVAL.  A VM the caller may not see (neither root -- CAP_SYS_ADMIN
+ * or CAP_NET_ADMIN in the initial user namespace -- nor the VM creator's
+ * effective uid) is left out of dumps and answers ENOENT, as an unknown id
+ * does.  Numbers only ever get added at the end of each list.
+ */
+#define RS_NL_FAMILY_NAME	"ringside"
+#define RS_NL_FAMILY_VERSION	1
+/* Sampled exit events, RS_NL_CMD_EXIT_EVENT; joining needs CAP_NET_ADMIN. */
+#define RS_NL_MCGRP_EVENTS	"events"
+
+/* genlmsghdr.cmd */
+enum rs_nl_cmd {
+	RS_NL_CMD_UNSPEC,
+	/* do: RS_NL_A_VM_ID; dump: every VM the caller may see */
+	RS_NL_CMD_GET_VM,
+	/*
+	 * do: RS_NL_A_VM_ID, and RS_NL_A_VCPU_ID for one vCPU's statistics
+	 * instead of the VM's; dump: one message per VM, plus one per vCPU
+	 * (with RS_NL_A_VCPU_ID) if the request has RS_NL_A_PER_VCPU.
+	 */
+	RS_NL_CMD_GET_STATS,
+	/* Multicast only: one sampled exit */
+	RS_NL_CMD_EXIT_EVENT,
+	__RS_NL_CMD_MAX
+};
+
+#define RS_NL_CMD_MAX		(__RS_NL_CMD_MAX - 1)
+
+/* Attributes of every command and reply. */
+enum rs_nl_attr {
+	RS_NL_A_UNSPEC,
+	RS_NL_A_PAD,			/* aligns the __u64 attributes */
+	RS_NL_A_VM_ID,			/* __u32: 1 and up */
+	RS_NL_A_VM_PID,			/* __u32: creator's tgid, reader's pid ns */
+	RS_NL_A_VM_UID,			/* __u32: creator's euid, reader's user ns */
+	RS_NL_A_VM_COMM,		/* string: creator's thread name */
+	RS_NL_A_VM_VCPUS,		/* __u32: vCPUs created */
+	RS_NL_A_VM_MEMORY,		/* __u64: bytes in memory slots */
+	RS_NL_A_VM_UPTIME_NS,		/* __u64: since RS_CREATE_VM */
+	RS_NL_A_BACKEND,		/* string: "svm" or "vmx" */
+	RS_NL_A_VCPU_ID,		/* __u32 */
+	RS_NL_A_PER_VCPU,		/* flag: GET_STATS dump of each vCPU too */
+	RS_NL_A_STATS,			/* nested: RS_NL_STATS_* */
+	RS_NL_A_EXIT_NAME,		/* string: the reason's statistics name */
+	RS_NL_A_EXIT_CODE,		/* __u64: SVM EXITCODE, VMX exit reason */
+	RS_NL_A_EXIT_RIP,		/* __u64: guest RIP at the exit */
+	RS_NL_A_EXIT_INFO1,		/* __u64: EXITINFO1, VMX qualification */
+	RS_NL_A_EXIT_INFO2,		/* __u64: EXITINFO2, VMX guest-physical */
+	RS_NL_A_TIMESTAMP_NS,		/* __u64: CLOCK_MONOTONIC of the event */
+	__RS_NL_A_MAX
+};
+
+#define RS_NL_A_MAX		(__RS_NL_A_MAX - 1)
+
+/*
+ * RS_NL_A_STATS: a vCPU's counters, or their sums over the VM's vCPUs.
+ * Times are both in nanoseconds and in the host's TSC cycles.
+ */
+enum rs_nl_stats_attr {
+	RS_NL_STATS_UNSPEC,
+	RS_NL_STATS_PAD,
+	RS_NL_STATS_ENABLED,		/* __u8: 1 if counting is on */
+	RS_NL_STATS_TSC_KHZ,		/* __u32: TSC cycles per millisecond */
+	RS_NL_STATS_EXITS,		/* __u64: every exit, named or not */
+	RS_NL_STATS_GUEST_NS,		/* __u64: time in guest mode */
+	RS_NL_STATS_GUEST_CYCLES,	/* __u64 */
+	RS_NL_STATS_HANDLE_NS,		/* __u64: time handling exits in the kernel */
+	RS_NL_STATS_HANDLE_CYCLES,	/* __u64 */
+	RS_NL_STATS_REASON,		/* nested RS_NL_REASON_*: one per reason seen */
+	__RS_NL_STATS_MAX
+};
+
+#define RS_NL_STATS_MAX		(__RS_NL_STATS_MAX - 1)
+
+/* RS_NL_STATS_REASON: the exits of one reason (the backend's names). */
+enum rs_nl_reason_attr {
+	RS_NL_REASON_UNSPEC,
+	RS_NL_REASON_PAD,
+	RS_NL_REASON_NAME,		/* string: "CPUID", "IOIO", "NPF"... */
+	RS_NL_REASON_COUNT,		/* __u64: exits */
+	RS_NL_REASON_NS,		/* __u64: time handling them */
+	RS_NL_REASON_CYCLES,		/* __u64 */
+	__RS_NL_REASON_MAX
+};
+
+#define RS_NL_REASON_MAX	(__RS_NL_REASON_MAX - 1)
+
 #endif /* _UAPI_LINUX_RINGSIDE_H */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Observing exits: what a backend calls around each guest entry and exit,
+ * and what the core adds up.  The counters live in the vCPU (struct
+ * rs_vcpu_stats) and only its thread writes them, with plain stores: no
+ * lock, no atomic, no cache line shared with another vCPU.
+ *
+ * A backend, per entry:
+ *
+ *	vcpu->entry_tsc = rs_stats_tsc();	just before VMRUN/VMRESUME
+ *	vcpu->exit_tsc = rs_stats_tsc();	just after the exit
+ *	rs_exit_observe(vcpu, stat, code, rip, info1, info2);
+ *						before the exit's handler
+ *
+ * and the core, after rs_ops->vcpu_run() returns, rs_stats_account(): the
+ * time from entry_tsc to exit_tsc is guest time, from exit_tsc to then the
+ * time handling the exit (in the kernel; user space's part is not in it).
+ */
+#ifndef RINGSIDE_STATS_H
+#define RINGSIDE_STATS_H
+
+#include <linux/jiffies.h>
+#include <linux/jump_label.h>
+#include <asm/msr.h>
+
+#include "rs.h"
+#include "trace.h"
+
+/* Module parameter "stats": counting on (default) or off. */
+DECLARE_STATIC_KEY_TRUE(rs_stats_key);
+
+/* The TSC for the statistics, or 0 while counting is off. */
+static __always_inline u64 rs_stats_tsc(void)
+{
+	return static_branch_likely(&rs_stats_key) ? rdtsc() : 0;
+}
+
+/* The backend's name of the vCPU's last exit, for messages. */
+static inline const char *rs_exit_name(const struct rs_vcpu *vcpu)
+{
+	if (vcpu->exit_stat < rs_ops->nr_exit_names)
+		return rs_ops->exit_names[vcpu->exit_stat];
+	return "?";
+}
+
+void __rs_exit_event(struct rs_vcpu *vcpu, u64 code, u64 rip, u64 info1,
+		     u64 info2);
+
+/*
+ * An exit happened: @stat is its index in rs_ops->exit_names, @code the
+ * hardware's exit code, @info1 and @info2 what the hardware says about it
+ * (SVM: EXITINFO1 and 2; VMX: the exit qualification and guest-physical
+ * address).  Feeds the statistics, the ringside_exit tracepoint and the
+ * netlink event stream, which costs one comparison of jiffies while nobody
+ * listens or the rate limit holds (netlink.c).
+ */
+static __always_inline void rs_exit_observe(struct rs_vcpu *vcpu, u16 stat,
+					    u64 code, u64 rip, u64 info1,
+					    u64 info2)
+{
+	vcpu->exit_stat = stat;
+	trace_ringside_exit(vcpu, rs_exit_name(vcpu), code, rip, info1, info2);
+	if (unlikely(time_after_eq(jiffies, READ_ONCE(vcpu->vm->ev_next))))
+		__rs_exit_event(vcpu, code, rip, info1, info2);
+}
+
+/* After rs_ops->vcpu_run(): add up the entry it made, if it made one. */
+static __always_inline void rs_stats_account(struct rs_vcpu *vcpu)
+{
+	struct rs_vcpu_stats *st = &vcpu->stats;
+	struct rs_exit_stat *e;
+	u64 now;
+
+	if (!vcpu->exit_tsc || !vcpu->entry_tsc)
+		return;
+	now = rs_stats_tsc();
+	if (unlikely(!now))
+		return;		/* counting was turned off meanwhile */
+	WRITE_ONCE(st->guest_cycles,
+		   st->guest_cycles + vcpu->exit_tsc - vcpu->entry_tsc);
+	e = &st->exits[vcpu->exit_stat % RS_MAX_EXIT_STATS];
+	WRITE_ONCE(e->count, e->count + 1);
+	WRITE_ONCE(e->cycles, e->cycles + now - vcpu->exit_tsc);
+}
+
+/* stats.c: the VMs netlink.c can see, and counting on or off. */
+int rs_vm_register(struct rs_vm *vm);
+void rs_vm_unregister(struct rs_vm *vm);
+struct rs_vm *rs_vm_get_next(unsigned long *id);
+bool rs_stats_enabled(void);
+void rs_vcpu_stats_read(struct rs_vcpu *vcpu, struct rs_vcpu_stats *sum);
+
+/* netlink.c */
+extern unsigned int rs_event_rate;
+int rs_netlink_init(void);
+void rs_netlink_exit(void);
+
+#endif /* RINGSIDE_STATS_H */
