@@ -20,6 +20,7 @@
 #include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/random.h>
 #include <linux/uidgid.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -398,41 +399,70 @@ err:
 	nlmsg_free(skb);
 }
 
+/* While nobody listens, look for listeners once in this many exits. */
+#define RS_EV_IDLE_EXITS	256
+#define RS_EV_MAX_MEAN		BIT(24)
+
 /*
- * rs_exit_observe() calls this once jiffies reach vm->ev_next.  Nobody
- * listening: look again in 100 ms.  Otherwise at most rs_event_rate events
- * per second and VM, spread over the second (one per HZ / rate jiffies
- * where the rate allows).  The vCPUs of a VM share ev_lock here only, and
- * one that finds it taken leaves the sample to the other.
+ * The next sample of this vCPU: a countdown drawn uniformly from 1 to
+ * 2 * mean - 1 exits, so that each exit is as likely to be picked as any
+ * other (waiting for a time instead would pick the exit that ends the
+ * longest guest run: the timer interrupt's).  The mean follows the vCPU's
+ * exit rate so that the VM's vCPUs together sample about rs_event_rate
+ * exits per second.
+ */
+static void rs_ev_rearm(struct rs_vcpu *vcpu, unsigned int rate)
+{
+	u64 now = ktime_get_ns(), want, est;
+	u32 mean = vcpu->ev_mean;
+
+	if (mean) {
+		want = div_u64(NSEC_PER_SEC * (u64)READ_ONCE(vcpu->vm->nr_vcpus),
+			       rate);
+		est = div64_u64((u64)vcpu->ev_drawn * want,
+				max_t(u64, now - vcpu->ev_last_ns, 1));
+		mean = clamp_t(u64, (mean + est) / 2, 1, RS_EV_MAX_MEAN);
+	} else {
+		mean = 1;	/* a new listener: learn the rate */
+	}
+	vcpu->ev_mean = mean;
+	vcpu->ev_last_ns = now;
+	vcpu->ev_drawn = mean > 1 ? 1 + get_random_u32_below(2 * mean - 1) : 1;
+	vcpu->ev_countdown = vcpu->ev_drawn;
+}
+
+/*
+ * rs_exit_observe() calls this when the vCPU's countdown runs out.  The
+ * vCPUs of a VM share ev_lock here only, to hold the VM to rs_event_rate
+ * events in each second; one that finds it taken skips its sample.
  */
 void __rs_exit_event(struct rs_vcpu *vcpu, u64 code, u64 rip, u64 info1,
 		     u64 info2)
 {
 	unsigned int rate = READ_ONCE(rs_event_rate);
 	struct rs_vm *vm = vcpu->vm;
-	unsigned long now = jiffies;
 	bool send = false;
 
-	if (!spin_trylock(&vm->ev_lock))
-		return;
 	if (!RS_NL_EVENTS_FLAGS || !rate ||
 	    !genl_has_listeners(&rs_nl_family, &init_net, RS_NL_GRP_EVENTS)) {
-		WRITE_ONCE(vm->ev_next, now + HZ / 10);
-	} else {
-		if (time_after_eq(now, vm->ev_window + HZ)) {
-			vm->ev_window = now;
+		vcpu->ev_countdown = RS_EV_IDLE_EXITS;
+		vcpu->ev_mean = 0;
+		return;
+	}
+	if (spin_trylock(&vm->ev_lock)) {
+		if (time_after_eq(jiffies, vm->ev_window + HZ)) {
+			vm->ev_window = jiffies;
 			vm->ev_sent = 0;
 		}
-		send = vm->ev_sent < rate;
-		vm->ev_sent++;
-		if (vm->ev_sent >= rate)
-			WRITE_ONCE(vm->ev_next, vm->ev_window + HZ);
-		else
-			WRITE_ONCE(vm->ev_next, now + HZ / rate);
+		if (vm->ev_sent < rate) {
+			vm->ev_sent++;
+			send = true;
+		}
+		spin_unlock(&vm->ev_lock);
 	}
-	spin_unlock(&vm->ev_lock);
 	if (send)
 		rs_nl_send_event(vcpu, code, rip, info1, info2);
+	rs_ev_rearm(vcpu, rate);
 }
 
 int rs_netlink_init(void)

@@ -138,11 +138,10 @@ struct rs_vm {
 	struct pid *owner_pid;		/* creator's thread group */
 	char owner_comm[TASK_COMM_LEN];
 	u64 created_ns;			/* ktime_get_ns() at creation */
-	/* Sampled exit events: nothing is sent before ev_next (jiffies). */
-	unsigned long ev_next;
+	/* Sampled exit events: at most event_rate per second (netlink.c). */
 	spinlock_t ev_lock;		/* ev_window, ev_sent */
-	unsigned long ev_window;
-	unsigned int ev_sent;
+	unsigned long ev_window;	/* jiffies: this second's start */
+	unsigned int ev_sent;		/* events sent in it */
 };
 
 /*
@@ -243,6 +242,11 @@ struct rs_vcpu {
 	u64 entry_tsc;
 	u64 exit_tsc;
 	u16 exit_stat;
+	/* Exits until the next netlink event sample (netlink.c). */
+	u32 ev_countdown;
+	u32 ev_drawn;			/* what the last countdown started at */
+	u32 ev_mean;			/* of the random countdowns */
+	u64 ev_last_ns;			/* when the last one ran out */
 
 	void *arch;
 

@@ -72,7 +72,6 @@ int rs_vm_register(struct rs_vm *vm)
 	get_task_comm(vm->owner_comm, current);
 	vm->created_ns = ktime_get_ns();
 	spin_lock_init(&vm->ev_lock);
-	vm->ev_next = jiffies;
 	vm->ev_window = jiffies - HZ;
 
 	/* vm->id is set under the xarray's lock, before readers can see it. */

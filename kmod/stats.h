@@ -19,7 +19,6 @@
 #ifndef RINGSIDE_STATS_H
 #define RINGSIDE_STATS_H
 
-#include <linux/jiffies.h>
 #include <linux/jump_label.h>
 #include <asm/msr.h>
 
@@ -51,8 +50,8 @@ void __rs_exit_event(struct rs_vcpu *vcpu, u64 code, u64 rip, u64 info1,
  * hardware's exit code, @info1 and @info2 what the hardware says about it
  * (SVM: EXITINFO1 and 2; VMX: the exit qualification and guest-physical
  * address).  Feeds the statistics, the ringside_exit tracepoint and the
- * netlink event stream, which costs one comparison of jiffies while nobody
- * listens or the rate limit holds (netlink.c).
+ * netlink event stream: every exit counts down a random number of exits
+ * (a few hundred while nobody listens) to the next sample (netlink.c).
  */
 static __always_inline void rs_exit_observe(struct rs_vcpu *vcpu, u16 stat,
 					    u64 code, u64 rip, u64 info1,
@@ -60,7 +59,7 @@ static __always_inline void rs_exit_observe(struct rs_vcpu *vcpu, u16 stat,
 {
 	vcpu->exit_stat = stat;
 	trace_ringside_exit(vcpu, rs_exit_name(vcpu), code, rip, info1, info2);
-	if (unlikely(time_after_eq(jiffies, READ_ONCE(vcpu->vm->ev_next))))
+	if (unlikely(!--vcpu->ev_countdown))
 		__rs_exit_event(vcpu, code, rip, info1, info2);
 }
 
