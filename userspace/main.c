@@ -11,6 +11,7 @@
 #include <linux/ringside.h>
 
 #include "check.h"
+#include "observe.h"
 #include "run.h"
 #include "util.h"
 #include "vm.h"
@@ -143,6 +144,10 @@ static const struct command commands[] = {
 	{ "check", "show CPU virtualization support and module capabilities",
 	  do_check, check_usage },
 	{ "run", "boot a Multiboot kernel", do_run, run_usage },
+	{ "stat", "show VM exits by reason, live or once (--once, --json)",
+	  cmd_stat, stat_usage },
+	{ "trace", "print sampled VM exits as they happen", cmd_trace,
+	  trace_usage },
 	{ "help", "show this help, or a command's", do_help, NULL },
 };
 
