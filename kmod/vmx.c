@@ -103,6 +103,7 @@ static void *vmx_msr_bitmap;	/* 4 KiB, all but a few MSRs exit */
 static u64 vmx_host_xcr0;
 static u64 vmx_host_efer;
 static bool vmx_host_pkru;	/* the host uses protection keys */
+static bool vmx_host_debugctl;	/* the CPU has IA32_DEBUGCTL (Bochs has not) */
 static DEFINE_IDA(vmx_vpids);
 
 /* The SYSCALL MSRs, which no VM exit restores (27.5.1). */
@@ -192,15 +193,17 @@ static __always_inline void vmcs_write(unsigned long field,
 		vmx_field_error("VMWRITE", field);
 }
 
+/*
+ * VMXON's faults (#UD, #GP: 30.3) are what vmx_hardware_enable() checked
+ * before; VMfailInvalid remains, for a bad VMXON region.
+ */
 static int vmx_vmxon(u64 pa)
 {
-	asm goto("1: vmxon %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m" (pa) : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
+	bool fail;
+
+	asm volatile("vmxon %[pa]\n\t" CC_SET(na)
+		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "memory");
+	return fail ? -EIO : 0;
 }
 
 static void vmx_vmxoff(void)
@@ -273,6 +276,7 @@ static void vmx_msr_allow(u32 msr)
 static int vmx_setup(void)
 {
 	int cpu, i;
+	u64 msr;
 
 	for_each_possible_cpu(cpu) {
 		struct page *page;
@@ -295,6 +299,7 @@ static int vmx_setup(void)
 		vmx_msr_allow(vmx_passthrough_msrs[i]);
 
 	rdmsrl(MSR_EFER, vmx_host_efer);
+	vmx_host_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &msr);
 	vmx_host_pkru = boot_cpu_has(X86_FEATURE_OSPKE);
 	vmx_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
 			xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
@@ -630,6 +635,8 @@ static int vmx_read_pdptes(struct rs_vcpu *vcpu, u64 cr3, u64 *pdpte)
 	return 0;
 }
 
+static const u64 vmx_no_pdptes[4];
+
 static void vmx_write_pdptes(const u64 *pdpte)
 {
 	int i;
@@ -736,7 +743,7 @@ static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);	/* 26.3.1.5: no shadow VMCS */
-	vmx_write_pdptes((u64[4]){ 0 });
+	vmx_write_pdptes(vmx_no_pdptes);
 }
 
 static int vmx_vcpu_create(struct rs_vcpu *vcpu)
@@ -1005,7 +1012,7 @@ static void vmx_switch_to_guest(struct vmx_vcpu *v, struct vmx_host_state *h)
 	}
 
 	/* VM exits clear IA32_DEBUGCTL (27.5.1). */
-	h->debugctl = get_debugctlmsr();
+	h->debugctl = vmx_host_debugctl ? get_debugctlmsr() : 0;
 	h->drs = v->dr_owned || (v->dr7 & 0xff);
 	if (h->drs)
 		vmx_load_guest_drs(vcpu);
