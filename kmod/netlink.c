@@ -53,11 +53,18 @@ static const struct genl_multicast_group rs_nl_mcgrps[] = {
 	},
 };
 
-static const struct nla_policy rs_nl_get_vm_policy[RS_NL_A_VM_ID + 1] = {
+/*
+ * Both commands share one maxattr: genetlink sizes info->attrs by it, and
+ * the handlers look at every request attribute.  What a command does not
+ * list is NLA_UNSPEC, which strict validation refuses.
+ */
+#define RS_NL_REQ_MAXATTR	RS_NL_A_PER_VCPU
+
+static const struct nla_policy rs_nl_get_vm_policy[RS_NL_REQ_MAXATTR + 1] = {
 	[RS_NL_A_VM_ID] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy rs_nl_get_stats_policy[RS_NL_A_PER_VCPU + 1] = {
+static const struct nla_policy rs_nl_get_stats_policy[RS_NL_REQ_MAXATTR + 1] = {
 	[RS_NL_A_VM_ID] = { .type = NLA_U32 },
 	[RS_NL_A_VCPU_ID] = { .type = NLA_U32 },
 	[RS_NL_A_PER_VCPU] = { .type = NLA_FLAG },
@@ -343,14 +350,14 @@ static const struct genl_ops rs_nl_ops[] = {
 		.doit = rs_nl_get_doit,
 		.dumpit = rs_nl_get_dumpit,
 		.policy = rs_nl_get_vm_policy,
-		.maxattr = ARRAY_SIZE(rs_nl_get_vm_policy) - 1,
+		.maxattr = RS_NL_REQ_MAXATTR,
 	},
 	{
 		.cmd = RS_NL_CMD_GET_STATS,
 		.doit = rs_nl_get_doit,
 		.dumpit = rs_nl_get_dumpit,
 		.policy = rs_nl_get_stats_policy,
-		.maxattr = ARRAY_SIZE(rs_nl_get_stats_policy) - 1,
+		.maxattr = RS_NL_REQ_MAXATTR,
 	},
 };
 
