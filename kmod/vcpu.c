@@ -27,6 +27,15 @@
  */
 bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 {
+	/*
+	 * The guest's FPU state is the task's while RS_RUN runs
+	 * (fpu_swap_kvm_fpstate()); if the thread was preempted between two
+	 * entries, the scheduler saved it and left another task's registers
+	 * behind (TIF_NEED_FPU_LOAD).  Load it back, as KVM does in
+	 * vcpu_enter_guest(), or the guest runs with those.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, RS_IN_GUEST);
 	/* Pairs with the barrier in rs_vm_flush_tlbs(). */
