@@ -11,6 +11,27 @@
 
 #include "rs.h"
 
+/*
+ * IA32_APIC_BASE (SDM vol. 3A, 10.4.4): the local APIC is user space's
+ * (the launcher emulates it at 0xfee00000), but a guest reads this MSR
+ * before it touches the APIC and Linux's boot needs it to say "enabled at
+ * 0xfee00000, BSP on vCPU 0".  ringside keeps the guest's writes (BSP,
+ * enable, the base) without acting on them: user space decides what a
+ * disabled or moved APIC does.  x2APIC's EXTD (bit 10) is reserved, as
+ * CPUID hides x2APIC.
+ */
+#define RS_APIC_BASE_BSP	BIT_ULL(8)
+#define RS_APIC_BASE_ENABLE	BIT_ULL(11)
+#define RS_APIC_BASE_DEFAULT	0xfee00000ULL
+#define RS_APIC_BASE_VALID	(GENMASK_ULL(51, 12) | RS_APIC_BASE_ENABLE | \
+				 RS_APIC_BASE_BSP)
+
+u64 rs_apic_base_reset(u32 vcpu_id)
+{
+	return RS_APIC_BASE_DEFAULT | RS_APIC_BASE_ENABLE |
+	       (vcpu_id == 0 ? RS_APIC_BASE_BSP : 0);
+}
+
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = rs_ops->get_msr(vcpu, index, data);
@@ -26,6 +47,7 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 		*data = vcpu->msr_mtrr_def_type;
 		return 0;
 	case MSR_MTRRcap:		/* no MTRRs: the guest uses PAT */
+	case MSR_AMD64_NB_CFG:		/* Linux's amd_bus reads it on AMD */
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_IA32_UCODE_REV:
@@ -34,6 +56,9 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_TSC_AUX:
 		*data = vcpu->msr_tsc_aux;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->msr_apic_base;
 		return 0;
 	}
 	return -EINVAL;
@@ -60,10 +85,17 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_UCODE_REV:
 	case MSR_K7_HWCR:
 		return host || !data ? 0 : -EINVAL;
+	case MSR_AMD64_NB_CFG:		/* no northbridge: writes are dropped */
+		return 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
 			return -EINVAL;
 		vcpu->msr_tsc_aux = data;
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (data & ~RS_APIC_BASE_VALID)
+			return -EINVAL;
+		vcpu->msr_apic_base = data;
 		return 0;
 	}
 	return -EINVAL;

@@ -231,6 +231,7 @@ struct rs_vcpu {
 	u64 msr_misc_enable;
 	u64 msr_mtrr_def_type;
 	u64 msr_tsc_aux;
+	u64 msr_apic_base;	/* the guest's view only: see msr.c */
 
 	/*
 	 * Stamped by the backend around each guest entry (stats.h): the TSC
@@ -318,6 +319,7 @@ long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
 bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4);
 
 /* msr.c */
+u64 rs_apic_base_reset(u32 vcpu_id);
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data);
 int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host);
 void rs_emulate_rdmsr(struct rs_vcpu *vcpu);

@@ -386,6 +386,7 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->msr_apic_base = rs_apic_base_reset(id);
 	vcpu->ev_countdown = 1;		/* the first exit looks for listeners */
 	mutex_init(&vcpu->lock);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
