@@ -6,18 +6,27 @@
 #ifndef RINGSIDE_DEVICES_H
 #define RINGSIDE_DEVICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct iobus;
 struct vm;
 
-/* uart.c: a 16550A; output to @out_fd, input from @in_fd once started. */
+/*
+ * uart.c: a 16550A on ISA line @irq; output to @out_fd, input from @in_fd
+ * once started.
+ */
 #define COM1_BASE		0x3f8
+#define COM1_IRQ		4
 
 struct uart;
-struct uart *uart_create(struct iobus *pio, uint16_t base, int in_fd,
-			 int out_fd);
-/* Read @in_fd on a thread; a terminal is put in raw mode (Ctrl-C still works). */
+struct uart *uart_create(struct vm *vm, uint16_t base, unsigned int irq,
+			 int in_fd, int out_fd);
+/*
+ * Read @in_fd on a thread.  A terminal is put in raw mode, every key going
+ * to the guest but the escape: Ctrl-A x ends the run, Ctrl-A Ctrl-A sends
+ * a Ctrl-A.
+ */
 int uart_start_input(struct uart *uart);
 /* Stop reading, restore the terminal, free. */
 void uart_destroy(struct uart *uart);
@@ -36,5 +45,37 @@ int debugexit_create(struct vm *vm);
 
 /* poweroff.c: the ACPI PM1a control registers simple kernels write S5 to. */
 int poweroff_create(struct vm *vm);
+
+/* reset.c: the reset control register 0xcf9 and the 8042's reset, 0x64. */
+int reset_create(struct vm *vm);
+
+/* pic.c: the 8259A pair and ELCR; state under vm->irq_lock. */
+struct pic;
+struct pic *pic_create(struct vm *vm);
+void pic_destroy(struct pic *pic);
+void pic_set_irq(struct pic *pic, unsigned int irq, int level);
+/* The master's INT output. */
+bool pic_output(struct pic *pic);
+/* The INTA cycle: the vector to deliver. */
+int pic_ack(struct pic *pic);
+
+/* pit.c: the 8254 and port 0x61; channel 0 on IRQ 0. */
+struct pit;
+struct pit *pit_create(struct vm *vm);
+void pit_destroy(struct pit *pit);
+
+/* rtc.c: the MC146818 RTC and CMOS RAM at 0x70/0x71. */
+struct rtc;
+struct rtc *rtc_create(struct vm *vm);
+void rtc_destroy(struct rtc *rtc);
+
+/*
+ * acpi.c: the ACPI tables at 0xf0000 (RSDP, XSDT, FADT, FACS, DSDT, MADT)
+ * and the PM1a event block and PM timer they describe.
+ */
+int acpi_build_tables(struct vm *vm);
+struct acpi_pm;
+struct acpi_pm *acpi_pm_create(struct vm *vm);
+void acpi_pm_destroy(struct acpi_pm *pm);
 
 #endif /* RINGSIDE_DEVICES_H */

@@ -7,7 +7,9 @@
  *   0x604   PM1a_CNT of QEMU's q35 (PM base 0x600 + 4), and of "pc" as
  *           SeaBIOS programs its PIIX4 PM base;
  *   0xb004  the PM1a_CNT of older QEMU and Bochs machines.
- * Any other sleep type is ignored: there is no suspend.
+ * Any other sleep type is ignored: there is no suspend.  A read says
+ * SCI_EN: the machine is in ACPI mode, as the FADT (acpi.c) has no SMI
+ * command port to switch it.
  */
 #include "devices.h"
 #include "iobus.h"
@@ -17,6 +19,14 @@
 #define PM1_CNT_SLP_TYP_MASK	(7U << 10)
 #define PM1_CNT_SLP_EN		(1U << 13)
 #define SLP_TYP_S5		0		/* in QEMU's DSDT */
+#define PM1_CNT_SCI_EN		(1U << 0)
+
+static uint64_t pm1_cnt_read(void *dev, uint64_t offset, unsigned int size)
+{
+	(void)dev;
+	(void)size;
+	return offset ? 0 : PM1_CNT_SCI_EN;
+}
 
 static void pm1_cnt_write(void *dev, uint64_t offset, unsigned int size,
 			  uint64_t value)
@@ -30,6 +40,7 @@ static void pm1_cnt_write(void *dev, uint64_t offset, unsigned int size,
 }
 
 static const struct io_ops pm1_cnt_ops = {
+	.read = pm1_cnt_read,
 	.write = pm1_cnt_write,
 };
 

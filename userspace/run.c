@@ -5,13 +5,17 @@
  * crashes, or a signal ends it.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "devices.h"
 #include "loader.h"
+#include "lapic.h"
 #include "run.h"
+#include "timer.h"
 #include "util.h"
 #include "vm.h"
 
@@ -19,27 +23,104 @@ struct machine {
 	struct vm *vm;
 	struct uart *uart;
 	struct fwcfg *fwcfg;
+	struct pit *pit;
+	struct rtc *rtc;
+	struct acpi_pm *acpi_pm;
 };
 
+/* A local APIC per vCPU, the I/O APIC, and their MMIO. */
+static int machine_add_apics(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].lapic = lapic_create(&vm->vcpus[i]);
+		if (!vm->vcpus[i].lapic)
+			return -1;
+	}
+	vm->ioapic = ioapic_create(vm);
+	if (!vm->ioapic)
+		return -1;
+	return lapic_register_mmio(vm);
+}
+
+/* The interrupt controllers first: devices raise lines on them. */
 static int machine_add_devices(struct machine *m, const struct run_options *o)
 {
 	struct vm *vm = m->vm;
 
-	m->uart = uart_create(&vm->pio, COM1_BASE, STDIN_FILENO, STDOUT_FILENO);
+	vm->pic = pic_create(vm);
+	if (!vm->pic || machine_add_apics(vm) < 0)
+		return -1;
+	m->pit = pit_create(vm);
+	m->rtc = rtc_create(vm);
+	if (!m->pit || !m->rtc)
+		return -1;
+	m->uart = uart_create(vm, COM1_BASE, COM1_IRQ, STDIN_FILENO,
+			      STDOUT_FILENO);
 	if (!m->uart)
 		return -1;
 	m->fwcfg = fwcfg_create(&vm->pio, o->mem, o->cpus);
 	if (!m->fwcfg)
 		return -1;
-	if (debugexit_create(vm) < 0 || poweroff_create(vm) < 0)
+	if (debugexit_create(vm) < 0 || poweroff_create(vm) < 0 ||
+	    reset_create(vm) < 0)
+		return -1;
+	m->acpi_pm = acpi_pm_create(vm);
+	if (!m->acpi_pm)
 		return -1;
 	return 0;
 }
 
+/*
+ * Every vCPU's CPUID (APIC IDs, topology, TSC) and IA32_APIC_BASE; the
+ * firmware tables.
+ */
+static int machine_setup_cpus(struct machine *m)
+{
+	bool invtsc = host_tsc_invariant();
+	struct rs_msr_entry e = { .index = 0x1b };	/* IA32_APIC_BASE */
+	struct rs_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)&e };
+	unsigned int i;
+
+	for (i = 0; i < m->vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &m->vm->vcpus[i];
+
+		if (vcpu_setup_cpuid(vcpu, true, invtsc) < 0)
+			return -1;
+		e.data = lapic_base_msr(vcpu);
+		if (ioctl(vcpu->fd, RS_SET_MSRS, &msrs) != 1) {
+			pr_perror("vCPU %u: RS_SET_MSRS IA32_APIC_BASE "
+				  "(a module without it?)", i);
+			return -1;
+		}
+	}
+	return acpi_build_tables(m->vm);
+}
+
+static void machine_destroy_irqchips(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		lapic_destroy(vm->vcpus[i].lapic);
+	ioapic_destroy(vm->ioapic);
+	pic_destroy(vm->pic);
+}
+
+/*
+ * The UART's reader first: it raises interrupts.  The timers stopped when
+ * vm_run() returned.
+ */
 static void machine_destroy(struct machine *m)
 {
 	uart_destroy(m->uart);
 	fwcfg_destroy(m->fwcfg);
+	acpi_pm_destroy(m->acpi_pm);
+	rtc_destroy(m->rtc);
+	pit_destroy(m->pit);
+	if (m->vm)
+		machine_destroy_irqchips(m->vm);
 	vm_destroy(m->vm);
 }
 
@@ -72,6 +153,30 @@ static int check_kernel(const struct run_options *o, const void *image,
 	return -1;
 }
 
+/*
+ * Linux 6.1 finds the TSC frequency of an AMD CPU only by calibration
+ * against the PIT (or HPET / ACPI PM timer), with loops whose port reads
+ * must each take under ~10 us: nested, they take far longer, calibration
+ * fails and the TSC is not used.  So the launcher tells it: the guest's
+ * TSC is the host's (Documentation/launcher.rst, "Time").  A command line
+ * that says tsc_early_khz= itself wins.
+ */
+static char *linux_cmdline(const char *append)
+{
+	unsigned long khz;
+	char *cmdline;
+
+	if (append && strstr(append, "tsc_early_khz="))
+		return strdup(append);
+	khz = host_tsc_khz();
+	if (!khz)
+		return strdup(append ? append : "");
+	if (asprintf(&cmdline, "%s%stsc_early_khz=%lu", append ? append : "",
+		     append && *append ? " " : "", khz) < 0)
+		return NULL;
+	return cmdline;
+}
+
 /* Load the kernel and set the boot processor up to start it. */
 static int load_kernel(struct vm *vm, const struct run_options *o,
 		       const void *image, size_t size, enum kernel_kind kind)
@@ -84,7 +189,17 @@ static int load_kernel(struct vm *vm, const struct run_options *o,
 	struct rs_regs regs;
 
 	if (kind == KERNEL_BZIMAGE) {
-		if (bzimage_load(vm, &args, &regs, &gdt) < 0)
+		char *cmdline = linux_cmdline(o->append);
+		int r;
+
+		if (!cmdline) {
+			pr_perror("command line");
+			return STATUS_HV_FAILURE;
+		}
+		args.append = cmdline;
+		r = bzimage_load(vm, &args, &regs, &gdt);
+		free(cmdline);
+		if (r < 0)
 			return STATUS_USAGE;
 		return vcpu_enter_flat32(&vm->vcpus[0], &regs, &gdt) < 0 ?
 		       STATUS_HV_FAILURE : 0;
@@ -131,6 +246,9 @@ int run_guest(const struct run_options *o)
 		goto out;
 	status = STATUS_HV_FAILURE;
 	if (machine_add_devices(&m, o) < 0)
+		goto out;
+	status = STATUS_HV_FAILURE;
+	if (machine_setup_cpus(&m) < 0)
 		goto out;
 	status = load_kernel(m.vm, o, image, image_size, kind);
 	if (status)

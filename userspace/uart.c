@@ -9,8 +9,13 @@
  * Received bytes come from a reader thread into a 16-byte FIFO; LSR's data
  * ready (DR) bit says whether one is waiting.  The reader waits while the
  * FIFO is full, so input is never overrun.  Interrupt identification is
- * kept as the chip computes it, ready for when the launcher has an
- * interrupt controller to raise IRQ 4 on; for now guests poll.
+ * kept as the chip computes it, and its INTR output goes to the ISA line
+ * given at creation through OUT2, as a PC wires it: with MCR's OUT2
+ * clear the line stays low whatever IER enables.
+ *
+ * On a terminal, input is raw: every key goes to the guest (Ctrl-C too)
+ * but Ctrl-A, QEMU's escape: Ctrl-A x ends the run, Ctrl-A Ctrl-A sends
+ * Ctrl-A itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +30,9 @@
 
 #include "devices.h"
 #include "iobus.h"
+#include "irq.h"
 #include "util.h"
+#include "vm.h"
 
 /* Register offsets; DLAB is LCR bit 7. */
 #define UART_RBR	0	/* read, DLAB 0: receiver buffer */
@@ -73,7 +80,14 @@
 
 #define UART_FIFO_SIZE	16
 
+#define ESCAPE_KEY	0x01	/* Ctrl-A */
+#define ESCAPE_QUIT	'x'
+
 struct uart {
+	struct vm *vm;
+	unsigned int irq;
+	bool irq_level;			/* what the line was last set to */
+	bool escape;			/* Ctrl-A seen on a terminal */
 	pthread_mutex_t lock;
 	pthread_cond_t rx_space;
 
@@ -146,6 +160,18 @@ static uint8_t uart_msr(struct uart *u)
 	if (u->mcr & UART_MCR_OUT2)
 		msr |= UART_MSR_DCD;
 	return msr;
+}
+
+/* INTR reaches the interrupt line only through OUT2 (a PC's wiring). */
+static void uart_update_irq(struct uart *u)
+{
+	bool level = (u->mcr & UART_MCR_OUT2) &&
+		     !(uart_iir(u) & UART_IIR_NO_INT);
+
+	if (level == u->irq_level)
+		return;
+	u->irq_level = level;
+	irq_set_line(u->vm, u->irq, level);
 }
 
 static uint8_t uart_read_reg(struct uart *u, unsigned int reg)
@@ -237,6 +263,7 @@ static uint64_t uart_io_read(void *dev, uint64_t offset, unsigned int size)
 	(void)size;		/* max_size 1: the bus splits wider accesses */
 	pthread_mutex_lock(&u->lock);
 	val = uart_read_reg(u, offset);
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return val;
 }
@@ -249,6 +276,7 @@ static void uart_io_write(void *dev, uint64_t offset, unsigned int size,
 	(void)size;
 	pthread_mutex_lock(&u->lock);
 	uart_write_reg(u, offset, value);
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -257,8 +285,8 @@ static const struct io_ops uart_ops = {
 	.write = uart_io_write,
 };
 
-struct uart *uart_create(struct iobus *pio, uint16_t base, int in_fd,
-			 int out_fd)
+struct uart *uart_create(struct vm *vm, uint16_t base, unsigned int irq,
+			 int in_fd, int out_fd)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 
@@ -268,10 +296,12 @@ struct uart *uart_create(struct iobus *pio, uint16_t base, int in_fd,
 	}
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->rx_space, NULL);
+	u->vm = vm;
+	u->irq = irq;
 	u->in_fd = in_fd;
 	u->out_fd = out_fd;
 	u->wake[0] = u->wake[1] = -1;
-	if (iobus_register(pio, base, 8, 1, "16550A", &uart_ops, u) < 0) {
+	if (iobus_register(&vm->pio, base, 8, 1, "16550A", &uart_ops, u) < 0) {
 		uart_destroy(u);
 		return NULL;
 	}
@@ -289,6 +319,29 @@ static unsigned int uart_wait_rx_space(struct uart *u)
 	space = u->stopping ? 0 : UART_FIFO_SIZE - u->rx_count;
 	pthread_mutex_unlock(&u->lock);
 	return space;
+}
+
+/* A key from the input: Ctrl-A x ends the run when the input is a terminal. */
+static void uart_input(struct uart *u, uint8_t byte)
+{
+	if (!u->termios_saved) {
+		rx_push(u, byte);
+		return;
+	}
+	if (u->escape) {
+		u->escape = false;
+		if (byte == ESCAPE_QUIT) {
+			vm_request_stop(u->vm, STATUS_POWEROFF);
+			return;
+		}
+		if (byte == ESCAPE_KEY)
+			rx_push(u, byte);
+		return;
+	}
+	if (byte == ESCAPE_KEY)
+		u->escape = true;
+	else
+		rx_push(u, byte);
 }
 
 /*
@@ -324,7 +377,8 @@ static void *uart_reader(void *arg)
 			break;		/* end of input: the guest sees none */
 		pthread_mutex_lock(&u->lock);
 		for (i = 0; i < (unsigned int)n; i++)
-			rx_push(u, buf[i]);
+			uart_input(u, buf[i]);
+		uart_update_irq(u);
 		pthread_mutex_unlock(&u->lock);
 	}
 	return NULL;
@@ -332,8 +386,9 @@ static void *uart_reader(void *arg)
 
 /*
  * A terminal gives the guest its keys as typed, unechoed, CR as CR (a
- * serial line's Enter); ISIG stays so that Ctrl-C ends the run, and output
- * processing stays so that the guest's "\n" starts a new line.
+ * serial line's Enter), Ctrl-C and Ctrl-Z too (no ISIG: Ctrl-A x ends the
+ * run); output processing stays so that the guest's "\n" starts a new
+ * line.
  */
 static void uart_raw_terminal(struct uart *u)
 {
@@ -344,7 +399,7 @@ static void uart_raw_terminal(struct uart *u)
 	raw = u->saved_termios;
 	raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
 			 ICRNL | IXON);
-	raw.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+	raw.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	if (tcsetattr(u->in_fd, TCSANOW, &raw) == 0)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "irq.h"
+#include "lapic.h"
 #include "util.h"
 #include "vm.h"
 
@@ -144,27 +146,40 @@ static int handle_mmio(struct vcpu *vcpu)
 }
 
 /*
- * HLT: the vCPU sleeps until something wakes it, as QEMU's does.  Nothing
- * in the launcher raises interrupts yet, so a HLT with IF clear is the
- * guest's end (no NMI source either): say so once, and idle until the run
- * is ended (power off, debug exit, a signal).  A HLT does not power off.
+ * HLT: the vCPU sleeps until an interrupt it can take arrives (the
+ * controllers kick it), as a CPU does; a HLT does not power off.  With IF
+ * clear only an NMI or INIT would wake it, which a guest's other CPUs do
+ * not send to one they stopped: it idles until the run ends (power off,
+ * reset, debug exit, a signal).  When that is the boot processor, the
+ * guest has stopped (Linux's "halt", or a panic): say so once.
  */
 static int handle_hlt(struct vcpu *vcpu)
 {
 	struct rs_regs regs;
 
-	if (ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
-		pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
-		vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
-		return -1;
+	if (!vcpu->run->if_flag && vcpu->id != 0) {
+		while (!vm_stopping(vcpu->vm))
+			vcpu_wait(vcpu);
+		return 0;
 	}
-	if (!(regs.rflags & X86_RFLAGS_IF) && !vcpu->told_halted) {
-		pr_err("vCPU %u halted with interrupts disabled at rip %#llx: "
-		       "the guest has stopped (Ctrl-C ends the run)", vcpu->id,
-		       (unsigned long long)regs.rip);
+	if (!vcpu->run->if_flag) {
+		if (ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
+			pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
+			vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
+			return -1;
+		}
+		if (!vcpu->told_halted)
+			pr_err("vCPU %u halted with interrupts disabled at rip "
+			       "%#llx: the guest has stopped (Ctrl-A x or a "
+			       "signal ends the run)", vcpu->id,
+			       (unsigned long long)regs.rip);
 		vcpu->told_halted = true;
+		while (!vm_stopping(vcpu->vm))
+			vcpu_wait(vcpu);
+		return 0;
 	}
-	vcpu_wait(vcpu);
+	while (!vm_stopping(vcpu->vm) && !irq_pending(vcpu))
+		vcpu_wait(vcpu);
 	return 0;
 }
 
@@ -176,10 +191,10 @@ static int handle_shutdown(struct vcpu *vcpu)
 	return -1;
 }
 
-/* Not asked for yet (no interrupt controller): just go on. */
+/* The guest can take an interrupt: the loop injects it before RS_RUN. */
 static int handle_irq_window(struct vcpu *vcpu)
 {
-	vcpu->run->request_interrupt_window = 0;
+	(void)vcpu;
 	return 0;
 }
 
@@ -252,18 +267,77 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 	return vcpu_fail(vcpu);
 }
 
+static int inject_extint(struct vcpu *vcpu, int vector)
+{
+	struct rs_event ev = { .type = RS_EVENT_EXTINT, .vector = vector };
+
+	if (ioctl(vcpu->fd, RS_INJECT_EVENT, &ev) == 0)
+		return 0;
+	pr_perror("vCPU %u: RS_INJECT_EVENT vector %d", vcpu->id, vector);
+	return -1;
+}
+
+/*
+ * Before each RS_RUN: an interrupt for this vCPU is acknowledged and
+ * injected if the guest can take it now (the module delivers it at
+ * entry), otherwise the module is asked to come back as soon as it can
+ * (RS_EXIT_IRQ_WINDOW).  ready_for_interrupt is what the last RS_RUN said;
+ * after an injection another one has to wait for the next window.
+ */
+static int vcpu_prepare_interrupts(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	struct rs_event nmi = { .type = RS_EVENT_NMI, .vector = 2 };
+	int vector;
+
+	/* An NMI while one is queued merges with it, as on a CPU. */
+	if (irq_take_nmi(vcpu) && ioctl(vcpu->fd, RS_INJECT_EVENT, &nmi) < 0 &&
+	    errno != EBUSY) {
+		pr_perror("vCPU %u: RS_INJECT_EVENT NMI", vcpu->id);
+		return -1;
+	}
+	run->request_interrupt_window = 0;
+	if (!irq_pending(vcpu))
+		return 0;
+	if (!run->ready_for_interrupt) {
+		run->request_interrupt_window = 1;
+		return 0;
+	}
+	vector = irq_ack(vcpu);
+	if (vector >= 0) {
+		if (inject_extint(vcpu, vector) < 0)
+			return -1;
+		run->ready_for_interrupt = 0;
+	}
+	/* More waiting: come back when the guest can take the next. */
+	run->request_interrupt_window = irq_pending(vcpu);
+	return 0;
+}
+
 static void vcpu_run_loop(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
+	struct rs_run *run = vcpu->run;
 
 	while (!vm_stopping(vm)) {
+		/* See vcpu_kick(): clear, then look, then enter. */
+		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (vm_stopping(vm))
+			break;
+		if (vcpu_prepare_interrupts(vcpu) < 0) {
+			vcpu_fail(vcpu);
+			return;
+		}
+		__atomic_store_n(&vcpu->in_run, 1, __ATOMIC_SEQ_CST);
 		if (ioctl(vcpu->fd, RS_RUN, 0) < 0) {
+			__atomic_store_n(&vcpu->in_run, 0, __ATOMIC_SEQ_CST);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			pr_perror("vCPU %u: RS_RUN", vcpu->id);
 			vm_request_stop(vm, STATUS_HV_FAILURE);
 			return;
 		}
+		__atomic_store_n(&vcpu->in_run, 0, __ATOMIC_SEQ_CST);
 		if (vcpu_handle_exit(vcpu) < 0)
 			return;
 	}
@@ -277,16 +351,26 @@ void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	lapic_set_self(vcpu);
 
 	/*
 	 * Only the boot processor starts at the kernel's entry.  The others
-	 * sit in wait-for-SIPI until the launcher has a local APIC to deliver
-	 * INIT/SIPI (issue 5); until then they never run.
+	 * wait for INIT and SIPI from the boot processor's local APIC, then
+	 * start in real mode at the SIPI's vector << 12 (SDM vol. 3A, 8.4.4).
 	 */
 	if (vcpu->id != 0) {
-		while (!vm_stopping(vcpu->vm))
+		int vector = -1;
+
+		if (vcpu->lapic)
+			vector = lapic_wait_sipi(vcpu);
+		while (vector < 0 && !vm_stopping(vcpu->vm))
 			vcpu_wait(vcpu);
-		return NULL;
+		if (vector < 0)
+			return NULL;
+		if (vcpu_enter_sipi(vcpu, vector) < 0) {
+			vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
+			return NULL;
+		}
 	}
 	vcpu_run_loop(vcpu);
 	return NULL;

@@ -222,8 +222,17 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus)
 		return STATUS_HV_FAILURE;
 	}
 	vm->fd = -1;
+	vm->dev_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
+	pthread_mutex_init(&vm->irq_lock, NULL);
+	if (timers_init(&vm->timers) < 0) {
+		pthread_cond_destroy(&vm->wake);
+		pthread_mutex_destroy(&vm->lock);
+		pthread_mutex_destroy(&vm->irq_lock);
+		free(vm);
+		return STATUS_HV_FAILURE;
+	}
 	vm->main_thread = pthread_self();
 	iobus_init(&vm->pio, "port");
 	iobus_init(&vm->mmio, "MMIO");
@@ -285,8 +294,10 @@ void vm_destroy(struct vm *vm)
 		close(vm->fd);
 	if (vm->dev_fd >= 0)
 		close(vm->dev_fd);
+	timers_destroy(&vm->timers);
 	pthread_cond_destroy(&vm->wake);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->irq_lock);
 	free(vm);
 }
 
@@ -366,6 +377,32 @@ int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
 	}
 	if (ioctl(vcpu->fd, RS_SET_REGS, regs) < 0) {
 		pr_perror("vCPU %u: RS_SET_REGS", vcpu->id);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A SIPI's start: real mode at vector << 12, CS = vector << 8, IP 0, the
+ * rest as after INIT (SDM vol. 3A, 8.4.4.1 and table 9-1), which is the
+ * state a new vCPU has.
+ */
+int vcpu_enter_sipi(struct vcpu *vcpu, unsigned int vector)
+{
+	struct rs_sregs sregs;
+	struct rs_regs regs;
+
+	if (ioctl(vcpu->fd, RS_GET_SREGS, &sregs) < 0 ||
+	    ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
+		pr_perror("vCPU %u: RS_GET_SREGS/REGS", vcpu->id);
+		return -1;
+	}
+	sregs.cs.selector = vector << 8;
+	sregs.cs.base = (uint64_t)vector << 12;
+	regs.rip = 0;
+	if (ioctl(vcpu->fd, RS_SET_SREGS, &sregs) < 0 ||
+	    ioctl(vcpu->fd, RS_SET_REGS, &regs) < 0) {
+		pr_perror("vCPU %u: RS_SET_SREGS/REGS", vcpu->id);
 		return -1;
 	}
 	return 0;
@@ -480,7 +517,7 @@ int vm_run(struct vm *vm)
 	if (install_kick_handler() < 0)
 		return STATUS_HV_FAILURE;
 	vm_block_signals();
-	if (vm_start_vcpus(vm) < 0)
+	if (timers_start(&vm->timers) < 0 || vm_start_vcpus(vm) < 0)
 		vm_request_stop(vm, STATUS_HV_FAILURE);
 
 	wait_signals(&set);
@@ -493,9 +530,14 @@ int vm_run(struct vm *vm)
 		}
 	}
 
+	/* Nothing may signal a vCPU thread once it can have been joined. */
+	pthread_mutex_lock(&vm->irq_lock);
+	vm->no_kicks = true;
+	pthread_mutex_unlock(&vm->irq_lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	timers_stop(&vm->timers);
 	drain_stopped_signal();
 	return vm->status;
 }

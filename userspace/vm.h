@@ -19,6 +19,7 @@
 #include <linux/ringside.h>
 
 #include "iobus.h"
+#include "timer.h"
 
 #define VM_PCI_HOLE_START	0xc0000000ULL	/* 3 GiB */
 #define VM_HIGH_RAM_START	0x100000000ULL	/* 4 GiB */
@@ -34,6 +35,9 @@
 #define SIG_STOPPED		SIGUSR2
 
 struct vm;
+struct lapic;
+struct pic;
+struct ioapic;
 
 struct vcpu {
 	struct vm *vm;
@@ -44,6 +48,11 @@ struct vcpu {
 	bool thread_started;
 	bool woken;			/* vcpu_wake() since the last wait */
 	bool told_halted;		/* "halted for good" said once */
+
+	/* Interrupts (irq.c): under vm->irq_lock but in_run. */
+	struct lapic *lapic;		/* NULL: no local APIC */
+	bool kicked;			/* kicked since it last looked */
+	int in_run;			/* atomic: in or about to be in RS_RUN */
 };
 
 struct vm {
@@ -61,6 +70,13 @@ struct vm {
 
 	struct iobus pio;		/* port I/O, 0-0xffff */
 	struct iobus mmio;		/* guest physical addresses outside RAM */
+
+	/* The interrupt controllers and their lock (irq.h). */
+	pthread_mutex_t irq_lock;
+	struct pic *pic;
+	struct ioapic *ioapic;
+	bool no_kicks;			/* the vCPU threads are ending */
+	struct timers timers;		/* device timers (timer.h) */
 
 	/* Stopping: set once by vm_request_stop(), the first status wins. */
 	pthread_mutex_t lock;
@@ -109,6 +125,18 @@ bool vm_stopping(struct vm *vm);
  */
 int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
 		      const struct rs_dtable *gdt);
+
+/* Start @vcpu as a SIPI with @vector does. */
+int vcpu_enter_sipi(struct vcpu *vcpu, unsigned int vector);
+
+/*
+ * cpuid.c: set @vcpu's CPUID table from the module's default: its APIC ID,
+ * the VM's topology, the local APIC bit if @lapic, the invariant TSC bit
+ * if @invtsc.
+ */
+int vcpu_setup_cpuid(struct vcpu *vcpu, bool lapic, bool invtsc);
+/* The host's TSC is constant and does not stop in C-states. */
+bool host_tsc_invariant(void);
 
 /* vcpu.c: the vCPU thread (RS_RUN loop and exit handlers). */
 void *vcpu_thread(void *arg);

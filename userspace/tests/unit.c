@@ -41,6 +41,7 @@ static struct vm *ram_vm(uint64_t size)
 	vm->fd = vm->dev_fd = -1;
 	vm->main_thread = pthread_self();
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->irq_lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
 	iobus_init(&vm->pio, "port");
 	iobus_init(&vm->mmio, "MMIO");
@@ -177,7 +178,7 @@ static void test_uart(void)
 	char c;
 
 	CHECK(pipe(out) == 0);
-	u = uart_create(&vm->pio, COM1_BASE, -1, out[1]);
+	u = uart_create(vm, COM1_BASE, COM1_IRQ, -1, out[1]);
 	CHECK(u != NULL);
 	CHECK(inb(vm, 0x3fd) == 0x60);		/* THRE | TEMT, no data */
 	CHECK(inb(vm, 0x3fa) == 0x01);		/* no interrupt */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ringside launcher: interrupt lines and controllers.
+ *
+ * Every interrupt controller of the machine lives in the launcher: the
+ * 8259A pair (pic.c), the I/O APIC (ioapic.c) and a local APIC per vCPU
+ * (lapic.c).  Their state is under one lock, vm->irq_lock, which device
+ * code takes around any change to an interrupt line; the controllers' own
+ * register handlers take it too.  A vCPU thread asks, before each RS_RUN,
+ * whether its vCPU has an interrupt to take (irq_pending()); if the guest
+ * can take it now it acknowledges it (irq_ack(), the INTA cycle) and
+ * injects the vector with RS_INJECT_EVENT, otherwise it asks the module
+ * for the interrupt window.  A line that goes up while the vCPU is in
+ * RS_RUN or halted kicks it (vcpu_kick()).
+ *
+ * Documentation/launcher.rst says what this costs and why it is here.
+ */
+#ifndef RINGSIDE_IRQ_H
+#define RINGSIDE_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+#define IRQ_ISA_LINES		16
+#define IRQ_IOAPIC_PINS		24
+
+/*
+ * Raise (@level 1) or lower an ISA interrupt line (0-15) or an I/O APIC
+ * pin (16-23): it goes to the 8259A and to the I/O APIC, where IRQ 0
+ * arrives on pin 2 as on a PC.  An edge-triggered device pulses it.
+ */
+void irq_set_line(struct vm *vm, unsigned int irq, int level);
+void irq_pulse(struct vm *vm, unsigned int irq);
+/* The same with vm->irq_lock held (the controllers' timers). */
+void irq_set_line_locked(struct vm *vm, unsigned int irq, int level);
+
+/* vCPU thread: is there an interrupt for this vCPU, and which (INTA)? */
+bool irq_pending(struct vcpu *vcpu);
+int irq_ack(struct vcpu *vcpu);
+/* vCPU thread: an NMI was sent to this vCPU (it is taken). */
+bool irq_take_nmi(struct vcpu *vcpu);
+
+/*
+ * With vm->irq_lock held: something changed that may give vCPUs an
+ * interrupt to take; kick those that have one.
+ */
+void irq_update(struct vm *vm);
+
+/*
+ * Make @vcpu look at its interrupts again: out of RS_RUN (SIG_KICK and
+ * immediate_exit) or out of a halt.  vm->irq_lock held.
+ */
+void vcpu_kick(struct vcpu *vcpu);
+
+#endif /* RINGSIDE_IRQ_H */
