@@ -151,7 +151,7 @@ struct rs_vm {
  */
 struct rs_exit_stat {
 	u64 count;
-	u64 cycles;		/* from the exit to the end of its handling */
+	u64 cycles;		/* from the exit to the next entry or RS_RUN's end */
 };
 
 struct rs_vcpu_stats {
@@ -243,6 +243,10 @@ struct rs_vcpu {
 	u64 entry_tsc;
 	u64 exit_tsc;
 	u16 exit_stat;
+	/* The core's: the last exit, whose handling time is still running. */
+	bool stats_open;
+	u16 stats_open_stat;
+	u64 stats_open_tsc;
 	/* Exits until the next netlink event sample (netlink.c). */
 	u32 ev_countdown;
 	u32 ev_drawn;			/* what the last countdown started at */

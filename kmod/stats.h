@@ -13,8 +13,10 @@
  *						before the exit's handler
  *
  * and the core, after rs_ops->vcpu_run() returns, rs_stats_account(): the
- * time from entry_tsc to exit_tsc is guest time, from exit_tsc to then the
- * time handling the exit (in the kernel; user space's part is not in it).
+ * time from entry_tsc to exit_tsc is guest time, from exit_tsc to the next
+ * entry (or to the end of RS_RUN) the time handling the exit, in the
+ * kernel; user space's part is not in it.  Two RDTSC per exit, one more
+ * per RS_RUN.
  */
 #ifndef RINGSIDE_STATS_H
 #define RINGSIDE_STATS_H
@@ -63,23 +65,55 @@ static __always_inline void rs_exit_observe(struct rs_vcpu *vcpu, u16 stat,
 		__rs_exit_event(vcpu, code, rip, info1, info2);
 }
 
-/* After rs_ops->vcpu_run(): add up the entry it made, if it made one. */
+/* Handling an exit ended at @now: its time goes to its reason. */
+static __always_inline void rs_stats_close(struct rs_vcpu *vcpu, u64 now)
+{
+	struct rs_exit_stat *e;
+
+	e = &vcpu->stats.exits[vcpu->stats_open_stat % RS_MAX_EXIT_STATS];
+	WRITE_ONCE(e->cycles, e->cycles + now - vcpu->stats_open_tsc);
+	vcpu->stats_open = false;
+}
+
+/*
+ * After each rs_ops->vcpu_run() in the RS_RUN loop: if it entered the
+ * guest, count the exit and its guest time.  The previous exit's handling
+ * ended at this entry, which gives its time without another RDTSC; the
+ * last one of an RS_RUN ends in rs_stats_flush().
+ */
 static __always_inline void rs_stats_account(struct rs_vcpu *vcpu)
 {
 	struct rs_vcpu_stats *st = &vcpu->stats;
 	struct rs_exit_stat *e;
-	u64 now;
 
-	if (!vcpu->exit_tsc || !vcpu->entry_tsc)
+	if (!static_branch_likely(&rs_stats_key)) {
+		vcpu->stats_open = false;
 		return;
-	now = rs_stats_tsc();
-	if (unlikely(!now))
-		return;		/* counting was turned off meanwhile */
+	}
+	if (!vcpu->exit_tsc || !vcpu->entry_tsc)
+		return;		/* no entry, or counting came on during it */
+	if (vcpu->stats_open)
+		rs_stats_close(vcpu, vcpu->entry_tsc);
 	WRITE_ONCE(st->guest_cycles,
 		   st->guest_cycles + vcpu->exit_tsc - vcpu->entry_tsc);
 	e = &st->exits[vcpu->exit_stat % RS_MAX_EXIT_STATS];
 	WRITE_ONCE(e->count, e->count + 1);
-	WRITE_ONCE(e->cycles, e->cycles + now - vcpu->exit_tsc);
+	vcpu->stats_open = true;
+	vcpu->stats_open_stat = vcpu->exit_stat;
+	vcpu->stats_open_tsc = vcpu->exit_tsc;
+}
+
+/* RS_RUN returns: the last exit's handling ends here. */
+static inline void rs_stats_flush(struct rs_vcpu *vcpu)
+{
+	u64 now;
+
+	if (!vcpu->stats_open)
+		return;
+	now = rs_stats_tsc();
+	if (now)
+		rs_stats_close(vcpu, now);
+	vcpu->stats_open = false;
 }
 
 /* stats.c: the VMs netlink.c can see, and counting on or off. */

@@ -88,6 +88,7 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			break;
 		cond_resched();
 	}
+	rs_stats_flush(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 
 	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
