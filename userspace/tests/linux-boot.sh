@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A stock Linux kernel boots as a ringside guest: run where the module is
+# loaded (the SVM test VM), from a folder holding the kernel and an
+# initramfs made by mkinitrd.sh:
+#
+#   scripts/vm-run --add /boot/vmlinuz-$(scripts/kver) --add build/initrd.cpio \
+#       --add userspace/tests/linux-boot.sh -- sh linux-boot.sh vmlinuz-... initrd.cpio
+#
+# For each of --cpus 1 and 2 it checks that the guest's init sees that many
+# CPUs and nearly the memory it was given (MemTotal: less what the kernel
+# keeps), that a command runs in it, and that its "poweroff -f" ends the
+# launcher with status 0; it prints the time from the launcher's start to
+# the guest's init and to the launcher's end.  RINGSIDE names the
+# launcher (default: ringside on PATH), CPUS the counts to try.  Ends with
+# "N passed, N failed" and kselftest's totals; exits 1 if any failed.
+
+R=${RINGSIDE:-ringside}
+KERNEL=${1:?usage: linux-boot.sh KERNEL INITRD}
+INITRD=${2:?usage: linux-boot.sh KERNEL INITRD}
+MEM_MIB=512
+T=${TMPDIR:-/tmp}/ringside-linux-boot.$$
+mkdir -p "$T" || exit 1
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() {
+	fail=$((fail + 1))
+	echo "not ok - $1"
+	tail -n 30 "$T/out" | sed 's/^/#   /'
+}
+
+uptime_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+secs() { awk -v d="$1" 'BEGIN { printf "%.1f", d / 100 }'; }
+
+# boot CPUS: boot, record the console in $T/out, when init spoke and ended
+boot() {
+	start=$(uptime_cs)
+	: >"$T/init_at"
+	{
+		$R run --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
+			--append "console=ttyS0 quiet rs.cmd=uname,-r rs.poweroff=1" \
+			"$KERNEL" </dev/null 2>&1
+		echo "launcher-status=$?"
+	} | while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		*ringside-guest:\ cpus=*) uptime_cs >"$T/init_at" ;;
+		esac
+	done >"$T/out"
+	end=$(uptime_cs)
+	status=$(sed -n 's/^launcher-status=//p' "$T/out")
+	init_at=$(cat "$T/init_at")
+}
+
+check_boot() {
+	n=$1
+	boot "$n"
+	name="--cpus $n"
+	if [ "$status" != 0 ]; then
+		not_ok "$name: the launcher ended with status $status, not 0"
+		return
+	fi
+	line=$(grep -a 'ringside-guest: cpus=' "$T/out" | head -n 1)
+	cpus=$(echo "$line" | sed -n 's/.*cpus=\([0-9]*\).*/\1/p')
+	mem=$(echo "$line" | sed -n 's/.*mem_kib=\([0-9]*\).*/\1/p')
+	if [ "$cpus" != "$n" ]; then
+		not_ok "$name: the guest's init sees ${cpus:-no} CPUs"
+		return
+	fi
+	# MemTotal is what the kernel did not keep for itself: from 80 %.
+	if [ -z "$mem" ] || [ "$mem" -gt $((MEM_MIB * 1024)) ] ||
+	   [ "$mem" -lt $((MEM_MIB * 1024 * 8 / 10)) ]; then
+		not_ok "$name: MemTotal ${mem:-?} KiB for ${MEM_MIB} MiB"
+		return
+	fi
+	if ! grep -aq 'ringside-guest: status=0' "$T/out"; then
+		not_ok "$name: the command in the guest did not run"
+		return
+	fi
+	ok "$name: $cpus CPUs, MemTotal $mem KiB, poweroff -f ends with 0;" \
+	   "init after $(secs $((init_at - start))) s, end after" \
+	   "$(secs $((end - start))) s"
+}
+
+for n in ${CPUS:-1 2}; do
+	check_boot "$n"
+done
+
+rm -rf "$T"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
