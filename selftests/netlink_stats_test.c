@@ -86,6 +86,7 @@ TEST(counts_match_guest)
 
 	rs_vcpu_expect_sync(vcpu, PHASE_CPUID);
 	s[1] = get_stats(_metadata, &nl, id, 0);
+	RS_REQUIRE_EXIT_STATS(s[1].exits, { rs_vm_free(vm); return; });
 	for (i = 0; i < N; i++) {
 		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
 		ASSERT_EQ(PORT, vcpu->run->io.port);
@@ -241,6 +242,8 @@ TEST(per_vcpu)
 		ASSERT_EQ(0, pthread_create(&r[i].thread, NULL, run_to_done, &r[i]));
 	for (i = 0; i < 2; i++)
 		pthread_join(r[i].thread, NULL);
+	RS_REQUIRE_EXIT_STATS(get_stats(_metadata, &nl, id, -1).exits,
+			      { rs_vm_free(vm); return; });
 	for (i = 0; i < 2; i++) {
 		after[i] = get_stats(_metadata, &nl, id, i);
 		EXPECT_TRUE(after[i].has_vcpu && after[i].vcpu == (uint32_t)i);
@@ -288,6 +291,7 @@ TEST(counting_off)
 
 	rs_vcpu_expect_sync(vcpu, 0);
 	a = get_stats(_metadata, &nl, id, 0);
+	RS_REQUIRE_EXIT_STATS(a.exits, { rs_vm_free(vm); return; });
 	ASSERT_EQ(0, rs_param_write("stats", "0"));
 	rs_vcpu_expect_sync(vcpu, 1);
 	b = get_stats(_metadata, &nl, id, 0);

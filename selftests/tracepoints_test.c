@@ -136,6 +136,7 @@ TEST(guest_actions_are_traced)
 		}
 	}
 	fclose(f);
+	RS_REQUIRE_EXIT_STATS(exits, { rs_vm_free(vm); return; });
 
 	/* VMX without exit names calls every exit "?": totals then. */
 	if (vm->svm)
