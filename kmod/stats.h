@@ -48,6 +48,17 @@ void __rs_exit_event(struct rs_vcpu *vcpu, u64 code, u64 rip, u64 info1,
 		     u64 info2);
 
 /*
+ * Whether anyone will look at this exit's RIP and exit information: the
+ * ringside_exit tracepoint is on, or the exit is the vCPU's next netlink
+ * sample.  A backend that pays to read them (VMREAD) reads them only then
+ * and passes 0 to rs_exit_observe() otherwise.
+ */
+static __always_inline bool rs_exit_wants_details(const struct rs_vcpu *vcpu)
+{
+	return trace_ringside_exit_enabled() || vcpu->ev_countdown == 1;
+}
+
+/*
  * An exit happened: @stat is its index in rs_ops->exit_names, @code the
  * hardware's exit code, @info1 and @info2 what the hardware says about it
  * (SVM: EXITINFO1 and 2; VMX: the exit qualification and guest-physical
