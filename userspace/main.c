@@ -55,24 +55,31 @@ static void run_usage(FILE *f)
 		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
 		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] KERNEL\n"
 		"\n"
-		"Boot a Multiboot (0.6.96) kernel on a PC with a 16550A on COM1\n"
-		"(stdin/stdout), QEMU's fw_cfg, isa-debug-exit at port 0xf4 and ACPI\n"
-		"power off (0x2000 to port 0x604 or 0xb004), as QEMU's -kernel does.\n"
+		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
+		"kernel on a PC: 8259A, 8254, RTC, a local APIC per vCPU, an I/O\n"
+		"APIC, ACPI tables (power off, reset), a 16550A on COM1 with IRQ 4\n"
+		"(stdin/stdout), QEMU's fw_cfg and isa-debug-exit (port 0xf4).\n"
 		"\n"
 		"  -m, --mem SIZE       guest RAM, e.g. 128M, 1G (a bare number is\n"
 		"                       MiB); RAM above 3 GiB goes to 4 GiB up;\n"
 		"                       default 128M\n"
 		"  -c, --cpus N         vCPUs, 1-%d, default 1; vCPU 0 boots the\n"
-		"                       kernel, the others wait for a SIPI that\n"
-		"                       cannot come yet\n"
-		"  -a, --append CMDLINE the kernel's command line, after its path\n"
-		"  -i, --initrd LIST    Multiboot modules: comma-separated, each\n"
-		"                       \"FILE ARGS\" (\",,\" is a comma), as QEMU\n"
+		"                       kernel, the others start at their SIPI\n"
+		"  -a, --append CMDLINE the kernel's command line (Multiboot: after\n"
+		"                       its path); a bzImage also gets\n"
+		"                       tsc_early_khz= unless CMDLINE has it\n"
+		"  -i, --initrd LIST    bzImage: one initrd file; Multiboot: modules,\n"
+		"                       comma-separated, each \"FILE ARGS\" (\",,\" is\n"
+		"                       a comma), as QEMU\n"
 		"\n"
-		"Exit status: 0 the guest powered off; (V << 1) | 1 the guest wrote V\n"
-		"to isa-debug-exit; 2 bad usage or unusable image; 4 the guest crashed\n"
-		"(triple fault); 6 the hypervisor failed.  Ctrl-C, SIGINT or SIGTERM\n"
-		"end the run and the launcher dies of that signal.\n",
+		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
+		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
+		"\n"
+		"Exit status: 0 the guest powered off or reset (or Ctrl-A x);\n"
+		"(V << 1) | 1 the guest wrote V to isa-debug-exit; 2 bad usage or\n"
+		"unusable image; 4 the guest crashed (triple fault); 6 the\n"
+		"hypervisor failed.  SIGINT or SIGTERM end the run and the launcher\n"
+		"dies of that signal.\n",
 		VM_MAX_VCPUS);
 }
 
@@ -143,7 +150,8 @@ static int do_run(int argc, char **argv)
 static const struct command commands[] = {
 	{ "check", "show CPU virtualization support and module capabilities",
 	  do_check, check_usage },
-	{ "run", "boot a Multiboot kernel", do_run, run_usage },
+	{ "run", "boot a Linux bzImage or a Multiboot kernel", do_run,
+	  run_usage },
 	{ "stat", "show VM exits by reason, live or once (--once, --json)",
 	  cmd_stat, stat_usage },
 	{ "trace", "print sampled VM exits as they happen", cmd_trace,
