@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host tests of the launcher's parts that need no module: size parsing,
- * the I/O bus, fw_cfg, the UART's registers and the Multiboot loader (into
- * a VM that is only RAM).  Run from userspace/ after "make": tests/unit.
+ * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
+ * the PIT, the RTC, and the loaders (into a VM that is only RAM).  Run from userspace/ after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../devices.h"
 #include "../iobus.h"
+#include "../irq.h"
+#include "../lapic.h"
 #include "../loader.h"
 #include "../util.h"
 #include "../vm.h"
@@ -377,12 +380,209 @@ static void test_multiboot_aout(void)
 	free_vm(vm);
 }
 
+
+/* Linux's init_8259A(): ICW1-4 on both chips, vectors 0x30 and 0x38. */
+static void pic_init_like_linux(struct vm *vm)
+{
+	outb(vm, 0x21, 0xff);
+	outb(vm, 0xa1, 0xff);
+	outb(vm, 0x20, 0x11);
+	outb(vm, 0x21, 0x30);
+	outb(vm, 0x21, 0x04);
+	outb(vm, 0x21, 0x01);
+	outb(vm, 0xa0, 0x11);
+	outb(vm, 0xa1, 0x38);
+	outb(vm, 0xa1, 0x02);
+	outb(vm, 0xa1, 0x01);
+}
+
+static void test_pic(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+
+	vm->pic = pic_create(vm);
+	CHECK(vm->pic != NULL);
+	pic_init_like_linux(vm);
+	CHECK(inb(vm, 0x21) == 0x00);		/* ICW1 cleared the IMR */
+	outb(vm, 0x21, 0xff);
+	CHECK(inb(vm, 0x21) == 0xff);		/* the IMR reads back */
+	irq_set_line(vm, 4, 1);
+	CHECK(!pic_output(vm->pic));		/* masked */
+	outb(vm, 0x21, 0xef);
+	CHECK(pic_output(vm->pic));
+	CHECK(inb(vm, 0x20) == 0x10);		/* IRR by default */
+	CHECK(pic_ack(vm->pic) == 0x34);
+	outb(vm, 0x20, 0x0b);			/* OCW3: read ISR */
+	CHECK(inb(vm, 0x20) == 0x10);
+	/* Edge triggered: a line that stays high asks once. */
+	CHECK(!pic_output(vm->pic));
+	outb(vm, 0x20, 0x64);			/* specific EOI, IR4 */
+	CHECK(inb(vm, 0x20) == 0x00);
+	CHECK(!pic_output(vm->pic));
+	irq_set_line(vm, 4, 0);
+	/* Level triggered (ELCR): asks again after EOI while high. */
+	outb(vm, 0x4d0, 0x10);
+	CHECK(inb(vm, 0x4d0) == 0x10);
+	irq_set_line(vm, 4, 1);
+	CHECK(pic_ack(vm->pic) == 0x34);
+	outb(vm, 0x20, 0x20);			/* non-specific EOI */
+	CHECK(pic_output(vm->pic));
+	irq_set_line(vm, 4, 0);
+	CHECK(!pic_output(vm->pic));
+	/* The slave through the cascade: IRQ 12 is vector 0x3c. */
+	outb(vm, 0x21, 0xfb);
+	outb(vm, 0xa1, 0xef);
+	irq_pulse(vm, 12);
+	CHECK(pic_output(vm->pic));
+	CHECK(pic_ack(vm->pic) == 0x3c);
+	/* Nothing there: a spurious IRQ 7, nothing in service. */
+	outb(vm, 0x20, 0x20);
+	CHECK(pic_ack(vm->pic) == 0x37);
+	pic_destroy(vm->pic);
+	free_vm(vm);
+}
+
+static void test_pit(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+	struct timespec ms40 = { 0, 40000000 };
+	struct pit *pit;
+	uint8_t lo, hi;
+
+	CHECK(timers_init(&vm->timers) == 0);
+	pit = pit_create(vm);
+	CHECK(pit != NULL);
+	/* Linux's pit_calibrate_tsc(): gate on, channel 2 mode 0, 27 ms. */
+	outb(vm, 0x61, (inb(vm, 0x61) & ~0x02) | 0x01);
+	outb(vm, 0x43, 0xb0);
+	outb(vm, 0x42, 0x00);
+	outb(vm, 0x42, 0x80);
+	CHECK(!(inb(vm, 0x61) & 0x20));		/* OUT2 low while counting */
+	outb(vm, 0x43, 0x80);			/* latch channel 2 */
+	lo = inb(vm, 0x42);
+	hi = inb(vm, 0x42);
+	CHECK((lo | hi << 8) <= 0x8000);
+	nanosleep(&ms40, NULL);
+	CHECK(inb(vm, 0x61) & 0x20);		/* terminal count: OUT2 high */
+	/* Read-back status of channel 2: OUT high, LSB/MSB, mode 0. */
+	outb(vm, 0x43, 0xe8);
+	CHECK(inb(vm, 0x42) == 0xb0);
+	pit_destroy(pit);
+	timers_destroy(&vm->timers);
+	free_vm(vm);
+}
+
+static void test_rtc(void)
+{
+	struct vm *vm = ram_vm(64 * MiB);
+	struct rtc *rtc = rtc_create(vm);
+	uint8_t sec;
+
+	CHECK(rtc != NULL);
+	outb(vm, 0x70, 0x0d);
+	CHECK(inb(vm, 0x71) == 0x80);		/* valid RAM and time */
+	outb(vm, 0x70, 0x0b);
+	CHECK(inb(vm, 0x71) == 0x02);		/* 24-hour, BCD */
+	outb(vm, 0x70, 0x00);
+	sec = inb(vm, 0x71);
+	CHECK((sec & 0x0f) < 10 && sec < 0x60);
+	outb(vm, 0x70, 0x34);			/* 64 KiB units above 16 MiB */
+	CHECK(inb(vm, 0x71) == (48 * 16 & 0xff));
+	rtc_destroy(rtc);
+	free_vm(vm);
+}
+
+static uint32_t apic_read(struct vm *vm, uint64_t reg)
+{
+	uint8_t d[4];
+
+	iobus_read(&vm->mmio, LAPIC_BASE + reg, 4, d);
+	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+}
+
+static void apic_write(struct vm *vm, uint64_t reg, uint32_t v)
+{
+	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	iobus_write(&vm->mmio, LAPIC_BASE + reg, 4, d);
+}
+
+static void test_apics(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+	struct lapic *l0, *l1;
+	unsigned int i;
+
+	CHECK(timers_init(&vm->timers) == 0);
+	vm->nr_vcpus = 2;
+	vm->vcpus = calloc(2, sizeof(*vm->vcpus));
+	for (i = 0; i < 2; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		vm->vcpus[i].lapic = lapic_create(&vm->vcpus[i]);
+	}
+	l0 = vm->vcpus[0].lapic;
+	l1 = vm->vcpus[1].lapic;
+	vm->ioapic = ioapic_create(vm);
+	CHECK(vm->ioapic && lapic_register_mmio(vm) == 0);
+	lapic_set_self(&vm->vcpus[0]);
+	CHECK(apic_read(vm, 0x20) == 0);		/* ID */
+	CHECK((apic_read(vm, 0x30) & 0xff) == 0x14);	/* integrated */
+	CHECK(lapic_accepts_extint(l0));		/* virtual wire */
+	/* A fixed IPI to APIC ID 1, physical. */
+	apic_write(vm, 0x310, 1U << 24);
+	apic_write(vm, 0x300, 0x00004041);
+	CHECK(!lapic_pending(l0) && lapic_pending(l1));
+	CHECK(lapic_ack(l1) == 0x41 && !lapic_pending(l1));
+	/* TPR above the vector's class holds it back. */
+	lapic_set_self(&vm->vcpus[1]);
+	apic_write(vm, 0x300, 0x00044051);		/* self, 0x51 */
+	apic_write(vm, 0x080, 0x60);
+	CHECK(!lapic_pending(l1));
+	apic_write(vm, 0x080, 0x00);
+	apic_write(vm, 0x0b0, 0);			/* EOI 0x41 */
+	CHECK(lapic_ack(l1) == 0x51);
+	apic_write(vm, 0x0b0, 0);
+	/* I/O APIC: pin 4, level, vector 0x34, logical flat to CPU 1. */
+	apic_write(vm, 0x0e0, 0xffffffff);
+	apic_write(vm, 0x0d0, 0x02000000);
+	iobus_write(&vm->mmio, IOAPIC_BASE, 4, (uint8_t[4]){ 0x19 });
+	iobus_write(&vm->mmio, IOAPIC_BASE + 0x10, 4, (uint8_t[4]){ 0, 0, 0, 2 });
+	iobus_write(&vm->mmio, IOAPIC_BASE, 4, (uint8_t[4]){ 0x18 });
+	iobus_write(&vm->mmio, IOAPIC_BASE + 0x10, 4,
+		    (uint8_t[4]){ 0x34, 0x88, 0x00, 0 });
+	irq_set_line(vm, 4, 1);
+	CHECK(lapic_ack(l1) == 0x34);
+	apic_write(vm, 0x0b0, 0);			/* EOI: still high */
+	CHECK(lapic_ack(l1) == 0x34);
+	irq_set_line(vm, 4, 0);
+	apic_write(vm, 0x0b0, 0);
+	CHECK(!lapic_pending(l1));
+	/* INIT, then SIPI 0x9a, to the waiting AP. */
+	lapic_set_self(&vm->vcpus[0]);
+	apic_write(vm, 0x310, 1U << 24);
+	apic_write(vm, 0x300, 0x0000c500);
+	apic_write(vm, 0x300, 0x0000069a);
+	CHECK(lapic_wait_sipi(&vm->vcpus[1]) == 0x9a);
+	lapic_set_self(NULL);
+	for (i = 0; i < 2; i++)
+		lapic_destroy(vm->vcpus[i].lapic);
+	ioapic_destroy(vm->ioapic);
+	free(vm->vcpus);
+	timers_destroy(&vm->timers);
+	free_vm(vm);
+}
+
 int main(void)
 {
 	test_parse_size();
 	test_iobus();
 	test_fwcfg();
 	test_uart();
+	test_pic();
+	test_pit();
+	test_rtc();
+	test_apics();
 	test_stop_devices();
 	test_multiboot_elf();
 	test_multiboot_aout();
