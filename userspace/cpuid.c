@@ -16,11 +16,14 @@
  *    TSC is constant and does not stop: the guest's TSC is the host's
  *    with one offset for the whole VM, so it is as good as the host's;
  *  - XSAVE is hidden (leaf 1 ECX XSAVE, OSXSAVE and the AVX family that
- *    needs it, leaf 0xd): with it, a Linux guest's first rt_sigreturn
- *    fails ("bad frame", init killed) in the SVM test VM, an XRSTOR of
- *    the signal frame that faults.  Without it the guest saves its FPU
- *    state with FXSAVE and runs.  Until that is found (module or the
- *    emulated CPU), guests get SSE but not AVX.
+ *    needs it, leaf 0xd).  The SVM test VM's emulated CPU does not exit on
+ *    a guest's XSETBV although ringside intercepts it: the write goes to
+ *    the CPU, ringside never sees it, and loads its own idea of the
+ *    guest's XCR0 (x87 only) before every VMRUN.  A Linux guest then
+ *    saves signal frames without SSE state and its first rt_sigreturn
+ *    fails ("bad frame", init killed).  Hardware honours the intercept;
+ *    until the module copes with a CPU that does not, guests get SSE
+ *    (FXSAVE) but not AVX.
  */
 #include <errno.h>
 #include <stdio.h>
