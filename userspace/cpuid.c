@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "hv.h"
 #include "util.h"
 #include "vm.h"
 
@@ -139,7 +140,7 @@ int vcpu_setup_cpuid(struct vcpu *vcpu, bool lapic, bool invtsc)
 		return -1;
 	}
 	c.entries = (uintptr_t)entries;
-	if (ioctl(vcpu->fd, RS_GET_CPUID, &c) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_GET_CPUID, &c) < 0) {
 		pr_perror("vCPU %u: RS_GET_CPUID", vcpu->id);
 		goto out;
 	}
@@ -151,7 +152,7 @@ int vcpu_setup_cpuid(struct vcpu *vcpu, bool lapic, bool invtsc)
 		n++;
 	}
 	c.nent = n;
-	if (ioctl(vcpu->fd, RS_SET_CPUID, &c) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_SET_CPUID, &c) < 0) {
 		pr_perror("vCPU %u: RS_SET_CPUID", vcpu->id);
 		goto out;
 	}

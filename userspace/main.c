@@ -53,7 +53,8 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
-		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] KERNEL\n"
+		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] [--kvm]\n"
+		"                    KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
 		"kernel on a PC: 8259A, 8254, RTC, a local APIC per vCPU, an I/O\n"
@@ -71,6 +72,8 @@ static void run_usage(FILE *f)
 		"  -i, --initrd LIST    bzImage: one initrd file; Multiboot: modules,\n"
 		"                       comma-separated, each \"FILE ARGS\" (\",,\" is\n"
 		"                       a comma), as QEMU\n"
+		"  -k, --kvm            run on KVM (/dev/kvm) instead of ringside:\n"
+		"                       the same machine, for comparisons\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -90,6 +93,7 @@ static int do_run(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "initrd", required_argument, NULL, 'i' },
+		{ "kvm", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,7 +103,7 @@ static int do_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:c:a:i:h", longopts,
+	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -124,6 +128,9 @@ static int do_run(int argc, char **argv)
 			break;
 		case 'i':
 			o.initrd = optarg;
+			break;
+		case 'k':
+			o.kvm = true;
 			break;
 		case 'h':
 			run_usage(stdout);

@@ -16,6 +16,7 @@
 #include "lapic.h"
 #include "run.h"
 #include "timer.h"
+#include "hv.h"
 #include "util.h"
 #include "vm.h"
 
@@ -89,7 +90,7 @@ static int machine_setup_cpus(struct machine *m)
 		if (vcpu_setup_cpuid(vcpu, true, invtsc) < 0)
 			return -1;
 		e.data = lapic_base_msr(vcpu);
-		if (ioctl(vcpu->fd, RS_SET_MSRS, &msrs) != 1) {
+		if (hv_ioctl(vcpu->fd, RS_SET_MSRS, &msrs) != 1) {
 			pr_perror("vCPU %u: RS_SET_MSRS IA32_APIC_BASE "
 				  "(a module without it?)", i);
 			return -1;
@@ -237,6 +238,8 @@ int run_guest(const struct run_options *o)
 		return STATUS_USAGE;
 	}
 
+	if (o->kvm)
+		hv_use_kvm();
 	/* A closed stdout must not kill the launcher: the UART drops output. */
 	signal(SIGPIPE, SIG_IGN);
 	vm_block_signals();

@@ -2,6 +2,7 @@
 #ifndef RINGSIDE_RUN_H
 #define RINGSIDE_RUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct run_options {
@@ -10,6 +11,7 @@ struct run_options {
 	const char *append;		/* kernel command line, or NULL */
 	const char *initrd;		/* QEMU-style module list, or NULL */
 	const char *kernel;
+	bool kvm;			/* --kvm: KVM instead of ringside */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

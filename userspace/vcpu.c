@@ -13,6 +13,7 @@
 
 #include "irq.h"
 #include "lapic.h"
+#include "hv.h"
 #include "util.h"
 #include "vm.h"
 
@@ -54,7 +55,7 @@ void vcpu_dump(struct vcpu *vcpu)
 	struct rs_sregs sr;
 	struct rs_regs r;
 
-	if (ioctl(vcpu->fd, RS_GET_REGS, &r) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_GET_REGS, &r) < 0) {
 		pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
 		return;
 	}
@@ -68,7 +69,7 @@ void vcpu_dump(struct vcpu *vcpu)
 		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
 		r.rip, r.rflags);
 
-	if (ioctl(vcpu->fd, RS_GET_SREGS, &sr) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_GET_SREGS, &sr) < 0) {
 		pr_perror("vCPU %u: RS_GET_SREGS", vcpu->id);
 		return;
 	}
@@ -163,7 +164,7 @@ static int handle_hlt(struct vcpu *vcpu)
 		return 0;
 	}
 	if (!vcpu->run->if_flag) {
-		if (ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
+		if (hv_ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
 			pr_perror("vCPU %u: RS_GET_REGS", vcpu->id);
 			vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
 			return -1;
@@ -271,7 +272,7 @@ static int inject_extint(struct vcpu *vcpu, int vector)
 {
 	struct rs_event ev = { .type = RS_EVENT_EXTINT, .vector = vector };
 
-	if (ioctl(vcpu->fd, RS_INJECT_EVENT, &ev) == 0)
+	if (hv_ioctl(vcpu->fd, RS_INJECT_EVENT, &ev) == 0)
 		return 0;
 	pr_perror("vCPU %u: RS_INJECT_EVENT vector %d", vcpu->id, vector);
 	return -1;
@@ -291,7 +292,7 @@ static int vcpu_prepare_interrupts(struct vcpu *vcpu)
 	int vector;
 
 	/* An NMI while one is queued merges with it, as on a CPU. */
-	if (irq_take_nmi(vcpu) && ioctl(vcpu->fd, RS_INJECT_EVENT, &nmi) < 0 &&
+	if (irq_take_nmi(vcpu) && hv_ioctl(vcpu->fd, RS_INJECT_EVENT, &nmi) < 0 &&
 	    errno != EBUSY) {
 		pr_perror("vCPU %u: RS_INJECT_EVENT NMI", vcpu->id);
 		return -1;
@@ -329,7 +330,7 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 			return;
 		}
 		__atomic_store_n(&vcpu->in_run, 1, __ATOMIC_SEQ_CST);
-		if (ioctl(vcpu->fd, RS_RUN, 0) < 0) {
+		if (hv_ioctl(vcpu->fd, RS_RUN, 0) < 0) {
 			__atomic_store_n(&vcpu->in_run, 0, __ATOMIC_SEQ_CST);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hv.h"
+#include "kvm.h"
 #include "util.h"
 #include "vm.h"
 
@@ -94,7 +96,7 @@ void vm_block_signals(void)
 
 static int cap(struct vm *vm, unsigned long which, const char *name)
 {
-	int r = ioctl(vm->dev_fd, RS_CHECK_CAPABILITY, which);
+	int r = hv_ioctl(vm->dev_fd, RS_CHECK_CAPABILITY, which);
 
 	if (r < 0)
 		pr_perror("RS_CHECK_CAPABILITY(%s)", name);
@@ -106,7 +108,7 @@ static int vm_check_module(struct vm *vm, unsigned int nr_vcpus)
 {
 	int version, slots, vcpus, run_size;
 
-	version = ioctl(vm->dev_fd, RS_GET_API_VERSION, 0);
+	version = hv_ioctl(vm->dev_fd, RS_GET_API_VERSION, 0);
 	if (version < 0) {
 		pr_perror("RS_GET_API_VERSION");
 		return STATUS_HV_FAILURE;
@@ -150,7 +152,7 @@ static int vm_set_slot(struct vm *vm, unsigned int slot, uint64_t gpa,
 		.userspace_addr = (uintptr_t)host,
 	};
 
-	if (ioctl(vm->fd, RS_SET_MEMORY_REGION, &region) < 0) {
+	if (hv_ioctl(vm->fd, RS_SET_MEMORY_REGION, &region) < 0) {
 		pr_perror("RS_SET_MEMORY_REGION slot %u [%#llx, %#llx)", slot,
 			  (unsigned long long)gpa,
 			  (unsigned long long)(gpa + size));
@@ -195,14 +197,13 @@ static int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int id)
 
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->fd = ioctl(vm->fd, RS_CREATE_VCPU, id);
+	vcpu->fd = hv_ioctl(vm->fd, RS_CREATE_VCPU, id);
 	if (vcpu->fd < 0) {
 		pr_perror("RS_CREATE_VCPU %u", id);
 		return -1;
 	}
-	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu->fd, 0);
-	if (run == MAP_FAILED) {
+	run = hv_map_run(vcpu->fd, vm->run_size);
+	if (!run) {
 		pr_perror("cannot map vCPU %u's run page", id);
 		return -1;
 	}
@@ -238,7 +239,7 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus)
 	iobus_init(&vm->mmio, "MMIO");
 
 	status = STATUS_HV_FAILURE;
-	vm->dev_fd = ringside_open();
+	vm->dev_fd = hv_open();
 	if (vm->dev_fd < 0)
 		goto fail;
 	status = vm_check_module(vm, nr_vcpus);
@@ -246,7 +247,7 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus)
 		goto fail;
 	status = STATUS_HV_FAILURE;
 
-	vm->fd = ioctl(vm->dev_fd, RS_CREATE_VM, 0);
+	vm->fd = hv_ioctl(vm->dev_fd, RS_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		pr_perror("RS_CREATE_VM");
 		goto fail;
@@ -283,7 +284,7 @@ void vm_destroy(struct vm *vm)
 		struct vcpu *vcpu = &vm->vcpus[i];
 
 		if (vcpu->run)
-			munmap(vcpu->run, vm->run_size);
+			hv_unmap_run(vcpu->fd, vcpu->run, vm->run_size);
 		if (vcpu->fd >= 0)
 			close(vcpu->fd);
 	}
@@ -346,7 +347,7 @@ int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
 {
 	struct rs_sregs sregs;
 
-	if (ioctl(vcpu->fd, RS_GET_SREGS, &sregs) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_GET_SREGS, &sregs) < 0) {
 		pr_perror("vCPU %u: RS_GET_SREGS", vcpu->id);
 		return -1;
 	}
@@ -371,11 +372,11 @@ int vcpu_enter_flat32(struct vcpu *vcpu, const struct rs_regs *regs,
 	sregs.efer = 0;
 	sregs.flags = 0;
 	memset(sregs.reserved, 0, sizeof(sregs.reserved));
-	if (ioctl(vcpu->fd, RS_SET_SREGS, &sregs) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_SET_SREGS, &sregs) < 0) {
 		pr_perror("vCPU %u: RS_SET_SREGS", vcpu->id);
 		return -1;
 	}
-	if (ioctl(vcpu->fd, RS_SET_REGS, regs) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_SET_REGS, regs) < 0) {
 		pr_perror("vCPU %u: RS_SET_REGS", vcpu->id);
 		return -1;
 	}
@@ -392,16 +393,16 @@ int vcpu_enter_sipi(struct vcpu *vcpu, unsigned int vector)
 	struct rs_sregs sregs;
 	struct rs_regs regs;
 
-	if (ioctl(vcpu->fd, RS_GET_SREGS, &sregs) < 0 ||
-	    ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_GET_SREGS, &sregs) < 0 ||
+	    hv_ioctl(vcpu->fd, RS_GET_REGS, &regs) < 0) {
 		pr_perror("vCPU %u: RS_GET_SREGS/REGS", vcpu->id);
 		return -1;
 	}
 	sregs.cs.selector = vector << 8;
 	sregs.cs.base = (uint64_t)vector << 12;
 	regs.rip = 0;
-	if (ioctl(vcpu->fd, RS_SET_SREGS, &sregs) < 0 ||
-	    ioctl(vcpu->fd, RS_SET_REGS, &regs) < 0) {
+	if (hv_ioctl(vcpu->fd, RS_SET_SREGS, &sregs) < 0 ||
+	    hv_ioctl(vcpu->fd, RS_SET_REGS, &regs) < 0) {
 		pr_perror("vCPU %u: RS_SET_SREGS/REGS", vcpu->id);
 		return -1;
 	}
@@ -446,10 +447,15 @@ void vm_request_stop(struct vm *vm, int status)
 		pthread_kill(vm->main_thread, SIG_STOPPED);
 }
 
-/* SIG_KICK only has to interrupt RS_RUN: the handler has nothing to do. */
+/*
+ * SIG_KICK only has to interrupt RS_RUN: for ringside the handler has
+ * nothing to do; KVM is told through its run page (kvm.c).
+ */
 static void kick_handler(int sig)
 {
 	(void)sig;
+	if (hv_is_kvm())
+		kvm_kicked();
 }
 
 static int install_kick_handler(void)

@@ -13,7 +13,8 @@
 # keeps), that a command runs in it, and that its "poweroff -f" ends the
 # launcher with status 0; it prints the time from the launcher's start to
 # the guest's init and to the launcher's end.  RINGSIDE names the
-# launcher (default: ringside on PATH), CPUS the counts to try.  Ends with
+# launcher (default: ringside on PATH), CPUS the counts to try, RUN_FLAGS
+# more options for "ringside run" (--kvm: the same machine on KVM).  Ends with
 # "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
@@ -40,7 +41,7 @@ boot() {
 	start=$(uptime_cs)
 	: >"$T/init_at"
 	{
-		$R run --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
+		$R run $RUN_FLAGS --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
 			--append "console=ttyS0 quiet rs.cmd=uname,-r rs.poweroff=1" \
 			"$KERNEL" </dev/null 2>&1
 		echo "launcher-status=$?"
@@ -58,7 +59,7 @@ boot() {
 check_boot() {
 	n=$1
 	boot "$n"
-	name="--cpus $n"
+	name="${RUN_FLAGS:+$RUN_FLAGS }--cpus $n"
 	if [ "$status" != 0 ]; then
 		not_ok "$name: the launcher ended with status $status, not 0"
 		return
