@@ -8,7 +8,8 @@
 #       --add /usr/bin/qemu-system-x86_64 --add QEMU-FIRMWARE-DIR \
 #       --add userspace/tests/kvm-boot.sh -- sh kvm-boot.sh vmlinuz-... initrd.cpio FW-DIR
 #
-# FW-DIR holds bios-256k.bin, linuxboot_dma.bin and kvmvapic.bin.  Loads
+# FW-DIR holds bios-256k.bin (/usr/share/seabios), linuxboot_dma.bin and
+# kvmvapic.bin (/usr/share/qemu), copied, not linked.  Loads
 # kvm-amd (or kvm-intel); prints the seconds from QEMU's start to the
 # guest's init and to QEMU's end, for 1 and 2 vCPUs.
 KERNEL=${1:?usage: kvm-boot.sh KERNEL INITRD FW-DIR}
