@@ -36,6 +36,8 @@
 #include <asm/tlbflush.h>
 
 #include "rs.h"
+#include "stats.h"
+#include "trace.h"
 #include "vmx.h"
 
 #define VMX_CPUID_VMX		BIT(5)		/* CPUID.1:ECX.VMX */
@@ -859,6 +861,8 @@ static void vmx_inject_extint(struct vmx_vcpu *v)
 	v->event_info = vcpu->extint_vector | INTR_TYPE_EXT_INTR |
 			INTR_INFO_VALID_MASK;
 	vcpu->extint_pending = false;
+	trace_ringside_inject(vcpu, RS_EVENT_EXTINT, vcpu->extint_vector,
+			      false, 0, false);
 }
 
 /* Program the event injection of the next entry (24.8.3, 26.6). */
@@ -899,6 +903,7 @@ static int vmx_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
 						INTR_TYPE_HARD_EXCEPTION) |
 			(has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
 	v->event_err = error;
+	trace_ringside_inject(vcpu, type, vector, has_error, error, false);
 	return 0;
 }
 
@@ -908,7 +913,7 @@ static int vmx_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
  * Software interrupts and exceptions are not: RIP still points at their
  * instruction, which runs again.
  */
-static void vmx_reinject(struct vmx_vcpu *v)
+static void vmx_reinject(struct rs_vcpu *vcpu, struct vmx_vcpu *v)
 {
 	u32 info = v->idt_info;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
@@ -919,6 +924,9 @@ static void vmx_reinject(struct vmx_vcpu *v)
 	v->event_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
 				INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
 	v->event_err = v->idt_err;
+	/* The interruption types of interrupts, NMIs and exceptions are RS_EVENT_*. */
+	trace_ringside_inject(vcpu, type >> 8, info & INTR_INFO_VECTOR_MASK,
+			      info & INTR_INFO_DELIVER_CODE_MASK, v->idt_err, true);
 }
 
 /* Entering the guest. */
@@ -1134,7 +1142,11 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	}
 
 	vmx_switch_to_guest(v, &host);
+	if (trace_ringside_entry_enabled())
+		trace_ringside_entry(vcpu, vmcs_read(GUEST_RIP));
+	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
 	failed = vmx_vcpu_enter(vcpu->gpr, v->launched);
+	vcpu->exit_tsc = rs_stats_tsc();
 	vmx_switch_to_host(v, &host);
 
 	if (unlikely(failed)) {
@@ -1516,8 +1528,8 @@ static int vmx_exit_ept_violation(struct rs_vcpu *vcpu)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
 	vmx_put(flags);
-	return rs_mmu_fault(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
-			    q & EPT_VIOLATION_ACC_INSTR);
+	return rs_exit_npf(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
+			   q & EPT_VIOLATION_ACC_INSTR);
 }
 
 /* A malformed EPT entry (28.2.3.1) is ringside's bug: tell user space. */
@@ -1567,11 +1579,102 @@ static int (*const vmx_exit_handlers[])(struct rs_vcpu *vcpu) = {
 	[EXIT_REASON_VMFUNC] = vmx_exit_ud,
 };
 
+/*
+ * Exit statistics (stats.h): exits are counted under these names, the
+ * basic exit reasons grouped as their handlers are; a reason not listed in
+ * vmx_exit_stats[] is OTHER.
+ */
+enum {
+	VMX_STAT_OTHER, VMX_STAT_FAIL_ENTRY, VMX_STAT_EXCEPTION_NMI,
+	VMX_STAT_INTR, VMX_STAT_TRIPLE_FAULT, VMX_STAT_INIT, VMX_STAT_IRQ_WINDOW,
+	VMX_STAT_CPUID, VMX_STAT_HLT, VMX_STAT_INVD, VMX_STAT_VMCALL,
+	VMX_STAT_VMX_INSN, VMX_STAT_CR, VMX_STAT_DR, VMX_STAT_IO, VMX_STAT_MSR,
+	VMX_STAT_MWAIT, VMX_STAT_EPT_VIOLATION, VMX_STAT_EPT_MISCONFIG,
+	VMX_STAT_RDTSCP, VMX_STAT_XSETBV, VMX_NR_STATS
+};
+
+static const char *const vmx_exit_names[VMX_NR_STATS] = {
+	[VMX_STAT_OTHER] = "OTHER",
+	[VMX_STAT_FAIL_ENTRY] = "FAIL_ENTRY",	/* VMfail, or exit reason bit 31 */
+	[VMX_STAT_EXCEPTION_NMI] = "EXCEPTION_NMI",
+	[VMX_STAT_INTR] = "INTR",
+	[VMX_STAT_TRIPLE_FAULT] = "TRIPLE_FAULT",
+	[VMX_STAT_INIT] = "INIT",
+	[VMX_STAT_IRQ_WINDOW] = "IRQ_WINDOW",
+	[VMX_STAT_CPUID] = "CPUID",
+	[VMX_STAT_HLT] = "HLT",
+	[VMX_STAT_INVD] = "INVD",
+	[VMX_STAT_VMCALL] = "VMCALL",
+	[VMX_STAT_VMX_INSN] = "VMX_INSN",	/* VMCLEAR ... VMFUNC, GETSEC: #UD */
+	[VMX_STAT_CR] = "CR",
+	[VMX_STAT_DR] = "DR",
+	[VMX_STAT_IO] = "IO",
+	[VMX_STAT_MSR] = "MSR",
+	[VMX_STAT_MWAIT] = "MWAIT",		/* and MONITOR */
+	[VMX_STAT_EPT_VIOLATION] = "EPT_VIOLATION",
+	[VMX_STAT_EPT_MISCONFIG] = "EPT_MISCONFIG",
+	[VMX_STAT_RDTSCP] = "RDTSCP",
+	[VMX_STAT_XSETBV] = "XSETBV",
+};
+
+static const u8 vmx_exit_stats[] = {
+	[EXIT_REASON_EXCEPTION_NMI] = VMX_STAT_EXCEPTION_NMI,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = VMX_STAT_INTR,
+	[EXIT_REASON_TRIPLE_FAULT] = VMX_STAT_TRIPLE_FAULT,
+	[EXIT_REASON_INIT_SIGNAL] = VMX_STAT_INIT,
+	[EXIT_REASON_INTERRUPT_WINDOW] = VMX_STAT_IRQ_WINDOW,
+	[EXIT_REASON_CPUID] = VMX_STAT_CPUID,
+	[VMX_EXIT_GETSEC] = VMX_STAT_VMX_INSN,
+	[EXIT_REASON_HLT] = VMX_STAT_HLT,
+	[EXIT_REASON_INVD] = VMX_STAT_INVD,
+	[EXIT_REASON_VMCALL] = VMX_STAT_VMCALL,
+	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = VMX_STAT_VMX_INSN,
+	[EXIT_REASON_CR_ACCESS] = VMX_STAT_CR,
+	[EXIT_REASON_DR_ACCESS] = VMX_STAT_DR,
+	[EXIT_REASON_IO_INSTRUCTION] = VMX_STAT_IO,
+	[EXIT_REASON_MSR_READ] = VMX_STAT_MSR,
+	[EXIT_REASON_MSR_WRITE] = VMX_STAT_MSR,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = VMX_STAT_MWAIT,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = VMX_STAT_MWAIT,
+	[EXIT_REASON_EPT_VIOLATION] = VMX_STAT_EPT_VIOLATION,
+	[EXIT_REASON_EPT_MISCONFIG] = VMX_STAT_EPT_MISCONFIG,
+	[EXIT_REASON_INVEPT] = VMX_STAT_VMX_INSN,
+	[EXIT_REASON_RDTSCP] = VMX_STAT_RDTSCP,
+	[EXIT_REASON_INVVPID] = VMX_STAT_VMX_INSN,
+	[EXIT_REASON_XSETBV] = VMX_STAT_XSETBV,
+	[EXIT_REASON_VMFUNC] = VMX_STAT_VMX_INSN,
+};
+
+/* Statistics, tracepoint and netlink event of this exit (stats.h). */
+static void vmx_observe(struct rs_vcpu *vcpu, bool failed)
+{
+	struct vmx_vcpu *v = to_vmx(vcpu);
+	u16 reason = v->exit_reason;
+	u64 code = failed ? v->vm_error : v->exit_reason, rip = 0, gpa = 0;
+	unsigned long flags;
+	u16 stat;
+
+	if (failed || (v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		stat = VMX_STAT_FAIL_ENTRY;
+	else if (reason < ARRAY_SIZE(vmx_exit_stats))
+		stat = vmx_exit_stats[reason];
+	else
+		stat = VMX_STAT_OTHER;
+	if (rs_exit_wants_details(vcpu) && vmx_get(v, &flags)) {
+		rip = vmcs_read(GUEST_RIP);
+		if (stat == VMX_STAT_EPT_VIOLATION || stat == VMX_STAT_EPT_MISCONFIG)
+			gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+		vmx_put(flags);
+	}
+	rs_exit_observe(vcpu, stat, code, rip, failed ? 0 : v->exit_qual, gpa);
+}
+
 static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
 {
 	struct vmx_vcpu *v = to_vmx(vcpu);
 	u16 reason = v->exit_reason;
 
+	vmx_observe(vcpu, failed);
 	/* 30.4: VMLAUNCH/VMRESUME failed; the error number says why. */
 	if (failed)
 		return rs_exit_fail_entry(vcpu, v->vm_error, 0);
@@ -1579,7 +1682,7 @@ static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
 	if (v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return rs_exit_fail_entry(vcpu, v->exit_reason, v->exit_qual);
 
-	vmx_reinject(v);
+	vmx_reinject(vcpu, v);
 	if (reason < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[reason])
 		return vmx_exit_handlers[reason](vcpu);
 	return rs_exit_unhandled(vcpu, v->exit_reason);
@@ -1878,6 +1981,8 @@ static struct rs_arch_ops vmx_ops = {
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.skip_instruction = vmx_skip,
+	.exit_names = vmx_exit_names,
+	.nr_exit_names = ARRAY_SIZE(vmx_exit_names),
 };
 
 /*
