@@ -1582,7 +1582,8 @@ static int (*const vmx_exit_handlers[])(struct rs_vcpu *vcpu) = {
 /*
  * Exit statistics (stats.h): exits are counted under these names, the
  * basic exit reasons grouped as their handlers are; a reason not listed in
- * vmx_exit_stats[] is OTHER.
+ * vmx_exit_stats[] is OTHER.  Where SVM has the same exit, the name is
+ * SVM's (IOIO, NPF, SHUTDOWN, INVALID...), so that tools need not care.
  */
 enum {
 	VMX_STAT_OTHER, VMX_STAT_FAIL_ENTRY, VMX_STAT_EXCEPTION_NMI,
@@ -1595,10 +1596,10 @@ enum {
 
 static const char *const vmx_exit_names[VMX_NR_STATS] = {
 	[VMX_STAT_OTHER] = "OTHER",
-	[VMX_STAT_FAIL_ENTRY] = "FAIL_ENTRY",	/* VMfail, or exit reason bit 31 */
-	[VMX_STAT_EXCEPTION_NMI] = "EXCEPTION_NMI",
+	[VMX_STAT_FAIL_ENTRY] = "INVALID",	/* VMfail, or exit reason bit 31 */
+	[VMX_STAT_EXCEPTION_NMI] = "NMI",	/* no exception is intercepted */
 	[VMX_STAT_INTR] = "INTR",
-	[VMX_STAT_TRIPLE_FAULT] = "TRIPLE_FAULT",
+	[VMX_STAT_TRIPLE_FAULT] = "SHUTDOWN",	/* triple fault */
 	[VMX_STAT_INIT] = "INIT",
 	[VMX_STAT_IRQ_WINDOW] = "IRQ_WINDOW",
 	[VMX_STAT_CPUID] = "CPUID",
@@ -1606,12 +1607,12 @@ static const char *const vmx_exit_names[VMX_NR_STATS] = {
 	[VMX_STAT_INVD] = "INVD",
 	[VMX_STAT_VMCALL] = "VMCALL",
 	[VMX_STAT_VMX_INSN] = "VMX_INSN",	/* VMCLEAR ... VMFUNC, GETSEC: #UD */
-	[VMX_STAT_CR] = "CR",
+	[VMX_STAT_CR] = "CR",		/* MOV to CR0/CR4/CR8, CR3 */
 	[VMX_STAT_DR] = "DR",
-	[VMX_STAT_IO] = "IO",
+	[VMX_STAT_IO] = "IOIO",		/* port I/O, string I/O */
 	[VMX_STAT_MSR] = "MSR",
 	[VMX_STAT_MWAIT] = "MWAIT",		/* and MONITOR */
-	[VMX_STAT_EPT_VIOLATION] = "EPT_VIOLATION",
+	[VMX_STAT_EPT_VIOLATION] = "NPF",	/* EPT violation */
 	[VMX_STAT_EPT_MISCONFIG] = "EPT_MISCONFIG",
 	[VMX_STAT_RDTSCP] = "RDTSCP",
 	[VMX_STAT_XSETBV] = "XSETBV",
