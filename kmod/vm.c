@@ -140,7 +140,7 @@ long rs_create_vm(void)
 	struct rs_vm *vm;
 	int r;
 
-	if (!rs_ops->vm_init)
+	if (!rs_ops->vm_init || (rs_ops->experimental && !rs_experimental))
 		return -EOPNOTSUPP;
 
 	r = rs_hardware_get();
