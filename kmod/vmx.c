@@ -18,6 +18,7 @@
 #include <linux/idr.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/io.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -34,6 +35,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 
 #include "rs.h"
 #include "stats.h"
@@ -93,12 +95,26 @@ static struct {
 	u32 pin, exec, exec2, exit, entry;
 	u64 cr0_fixed0, cr4_fixed0;
 	u64 cr0_mask, cr4_mask;	/* guest/host masks (24.6.6) */
+	u32 preemption_timer;	/* VMX-preemption timer value, 0: none */
 	u32 invept_type;	/* single-context if the CPU has it */
 	bool invept_global;
 	bool ins_outs_info;	/* INS/OUTS exits report the address size */
 } vmx_cfg;
 
 static struct rs_arch_ops vmx_ops;
+
+/*
+ * The longest a guest runs without an exit, in microseconds (0: no limit),
+ * through the VMX-preemption timer (25.5.1).  Host interrupts exit the
+ * guest anyway; this only bounds the slice where they don't: Bochs 2.7
+ * loads the guest's RFLAGS before it counts itself in VMX non-root
+ * operation, so a guest entered with IF clear never exits for a host
+ * interrupt there (external-interrupt exiting, 25.2), and the host freezes.
+ */
+static unsigned int vmx_timeslice_us = 10000;
+module_param(vmx_timeslice_us, uint, 0444);
+MODULE_PARM_DESC(vmx_timeslice_us,
+		 "VMX: longest guest run without an exit, in us (0: unlimited)");
 
 static void *vmx_io_bitmaps;	/* A and B, 8 KiB, every port exits */
 static void *vmx_msr_bitmap;	/* 4 KiB, all but a few MSRs exit */
@@ -680,6 +696,9 @@ static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
 	vmcs_write(MSR_BITMAP, __pa(vmx_msr_bitmap));
 	vmcs_write(TSC_OFFSET, v->tsc_offset);
 	vmcs_write(EPT_POINTER, v->eptp);
+	/* Each entry starts the timer from this value again (25.5.1). */
+	if (vmx_cfg.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_cfg.preemption_timer);
 	if (exec2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_mask);
@@ -1574,6 +1593,7 @@ static int (*const vmx_exit_handlers[])(struct rs_vcpu *vcpu) = {
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT] = vmx_exit_ud,
 	[EXIT_REASON_RDTSCP] = vmx_exit_ud,
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_nop,
 	[EXIT_REASON_INVVPID] = vmx_exit_ud,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
 	[EXIT_REASON_VMFUNC] = vmx_exit_ud,
@@ -1591,7 +1611,7 @@ enum {
 	VMX_STAT_CPUID, VMX_STAT_HLT, VMX_STAT_INVD, VMX_STAT_VMCALL,
 	VMX_STAT_VMX_INSN, VMX_STAT_CR, VMX_STAT_DR, VMX_STAT_IO, VMX_STAT_MSR,
 	VMX_STAT_MWAIT, VMX_STAT_EPT_VIOLATION, VMX_STAT_EPT_MISCONFIG,
-	VMX_STAT_RDTSCP, VMX_STAT_XSETBV, VMX_NR_STATS
+	VMX_STAT_RDTSCP, VMX_STAT_XSETBV, VMX_STAT_TIMESLICE, VMX_NR_STATS
 };
 
 static const char *const vmx_exit_names[VMX_NR_STATS] = {
@@ -1616,6 +1636,7 @@ static const char *const vmx_exit_names[VMX_NR_STATS] = {
 	[VMX_STAT_EPT_MISCONFIG] = "EPT_MISCONFIG",
 	[VMX_STAT_RDTSCP] = "RDTSCP",
 	[VMX_STAT_XSETBV] = "XSETBV",
+	[VMX_STAT_TIMESLICE] = "TIMESLICE",	/* VMX-preemption timer */
 };
 
 static const u8 vmx_exit_stats[] = {
@@ -1643,6 +1664,7 @@ static const u8 vmx_exit_stats[] = {
 	[EXIT_REASON_RDTSCP] = VMX_STAT_RDTSCP,
 	[EXIT_REASON_INVVPID] = VMX_STAT_VMX_INSN,
 	[EXIT_REASON_XSETBV] = VMX_STAT_XSETBV,
+	[EXIT_REASON_PREEMPTION_TIMER] = VMX_STAT_TIMESLICE,
 	[EXIT_REASON_VMFUNC] = VMX_STAT_VMX_INSN,
 };
 
@@ -1956,8 +1978,6 @@ static int vmx_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
  * caches the same pages, whatever the guest's PAT says (28.2.6.2).
  */
 static struct rs_arch_ops vmx_ops = {
-	/* A vCPU can still hang the host in close_order_test (issue 4). */
-	.experimental = true,
 	.name = "vmx",
 	.cap = RS_CAP_VMX,
 	.setup = vmx_setup,
@@ -2007,6 +2027,29 @@ static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out, const char *what)
 	return 0;
 }
 
+/*
+ * The VMX-preemption timer counts down at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0] (25.5.1, A.6).
+ */
+static void vmx_probe_timeslice(bool true_ctls)
+{
+	u64 misc, ticks;
+	u32 pin;
+
+	vmx_cfg.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (!vmx_timeslice_us || !tsc_khz ||
+	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				   MSR_IA32_VMX_PINBASED_CTLS,
+		       PIN_BASED_VMX_PREEMPTION_TIMER, 0, &pin, "pin-based") ||
+	    !(pin & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return;
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	ticks = ((u64)vmx_timeslice_us * tsc_khz / 1000) >>
+		vmx_misc_preemption_timer_rate(misc);
+	vmx_cfg.preemption_timer = clamp_val(ticks, 1, U32_MAX);
+	vmx_cfg.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+}
+
 static int vmx_probe_controls(bool true_ctls)
 {
 	const u32 pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
@@ -2052,6 +2095,7 @@ static int vmx_probe_controls(bool true_ctls)
 	/* These are set and cleared on demand. */
 	vmx_cfg.exec &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
+	vmx_probe_timeslice(true_ctls);
 	return 0;
 }
 
