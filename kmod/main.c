@@ -22,10 +22,6 @@
 const struct rs_arch_ops *rs_ops;
 bool rs_rebooting;
 
-bool rs_experimental;
-module_param_named(experimental, rs_experimental, bool, 0444);
-MODULE_PARM_DESC(experimental, "Run guests on a backend that is not finished (VMX)");
-
 /*
  * rs_hw_users counts the VMs; it changes only with the CPU hotplug lock
  * read-held, so the hotplug callbacks, which run with it write-held, see a

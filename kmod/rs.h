@@ -37,8 +37,6 @@ struct rs_arch_ops {
 	const char *name;
 	u32 cap;		/* RS_CAP_SVM or RS_CAP_VMX */
 	u64 hw_features;	/* RS_HW_* found at probe time */
-	/* Runs guests only with the module parameter experimental=1. */
-	bool experimental;
 
 	/* Module load and unload: per-CPU memory the backend needs. */
 	int (*setup)(void);
@@ -262,7 +260,6 @@ struct rs_vcpu {
 
 extern const struct rs_arch_ops *rs_ops;
 extern bool rs_rebooting;
-extern bool rs_experimental;
 
 const struct rs_arch_ops *svm_probe(void);
 const struct rs_arch_ops *vmx_probe(void);

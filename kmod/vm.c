@@ -140,9 +140,6 @@ long rs_create_vm(void)
 	struct rs_vm *vm;
 	int r;
 
-	if (!rs_ops->vm_init || (rs_ops->experimental && !rs_experimental))
-		return -EOPNOTSUPP;
-
 	r = rs_hardware_get();
 	if (r)
 		return r;

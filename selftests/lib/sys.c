@@ -55,23 +55,6 @@ bool rs_host_has_virt(void)
 	return rs_cpu_has_flag("svm") || rs_cpu_has_flag("vmx");
 }
 
-bool rs_backend_runs_guests(void)
-{
-	int dev = open(RS_DEV_PATH, O_RDWR | O_CLOEXEC);
-	bool ok = true;
-	int vm;
-
-	if (dev < 0)
-		return true;
-	vm = ioctl(dev, RS_CREATE_VM, 0);
-	if (vm >= 0)
-		close(vm);
-	else if (errno == EOPNOTSUPP)
-		ok = false;
-	close(dev);
-	return ok;
-}
-
 const char *rs_module_path(void)
 {
 	const char *path = getenv("RINGSIDE_KO");

@@ -19,12 +19,6 @@ bool rs_cpu_has_flag(const char *flag);
 /* True if the CPU shows svm or vmx: ringside should load. */
 bool rs_host_has_virt(void);
 
-/*
- * False only if RS_CREATE_VM fails with EOPNOTSUPP; if /dev/ringside
- * cannot be opened, true, so that the test goes on and says why it fails.
- */
-bool rs_backend_runs_guests(void);
-
 /* $RINGSIDE_KO, else RS_KO_DEFAULT; NULL if neither names a file. */
 const char *rs_module_path(void);
 /* finit_module(2) and delete_module(2); 0 or -1 with errno set. */
