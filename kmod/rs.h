@@ -277,6 +277,8 @@ int rs_create_vcpu(struct rs_vm *vm, unsigned long id);
 void rs_vcpu_free(struct rs_vcpu *vcpu);
 bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu);
 void rs_vcpu_exit_done(struct rs_vcpu *vcpu);
+void rs_load_guest_dr0_3(struct rs_vcpu *vcpu);
+void rs_save_guest_dr0_3(struct rs_vcpu *vcpu);
 
 /* mmu.c */
 int rs_mmu_init(struct rs_vm *vm);

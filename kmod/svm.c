@@ -357,24 +357,13 @@ static void svm_inject_extint(struct rs_vcpu *vcpu)
 			      false, 0, false);
 }
 
-/* DR0-3 are not switched by VMRUN; DR6 and DR7 are (15.5.1). */
-static void svm_load_guest_drs(struct rs_vcpu *vcpu)
-{
-	set_debugreg(vcpu->dr[0], 0);
-	set_debugreg(vcpu->dr[1], 1);
-	set_debugreg(vcpu->dr[2], 2);
-	set_debugreg(vcpu->dr[3], 3);
-}
-
+/* DR6 and DR7 are in the VMCB; DR0-3 are the core's to switch (15.5.1). */
 static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *sv = to_svm(vcpu);
 	int i;
 
-	get_debugreg(vcpu->dr[0], 0);
-	get_debugreg(vcpu->dr[1], 1);
-	get_debugreg(vcpu->dr[2], 2);
-	get_debugreg(vcpu->dr[3], 3);
+	rs_save_guest_dr0_3(vcpu);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 	/* The next access exits again, so that idle DRs cost nothing. */
@@ -414,7 +403,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	vmcb->save.rsp = vcpu->gpr[RS_RSP];
 	drs = sv->dr_owned || (vmcb->save.dr7 & 0xff);
 	if (drs)
-		svm_load_guest_drs(vcpu);
+		rs_load_guest_dr0_3(vcpu);
 	if (vcpu->xcr0 != svm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	/* WRPKRU is not intercepted: a guest that sets CR4.PKE owns PKRU. */

@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -51,6 +52,28 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
+}
+
+/*
+ * Neither VMRUN nor VM entry switches DR0-3 (AMD APM vol. 2, 15.5.1; Intel
+ * SDM vol. 3C, 26.3.2.1).  The backends call these, with IRQs off, around
+ * an entry where the guest uses them; afterwards the host's come back
+ * from its hw_breakpoint state.
+ */
+void rs_load_guest_dr0_3(struct rs_vcpu *vcpu)
+{
+	set_debugreg(vcpu->dr[0], 0);
+	set_debugreg(vcpu->dr[1], 1);
+	set_debugreg(vcpu->dr[2], 2);
+	set_debugreg(vcpu->dr[3], 3);
+}
+
+void rs_save_guest_dr0_3(struct rs_vcpu *vcpu)
+{
+	get_debugreg(vcpu->dr[0], 0);
+	get_debugreg(vcpu->dr[1], 1);
+	get_debugreg(vcpu->dr[2], 2);
+	get_debugreg(vcpu->dr[3], 3);
 }
 
 static long rs_vcpu_run(struct rs_vcpu *vcpu)

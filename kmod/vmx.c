@@ -956,10 +956,7 @@ static void vmx_reinject(struct rs_vcpu *vcpu, struct vmx_vcpu *v)
  */
 static void vmx_load_guest_drs(struct rs_vcpu *vcpu)
 {
-	set_debugreg(vcpu->dr[0], 0);
-	set_debugreg(vcpu->dr[1], 1);
-	set_debugreg(vcpu->dr[2], 2);
-	set_debugreg(vcpu->dr[3], 3);
+	rs_load_guest_dr0_3(vcpu);
 	set_debugreg(to_vmx(vcpu)->dr6, 6);
 }
 
@@ -967,10 +964,7 @@ static void vmx_save_guest_drs(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *v = to_vmx(vcpu);
 
-	get_debugreg(vcpu->dr[0], 0);
-	get_debugreg(vcpu->dr[1], 1);
-	get_debugreg(vcpu->dr[2], 2);
-	get_debugreg(vcpu->dr[3], 3);
+	rs_save_guest_dr0_3(vcpu);
 	get_debugreg(v->dr6, 6);
 	set_debugreg(DR6_RESERVED, 6);
 	v->dr7 = vmcs_read(GUEST_DR7);
