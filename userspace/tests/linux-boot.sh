@@ -14,7 +14,10 @@
 # launcher with status 0; it prints the time from the launcher's start to
 # the guest's init and to the launcher's end.  RINGSIDE names the
 # launcher (default: ringside on PATH), CPUS the counts to try, RUN_FLAGS
-# more options for "ringside run" (--kvm: the same machine on KVM).  Ends with
+# more options for "ringside run" (--kvm: the same machine on KVM),
+# BOOT_TIMEOUT the seconds after which a boot that has not ended is stopped
+# with SIGTERM and fails (default 300: a hung guest must not eat the test
+# VM's whole time).  Ends with
 # "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
@@ -41,7 +44,7 @@ boot() {
 	start=$(uptime_cs)
 	: >"$T/init_at"
 	{
-		$R run $RUN_FLAGS --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
+		timeout "${BOOT_TIMEOUT:-300}" $R run $RUN_FLAGS --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
 			--append "console=ttyS0 quiet rs.cmd=uname,-r rs.poweroff=1" \
 			"$KERNEL" </dev/null 2>&1
 		echo "launcher-status=$?"
@@ -60,6 +63,10 @@ check_boot() {
 	n=$1
 	boot "$n"
 	name="${RUN_FLAGS:+$RUN_FLAGS }--cpus $n"
+	if [ "$status" = 124 ] || [ "$status" = 143 ]; then
+		not_ok "$name: no end after ${BOOT_TIMEOUT:-300} s, stopped"
+		return
+	fi
 	if [ "$status" != 0 ]; then
 		not_ok "$name: the launcher ended with status $status, not 0"
 		return
