@@ -22,6 +22,8 @@
 # "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+ATTEMPTS=${ATTEMPTS:-1}
 KERNEL=${1:?usage: linux-boot.sh KERNEL INITRD}
 INITRD=${2:?usage: linux-boot.sh KERNEL INITRD}
 MEM_MIB=512
@@ -33,8 +35,8 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 # bad MESSAGE: this attempt failed; the last attempt's failure counts.
 bad() {
-	if [ "$attempt" -lt "${ATTEMPTS:-1}" ]; then
-		echo "# attempt $attempt of ${ATTEMPTS:-1} failed: $1"
+	if [ "$attempt" -lt "$ATTEMPTS" ]; then
+		echo "# attempt $attempt of $ATTEMPTS failed: $1"
 	else
 		fail=$((fail + 1))
 		echo "not ok - $1"
@@ -51,7 +53,8 @@ boot() {
 	start=$(uptime_cs)
 	: >"$T/init_at"
 	{
-		timeout "${BOOT_TIMEOUT:-300}" $R run $RUN_FLAGS --mem ${MEM_MIB}M --cpus "$1" --initrd "$INITRD" \
+		timeout "$BOOT_TIMEOUT" $R run $RUN_FLAGS --mem ${MEM_MIB}M \
+			--cpus "$1" --initrd "$INITRD" \
 			--append "console=ttyS0 quiet rs.cmd=uname,-r rs.poweroff=1" \
 			"$KERNEL" </dev/null 2>&1
 		echo "launcher-status=$?"
@@ -71,7 +74,7 @@ check_boot() {
 	boot "$n"
 	name="${RUN_FLAGS:+$RUN_FLAGS }--cpus $n"
 	if [ "$status" = 124 ] || [ "$status" = 143 ]; then
-		bad "$name: no end after ${BOOT_TIMEOUT:-300} s, stopped"
+		bad "$name: no end after $BOOT_TIMEOUT s, stopped"
 		return
 	fi
 	if [ "$status" != 0 ]; then
@@ -102,7 +105,7 @@ check_boot() {
 
 for n in ${CPUS:-1 2}; do
 	attempt=1
-	until check_boot "$n" || [ "$attempt" -ge "${ATTEMPTS:-1}" ]; do
+	until check_boot "$n" || [ "$attempt" -ge "$ATTEMPTS" ]; do
 		attempt=$((attempt + 1))
 	done
 done
