@@ -138,8 +138,8 @@ static struct rs_cpuid_entry *cpuid_find(struct rs_vcpu *vcpu, u32 fn,
 	return NULL;
 }
 
-/* CPUID: leaves the table does not hold read as zero, as AMD's do. */
-void rs_emulate_cpuid(struct rs_vcpu *vcpu)
+/* CPUID (2 bytes): leaves the table does not hold read as zero, as AMD's do. */
+int rs_exit_cpuid(struct rs_vcpu *vcpu)
 {
 	struct rs_cpuid_entry *e;
 	u64 *gpr = vcpu->gpr;
@@ -149,6 +149,8 @@ void rs_emulate_cpuid(struct rs_vcpu *vcpu)
 	gpr[RS_RBX] = e ? e->ebx : 0;
 	gpr[RS_RCX] = e ? e->ecx : 0;
 	gpr[RS_RDX] = e ? e->edx : 0;
+	rs_skip_instruction(vcpu, 2);
+	return 0;
 }
 
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)
@@ -203,43 +205,17 @@ long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)
 	return r;
 }
 
-static bool rs_guest_has(struct rs_vcpu *vcpu, u32 fn, int reg, int bit)
+/* Whether the guest's CPUID table lists feature @f (rs.h: RS_CPUID_*). */
+bool rs_guest_has(struct rs_vcpu *vcpu, struct rs_cpuid_bit f)
 {
-	struct rs_cpuid_entry *e = cpuid_find(vcpu, fn, 0);
-	u32 r[4];
+	struct rs_cpuid_entry *e = cpuid_find(vcpu, f.leaf, 0);
+	u32 regs[4];
 
 	if (!e)
 		return false;
-	r[0] = e->eax;
-	r[1] = e->ebx;
-	r[2] = e->ecx;
-	r[3] = e->edx;
-	return r[reg] & BIT(bit);
-}
-
-/*
- * CR4 bits a CPU with the guest's CPUID has (SDM vol. 3A, 2.5): anything
- * else, VMXE and SMXE included, is reserved and a MOV to CR4 of it #GP.
- */
-bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4)
-{
-	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (rs_guest_has(vcpu, 7, 2, 2))
-		ok |= X86_CR4_UMIP;
-	if (rs_guest_has(vcpu, 7, 2, 16))
-		ok |= X86_CR4_LA57;
-	if (rs_guest_has(vcpu, 7, 1, 0))
-		ok |= X86_CR4_FSGSBASE;
-	if (rs_guest_has(vcpu, 1, 2, 17))
-		ok |= X86_CR4_PCIDE;
-	if (rs_guest_has(vcpu, 1, 2, 26))
-		ok |= X86_CR4_OSXSAVE;
-	if (rs_guest_has(vcpu, 7, 1, 7))
-		ok |= X86_CR4_SMEP;
-	if (rs_guest_has(vcpu, 7, 1, 20))
-		ok |= X86_CR4_SMAP;
-	return !(cr4 & ~ok);
+	regs[CPUID_EAX] = e->eax;
+	regs[CPUID_EBX] = e->ebx;
+	regs[CPUID_ECX] = e->ecx;
+	regs[CPUID_EDX] = e->edx;
+	return regs[f.reg] & BIT(f.bit);
 }

@@ -426,8 +426,13 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 	return 0;
 }
 
-/* MOV to a control register (0F 22 /r, SDM vol. 2): which GPR, how long. */
-int rs_decode_mov_to_cr(struct rs_vcpu *vcpu, int *reg, unsigned int *len)
+/*
+ * The instruction that wrote a control register (SDM vol. 2): MOV to CRn
+ * (0F 22 /r), LMSW from a register (0F 01 /6) or CLTS (0F 06); the source
+ * register and the length.  LMSW from memory is not decoded.
+ */
+int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
+		       unsigned int *len)
 {
 	unsigned int i = 0;
 	struct rs_mode m;
@@ -441,7 +446,21 @@ int rs_decode_mov_to_cr(struct rs_vcpu *vcpu, int *reg, unsigned int *len)
 		return -EFAULT;
 	if (m.long64 && (p[0] & 0xf0) == 0x40)
 		rex = p[i++];
-	if (p[i] != 0x0f || p[i + 1] != 0x22 || (p[i + 2] >> 6) != 3)
+	if (p[i] != 0x0f)
+		return -EINVAL;
+	if (p[i + 1] == 0x06) {
+		*insn = RS_CR_WRITE_CLTS;
+		*reg = 0;
+		*len = i + 2;
+		return 0;
+	}
+	if ((p[i + 2] >> 6) != 3)
+		return -EINVAL;
+	if (p[i + 1] == 0x22)
+		*insn = RS_CR_WRITE_MOV;
+	else if (p[i + 1] == 0x01 && ((p[i + 2] >> 3) & 7) == 6)
+		*insn = RS_CR_WRITE_LMSW;
+	else
 		return -EINVAL;
 	*reg = (p[i + 2] & 7) | ((rex & 0x1) ? 8 : 0);
 	*len = i + 3;

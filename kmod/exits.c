@@ -1,8 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The arch-neutral halves of the exit handlers: both backends decode the
- * hardware's exit information and call these to fill the run page for user
- * space, or to finish what user space answered on the next RS_RUN.
+ * Exit handling that is the same on both backends.
+ *
+ * Each backend has one table, indexed by the hardware's exit code, with one
+ * row per exit (struct rs_exit_row): a handler and the name its statistics
+ * are kept under.  Where an exit means the same on AMD and Intel, the row
+ * points straight at a handler here or in cpuid.c, msr.c or cr.c, as KVM's
+ * tables point at kvm_emulate_*(); a backend handler only decodes what its
+ * hardware reports and calls the arch-neutral half below.
+ *
+ * The contract of every handler, int handle(struct rs_vcpu *vcpu):
+ * - It returns 0 to enter the guest again, RS_EXIT_USER once vcpu->run
+ *   says why user space must act (exit_reason and its union member), or a
+ *   negative errno that ends RS_RUN.
+ * - RIP: a handler that carries out the instruction that exited moves RIP
+ *   past it with rs_skip_instruction(vcpu, len), len being the
+ *   instruction's architectural length (the backend prefers the length
+ *   its hardware reports, and clears an STI/MOV SS interrupt shadow).  A
+ *   handler that raises a fault instead (rs_inject_gp(), rs_inject_ud())
+ *   leaves RIP on the instruction, as the fault would.  An exit for an
+ *   event (an interrupt, an NMI, a window) does not move RIP.
+ * - Work user space finishes on the next RS_RUN is noted in vcpu->pending
+ *   (rs_complete_user_exit()); the instruction was already skipped.
+ * - The backend counted and traced the exit before calling it (stats.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,6 +31,58 @@
 
 #include "rs.h"
 #include "trace.h"
+
+/*
+ * Number the buckets of @t's rows: one per distinct name, after OTHER and
+ * INVALID, in the order the names first appear.  At module load.
+ */
+int rs_exit_table_init(struct rs_exit_table *t)
+{
+	unsigned int code, i;
+
+	t->names[RS_STAT_OTHER] = "OTHER";
+	t->names[RS_STAT_INVALID] = "INVALID";
+	t->nr_names = 2;
+	for (code = 0; code < t->nr_rows; code++) {
+		struct rs_exit_row *row = &t->rows[code];
+
+		if (!row->handle)
+			continue;
+		for (i = 0; i < t->nr_names; i++)
+			if (!strcmp(t->names[i], row->name))
+				break;
+		if (i == t->nr_names) {
+			if (WARN_ON(i == RS_MAX_EXIT_STATS))
+				return -E2BIG;
+			t->names[t->nr_names++] = row->name;
+		}
+		row->stat = i;
+	}
+	return 0;
+}
+
+/* A host interrupt, NMI or SMI exited the guest: the host took it. */
+int rs_exit_nop(struct rs_vcpu *vcpu)
+{
+	return 0;
+}
+
+/*
+ * An instruction of a CPU feature the guest's CPU does not have (SVM and
+ * VMX instructions, MONITOR/MWAIT, RDTSCP...): #UD, as that CPU raises.
+ */
+int rs_exit_ud(struct rs_vcpu *vcpu)
+{
+	rs_inject_ud(vcpu);
+	return 0;
+}
+
+/* INVD would drop the host's dirty cache lines: do nothing instead. */
+int rs_exit_invd(struct rs_vcpu *vcpu)
+{
+	rs_skip_instruction(vcpu, 2);
+	return 0;
+}
 
 /*
  * A nested page fault (SVM NPF, VMX EPT violation): map the page or exit
@@ -26,7 +98,10 @@ int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 	return r;
 }
 
-/* A single IN or OUT of size bytes through RAX; the backend skipped it. */
+/*
+ * A single IN or OUT of @size bytes through RAX; the backend skipped it
+ * (its hardware reports the next RIP or the length).
+ */
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 {
 	struct rs_run *run = vcpu->run;
@@ -46,11 +121,15 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 	return RS_EXIT_USER;
 }
 
-/* HLT wakes at once for an interrupt already waiting for IF (STI; HLT). */
+/*
+ * HLT: user space waits for the next interrupt, unless one already waits
+ * for IF (STI; HLT), which wakes the guest at once.
+ */
 int rs_exit_hlt(struct rs_vcpu *vcpu)
 {
 	u64 rip, rflags;
 
+	rs_skip_instruction(vcpu, 1);
 	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
 	if (vcpu->extint_pending && (rflags & X86_EFLAGS_IF))
 		return 0;
@@ -64,11 +143,19 @@ int rs_exit_shutdown(struct rs_vcpu *vcpu)
 	return RS_EXIT_USER;
 }
 
-/* VMMCALL/VMCALL at CPL 0: RAX is the number, RBX-RSI the arguments. */
+/*
+ * VMMCALL/VMCALL (3 bytes) is ringside's hypercall at CPL 0, with RAX the
+ * number and RBX-RSI the arguments; elsewhere it is #UD.
+ */
 int rs_exit_hypercall(struct rs_vcpu *vcpu)
 {
 	struct rs_run *run = vcpu->run;
 
+	if (rs_ops->get_cpl(vcpu)) {
+		rs_inject_ud(vcpu);
+		return 0;
+	}
+	rs_skip_instruction(vcpu, 3);
 	run->exit_reason = RS_EXIT_HYPERCALL;
 	run->hypercall.nr = vcpu->gpr[RS_RAX];
 	run->hypercall.args[0] = vcpu->gpr[RS_RBX];

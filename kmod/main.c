@@ -220,8 +220,9 @@ static int __init rs_init(void)
 	if (IS_ERR(rs_ops))
 		return PTR_ERR(rs_ops);
 	/* A vCPU has counters for RS_MAX_EXIT_STATS exit names (stats.h). */
-	if (WARN_ON(rs_ops->nr_exit_names > RS_MAX_EXIT_STATS))
-		return -EINVAL;
+	r = rs_exit_table_init(rs_ops->exits);
+	if (r)
+		return r;
 
 	r = rs_ops->setup();
 	if (r)

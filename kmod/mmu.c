@@ -70,6 +70,7 @@ static bool npt_zap(u64 *table, int level, u64 base, u64 start, u64 end)
 
 static bool rs_zap_gfns(struct rs_vm *vm, u64 gfn, u64 npages)
 {
+	lockdep_assert_held(&vm->mmu_lock);
 	return npt_zap(vm->npt_root, NPT_LEVELS - 1, 0, gfn << PAGE_SHIFT,
 		       (gfn + npages) << PAGE_SHIFT);
 }
@@ -178,6 +179,7 @@ int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r)
 	};
 	int i;
 
+	lockdep_assert_held(&vm->lock);
 	if (!new.npages) {
 		if (!slot->npages)
 			return -EINVAL;

@@ -2,12 +2,12 @@
 /*
  * MSR policy: which MSRs a guest may read and write, and what it sees.
  *
- * The backend keeps the MSRs its VMCB/VMCS holds (EFER, the SYSCALL and
- * SYSENTER MSRs, FS/GS bases, PAT, the TSC); the core answers the few more a
- * guest OS reads at boot.  Anything else is #GP, as on a CPU without it.
+ * The backend keeps the MSRs its VMCB/VMCS holds (the SYSCALL and SYSENTER
+ * MSRs, FS/GS bases, PAT, the TSC) after the core checked the value; EFER
+ * follows the rules of cr.c; the core answers the few more a guest OS reads
+ * at boot.  Anything else is #GP, as on a CPU without it.
  */
 #include <asm/msr-index.h>
-#include <asm/fpu/xcr.h>
 
 #include "rs.h"
 
@@ -32,10 +32,31 @@ u64 rs_apic_base_reset(u32 vcpu_id)
 	       (vcpu_id == 0 ? RS_APIC_BASE_BSP : 0);
 }
 
+/* IA32_PAT: eight memory types, none of them the reserved 2, 3 or 8-255. */
+static bool rs_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 {
-	int r = rs_ops->get_msr(vcpu, index, data);
+	struct rs_cr_state st;
+	int r;
 
+	if (index == MSR_EFER) {
+		rs_ops->get_cr_state(vcpu, &st);
+		*data = st.efer;
+		return 0;
+	}
+	r = rs_ops->get_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 
@@ -64,11 +85,50 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 	return -EINVAL;
 }
 
-/* host: user space sets it, which may also set what the guest can't. */
-int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host)
+/*
+ * The values an MSR that the VMCB or VMCS holds can take, so that a
+ * backend never hands the hardware one that it would refuse: canonical
+ * addresses (SDM vol. 3C, 26.3.1.1 "Checks on Guest Control Registers,
+ * Debug Registers, and MSRs"; WRMSR #GPs on them too), valid PAT types,
+ * SFMASK's reserved upper half clear.  SYSENTER_ESP/EIP are made canonical
+ * instead: AMD ignores their upper half, so no #GP (KVM does the same).
+ * The core assumes 48-bit linear addresses: it offers no LA57.
+ */
+static int rs_check_msr(u32 index, u64 *data)
 {
-	int r = rs_ops->set_msr(vcpu, index, data);
+	switch (index) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		return __is_canonical_address(*data, 48) ? 0 : -EINVAL;
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		*data = __canonical_address(*data, 48);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		return rs_pat_valid(*data) ? 0 : -EINVAL;
+	case MSR_SYSCALL_MASK:
+		return *data >> 32 ? -EINVAL : 0;
+	}
+	return 0;
+}
 
+/*
+ * @host_initiated: user space sets it (RS_SET_MSRS), which may also set
+ * what the guest can't.
+ */
+int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
+{
+	int r;
+
+	if (index == MSR_EFER)
+		return rs_set_efer(vcpu, data, host_initiated);
+	r = rs_check_msr(index, &data);
+	if (r)
+		return r;
+	r = rs_ops->set_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 
@@ -84,7 +144,7 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_MCG_STATUS:
 	case MSR_IA32_UCODE_REV:
 	case MSR_K7_HWCR:
-		return host || !data ? 0 : -EINVAL;
+		return host_initiated || !data ? 0 : -EINVAL;
 	case MSR_AMD64_NB_CFG:		/* no northbridge: writes are dropped */
 		return 0;
 	case MSR_TSC_AUX:
@@ -101,50 +161,32 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host)
 	return -EINVAL;
 }
 
-/* RDMSR and WRMSR exits: ECX the index, EDX:EAX the value; 2 bytes long. */
-void rs_emulate_rdmsr(struct rs_vcpu *vcpu)
+/*
+ * RDMSR and WRMSR (2 bytes): ECX the index, EDX:EAX the value; #GP for an
+ * MSR the guest's CPU does not have or a value it refuses.
+ */
+int rs_exit_rdmsr(struct rs_vcpu *vcpu)
 {
 	u64 data;
 
 	if (rs_get_msr(vcpu, vcpu->gpr[RS_RCX], &data)) {
 		rs_inject_gp(vcpu);
-		return;
+		return 0;
 	}
 	vcpu->gpr[RS_RAX] = (u32)data;
 	vcpu->gpr[RS_RDX] = data >> 32;
-	rs_ops->skip_instruction(vcpu, 2);
+	rs_skip_instruction(vcpu, 2);
+	return 0;
 }
 
-void rs_emulate_wrmsr(struct rs_vcpu *vcpu)
+int rs_exit_wrmsr(struct rs_vcpu *vcpu)
 {
 	u64 data = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32);
 
 	if (rs_set_msr(vcpu, vcpu->gpr[RS_RCX], data, false)) {
 		rs_inject_gp(vcpu);
-		return;
-	}
-	rs_ops->skip_instruction(vcpu, 2);
-}
-
-/*
- * XSETBV (SDM vol. 2, XSETBV): only XCR0, only features the host's XCR0
- * has, x87 always on, AVX only with SSE, the AVX-512 parts all or none.
- */
-int rs_emulate_xsetbv(struct rs_vcpu *vcpu)
-{
-	u64 xcr0 = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32);
-	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
-		     XFEATURE_MASK_Hi16_ZMM;
-
-	if (rs_ops->get_cpl(vcpu) || (u32)vcpu->gpr[RS_RCX] ||
-	    (xcr0 & ~vcpu->fpu.xfeatures) || !(xcr0 & XFEATURE_MASK_FP) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
-	    ((xcr0 & avx512) && (xcr0 & avx512) != avx512) ||
-	    ((xcr0 & avx512) && !(xcr0 & XFEATURE_MASK_YMM))) {
-		rs_inject_gp(vcpu);
 		return 0;
 	}
-	vcpu->xcr0 = xcr0;
-	rs_ops->skip_instruction(vcpu, 3);
+	rs_skip_instruction(vcpu, 2);
 	return 0;
 }

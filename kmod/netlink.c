@@ -159,9 +159,9 @@ static int rs_nl_put_stats(struct sk_buff *skb, const struct rs_vcpu_stats *st)
 	    rs_nl_put_time(skb, RS_NL_STATS_HANDLE_NS,
 			   RS_NL_STATS_HANDLE_CYCLES, handle, RS_NL_STATS_PAD))
 		goto cancel;
-	for (i = 0; i < rs_ops->nr_exit_names; i++) {
+	for (i = 0; i < rs_ops->exits->nr_names; i++) {
 		if (st->exits[i].count &&
-		    rs_nl_put_reason(skb, rs_ops->exit_names[i], &st->exits[i]))
+		    rs_nl_put_reason(skb, rs_ops->exits->names[i], &st->exits[i]))
 			goto cancel;
 	}
 	nla_nest_end(skb, nest);
@@ -184,6 +184,7 @@ static int rs_nl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	void *hdr;
 	int r = -EMSGSIZE;
 
+	lockdep_assert_held(&vm->lock);
 	hdr = genlmsg_put(skb, portid, seq, &rs_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;

@@ -20,6 +20,8 @@
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <asm/fpu/api.h>
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
 #include <linux/ringside.h>
 
 #define RS_NR_MEMSLOTS		32
@@ -31,6 +33,8 @@
 
 struct rs_vm;
 struct rs_vcpu;
+struct rs_cr_state;
+struct rs_exit_table;
 
 /* One backend: AMD SVM (svm.c) or Intel VMX (vmx.c). */
 struct rs_arch_ops {
@@ -55,9 +59,12 @@ struct rs_arch_ops {
 	u64 npt_leaf_w;		/* added for a writable page */
 	u64 npt_present;	/* any of these bits: the entry is present */
 
-	int (*vm_init)(struct rs_vm *vm);
-	void (*vm_destroy)(struct rs_vm *vm);
 
+	/*
+	 * The core allocates vcpu_size zeroed bytes of backend state at
+	 * vcpu->arch (and frees them); create sets up the rest, free undoes it.
+	 */
+	size_t vcpu_size;
 	int (*vcpu_create)(struct rs_vcpu *vcpu);
 	void (*vcpu_free)(struct rs_vcpu *vcpu);
 
@@ -72,32 +79,114 @@ struct rs_arch_ops {
 	void (*get_rip_rflags)(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags);
 	void (*set_rip_rflags)(struct rs_vcpu *vcpu, u64 rip, u64 rflags);
 	void (*get_sregs)(struct rs_vcpu *vcpu, struct rs_sregs *sregs);
+	/* The core checked flags, EFER's bits and CR8 (vcpu.c). */
 	int (*set_sregs)(struct rs_vcpu *vcpu, const struct rs_sregs *sregs);
-	/* MSRs held in the VMCB/VMCS; -ENOENT: not one of these. */
+	/*
+	 * CR0, CR3, CR4 and EFER as the guest sees them, for the rules in
+	 * cr.c; set commits what they allowed, with the PDPTEs that PAE
+	 * paging loaded anew (NULL: they stay).
+	 */
+	void (*get_cr_state)(struct rs_vcpu *vcpu, struct rs_cr_state *st);
+	void (*set_cr_state)(struct rs_vcpu *vcpu, const struct rs_cr_state *st,
+			     const u64 *pdptes);
+	/*
+	 * MSRs held in the VMCB/VMCS; -ENOENT: not one of these.  The core
+	 * checked the value (msr.c) and handles EFER itself (cr.c).
+	 */
 	int (*get_msr)(struct rs_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct rs_vcpu *vcpu, u32 index, u64 data);
 
 	/*
-	 * Deliver an NMI or exception (RS_EVENT_*) at the next entry; the
-	 * core checked the vector.  -EBUSY if one is already queued.
+	 * Deliver the NMI or exception @info (RS_EVENT_INFO_*, which the
+	 * core built and checked) at the next entry, pushing @error if it
+	 * says so.  -EBUSY if one is already queued.
 	 */
-	int (*queue_event)(struct rs_vcpu *vcpu, u32 type, u8 vector,
-			   bool has_error, u32 error);
+	int (*queue_event)(struct rs_vcpu *vcpu, u32 info, u32 error);
 	int (*get_cpl)(struct rs_vcpu *vcpu);
 	/* IF set and no interrupt shadow: an interrupt can be delivered. */
 	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);
 	/* Skip the instruction that exited, len bytes long. */
 	void (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
 
-	/*
-	 * Exit statistics (stats.h): the backend's names for its groups of
-	 * exits, indexed by vcpu->exit_stat; at most RS_MAX_EXIT_STATS.  A
-	 * backend without them (nr_exit_names 0) still gets guest time and
-	 * exit totals if it stamps entry_tsc and exit_tsc.
-	 */
-	const char *const *exit_names;
-	unsigned int nr_exit_names;
+	/* The backend's exits: handlers, and names for the statistics. */
+	struct rs_exit_table *exits;
 };
+
+/*
+ * One row of a backend's exit table, indexed by the hardware's exit code
+ * (svm_exits[], vmx_exits[]): the handler (exits.c says what it returns and
+ * leaves behind), and the name the exit is counted, traced and reported
+ * under (stats.h, Documentation/netlink.rst).  Rows with the same name
+ * share one statistics bucket; rs_exit_table_init() numbers the names at
+ * module load.  An exit code without a row is counted as OTHER and ends in
+ * rs_exit_unhandled().
+ */
+struct rs_exit_row {
+	int (*handle)(struct rs_vcpu *vcpu);
+	const char *name;
+	u8 stat;		/* the bucket: set by rs_exit_table_init() */
+};
+
+struct rs_exit_table {
+	struct rs_exit_row *rows;
+	unsigned int nr_rows;
+	/* Bucket names, indexed by vcpu->exit_stat: OTHER, INVALID, rows'. */
+	const char *names[RS_MAX_EXIT_STATS];
+	unsigned int nr_names;
+};
+
+#define RS_EXIT_TABLE(r)	{ .rows = (r), .nr_rows = ARRAY_SIZE(r) }
+
+/* The two buckets every backend has. */
+#define RS_STAT_OTHER		0	/* an exit code without a row */
+#define RS_STAT_INVALID		1	/* VM entry failed: no guest ran */
+
+/* CR0, CR3, CR4, EFER and CS.L: what the rules of cr.c look at. */
+struct rs_cr_state {
+	u64 cr0, cr3, cr4, efer;
+	bool cs_l;
+};
+
+#define RS_NR_PDPTES		4
+
+/*
+ * A CPUID feature bit of the guest, in leaf @leaf (subleaf 0), register
+ * @reg (CPUID_EAX...CPUID_EDX), bit @bit: rs_guest_has() reads it from the
+ * vCPU's CPUID table.
+ */
+struct rs_cpuid_bit {
+	u32 leaf;
+	u8 reg;
+	u8 bit;
+};
+
+#define RS_CPUID_BIT(l, r, b)	((struct rs_cpuid_bit){ .leaf = (l), .reg = (r), .bit = (b) })
+#define RS_CPUID_PCID		RS_CPUID_BIT(1, CPUID_ECX, 17)
+#define RS_CPUID_XSAVE		RS_CPUID_BIT(1, CPUID_ECX, 26)
+#define RS_CPUID_FSGSBASE	RS_CPUID_BIT(7, CPUID_EBX, 0)
+#define RS_CPUID_SMEP		RS_CPUID_BIT(7, CPUID_EBX, 7)
+#define RS_CPUID_SMAP		RS_CPUID_BIT(7, CPUID_EBX, 20)
+#define RS_CPUID_UMIP		RS_CPUID_BIT(7, CPUID_ECX, 2)
+#define RS_CPUID_LA57		RS_CPUID_BIT(7, CPUID_ECX, 16)
+#define RS_CPUID_NX		RS_CPUID_BIT(0x80000001, CPUID_EDX, 20)
+#define RS_CPUID_FFXSR		RS_CPUID_BIT(0x80000001, CPUID_EDX, 25)
+#define RS_CPUID_LM		RS_CPUID_BIT(0x80000001, CPUID_EDX, 29)
+
+/*
+ * The state after RESET that is not in struct rs_sregs (rs_reset_sregs()
+ * has the rest): SDM vol. 3A, 9.1.1 "Processor State After Reset", table
+ * 9-1; APM vol. 2, 14.1.3 "Processor Initialization State".
+ */
+#define RS_RESET_RIP		0xfff0
+#define RS_RESET_RFLAGS		X86_EFLAGS_FIXED
+#define RS_RESET_DR6		0xffff0ff0ULL
+#define RS_RESET_DR7		0x400ULL	/* bit 10 reads 1 */
+#define RS_RESET_PAT		0x0007040600070406ULL
+/* Segment attributes after RESET: present, accessed. */
+#define RS_SEG_RESET_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write */
+#define RS_SEG_RESET_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read */
+#define RS_SEG_RESET_LDT	(RS_SEG_P | 0x2)
+#define RS_SEG_RESET_TSS	(RS_SEG_P | 0xb)		/* busy 32-bit TSS */
 
 #define RS_EXIT_USER		1
 
@@ -130,7 +219,6 @@ struct rs_vm {
 	struct rs_vcpu *vcpus[RS_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	u64 tsc_base;			/* host TSC when the guest's read 0 */
-	void *arch;
 
 	/* Observability (stats.c, netlink.c): the VM's id and creator. */
 	u32 id;				/* in rs_vms; 0 until registered */
@@ -289,17 +377,57 @@ int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len);
 int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
 		   unsigned int len);
 
-/* exits.c: the arch-neutral halves of the exit handlers */
-int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
-int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
+/*
+ * exits.c, cpuid.c, msr.c, cr.c: exit handlers written once for both
+ * backends, which point their tables at them (exits.c states the contract).
+ */
+int rs_exit_nop(struct rs_vcpu *vcpu);
+int rs_exit_ud(struct rs_vcpu *vcpu);
 int rs_exit_hlt(struct rs_vcpu *vcpu);
+int rs_exit_invd(struct rs_vcpu *vcpu);
 int rs_exit_shutdown(struct rs_vcpu *vcpu);
 int rs_exit_hypercall(struct rs_vcpu *vcpu);
+int rs_exit_cpuid(struct rs_vcpu *vcpu);
+int rs_exit_rdmsr(struct rs_vcpu *vcpu);
+int rs_exit_wrmsr(struct rs_vcpu *vcpu);
+int rs_exit_xsetbv(struct rs_vcpu *vcpu);
+
+/* exits.c: the arch-neutral halves of exits a backend decodes first */
+int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
 int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
 int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip);
 int rs_complete_user_exit(struct rs_vcpu *vcpu);
+int rs_exit_table_init(struct rs_exit_table *t);
+
+/* The row for exit @code; a code without one has no handler. */
+static inline const struct rs_exit_row *
+rs_exit_row(const struct rs_exit_table *t, u32 code)
+{
+	static const struct rs_exit_row none = { .stat = RS_STAT_OTHER };
+
+	return code < t->nr_rows && t->rows[code].handle ? &t->rows[code] : &none;
+}
+
+/* Run @row's handler for exit @code, or report the exit as unhandled. */
+static inline int rs_exit_dispatch(struct rs_vcpu *vcpu,
+				   const struct rs_exit_row *row, u64 code)
+{
+	return row->handle ? row->handle(vcpu) : rs_exit_unhandled(vcpu, code);
+}
+
+/* cr.c: control registers, EFER, XCR0, the reset state */
+bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4);
+bool rs_pae_paging(u64 cr0, u64 cr4, u64 efer);
+int rs_load_pdptes(struct rs_vcpu *vcpu, u64 cr3, u64 *pdpte);
+int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
+			 unsigned int len);
+int rs_emulate_lmsw(struct rs_vcpu *vcpu, u16 msw, unsigned int len);
+int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len);
+int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated);
+void rs_reset_sregs(struct rs_sregs *s);
 
 /* emulate.c: MMIO and string I/O */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
@@ -307,7 +435,10 @@ void rs_complete_mmio_read(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		      bool rep, unsigned int addr_bytes, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
-int rs_decode_mov_to_cr(struct rs_vcpu *vcpu, int *reg, unsigned int *len);
+/* The instructions that write CR0 or CR4 (rs_decode_cr_write()). */
+enum rs_cr_write { RS_CR_WRITE_MOV, RS_CR_WRITE_LMSW, RS_CR_WRITE_CLTS };
+int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
+		       unsigned int *len);
 
 /* Port data follows struct rs_run in the run page. */
 #define RS_IO_DATA_OFFSET	ALIGN(sizeof(struct rs_run), 64)
@@ -319,30 +450,48 @@ static inline void *rs_io_data(struct rs_vcpu *vcpu)
 
 /* cpuid.c */
 int rs_cpuid_init(struct rs_vcpu *vcpu);
-void rs_emulate_cpuid(struct rs_vcpu *vcpu);
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
 long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
-bool rs_cr4_valid(struct rs_vcpu *vcpu, u64 cr4);
+bool rs_guest_has(struct rs_vcpu *vcpu, struct rs_cpuid_bit f);
 
 /* msr.c */
 u64 rs_apic_base_reset(u32 vcpu_id);
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data);
-int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host);
-void rs_emulate_rdmsr(struct rs_vcpu *vcpu);
-void rs_emulate_wrmsr(struct rs_vcpu *vcpu);
-int rs_emulate_xsetbv(struct rs_vcpu *vcpu);
+int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data,
+	       bool host_initiated);
 
 #define X86_UD_VECTOR		6
 #define X86_GP_VECTOR		13
 
+/*
+ * An event to inject, in the format SVM's EVENTINJ field (APM vol. 2, 15.20
+ * "Event Injection") and VMX's VM-entry interruption-information field (SDM
+ * vol. 3C, 24.8.3 "VM-Entry Controls for Event Injection") share: the
+ * vector in bits 7:0, the type (RS_EVENT_*) in 10:8, "push an error code"
+ * in 11, valid in 31.
+ */
+#define RS_EVENT_INFO_TYPE_SHIFT	8
+#define RS_EVENT_INFO_HAS_ERROR		BIT(11)
+#define RS_EVENT_INFO_VALID		BIT(31)
+
+/* vcpu.c */
+int rs_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector, bool has_error,
+		   u32 error);
+
 static inline void rs_inject_ud(struct rs_vcpu *vcpu)
 {
-	rs_ops->queue_event(vcpu, RS_EVENT_EXCEPTION, X86_UD_VECTOR, false, 0);
+	rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_UD_VECTOR, false, 0);
 }
 
 static inline void rs_inject_gp(struct rs_vcpu *vcpu)
 {
-	rs_ops->queue_event(vcpu, RS_EVENT_EXCEPTION, X86_GP_VECTOR, true, 0);
+	rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_GP_VECTOR, true, 0);
+}
+
+/* Move RIP past the instruction that exited, @len bytes long (exits.c). */
+static inline void rs_skip_instruction(struct rs_vcpu *vcpu, unsigned int len)
+{
+	rs_ops->skip_instruction(vcpu, len);
 }
 
 #endif /* RINGSIDE_RS_H */

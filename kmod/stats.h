@@ -39,8 +39,8 @@ static __always_inline u64 rs_stats_tsc(void)
 /* The backend's name of the vCPU's last exit, for messages. */
 static inline const char *rs_exit_name(const struct rs_vcpu *vcpu)
 {
-	if (vcpu->exit_stat < rs_ops->nr_exit_names)
-		return rs_ops->exit_names[vcpu->exit_stat];
+	if (vcpu->exit_stat < rs_ops->exits->nr_names)
+		return rs_ops->exits->names[vcpu->exit_stat];
 	return "?";
 }
 
@@ -59,7 +59,7 @@ static __always_inline bool rs_exit_wants_details(const struct rs_vcpu *vcpu)
 }
 
 /*
- * An exit happened: @stat is its index in rs_ops->exit_names, @code the
+ * An exit happened: @stat is its bucket (struct rs_exit_row), @code the
  * hardware's exit code, @info1 and @info2 what the hardware says about it
  * (SVM: EXITINFO1 and 2; VMX: the exit qualification and guest-physical
  * address).  Feeds the statistics, the ringside_exit tracepoint and the

@@ -142,6 +142,7 @@ static int svm_hardware_enable(void)
 {
 	u64 efer;
 
+	lockdep_assert_irqs_disabled();
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME) {
 		pr_warn_ratelimited("SVM is in use by another hypervisor on CPU %d\n",
@@ -187,34 +188,17 @@ static void svm_clr_intercept(struct vmcb *vmcb, u32 bit)
 	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
-static int svm_vm_init(struct rs_vm *vm)
-{
-	return 0;
-}
+/*
+ * A new vCPU's VMCB: the intercepts, the permission maps, nested paging
+ * (APM vol. 2, 15.25 "Nested Paging"), and the state after RESET (cr.c).
+ */
+static void svm_load_sregs(struct vmcb *vmcb, const struct rs_sregs *sr);
 
-static void svm_vm_destroy(struct rs_vm *vm)
-{
-}
-
-/* Segment attributes of the reset state (15.5.1, and APM vol. 2 14.1.3). */
-#define SVM_ATTR_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write, accessed */
-#define SVM_ATTR_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read, accessed */
-#define SVM_ATTR_LDT	(RS_SEG_P | 0x2)
-#define SVM_ATTR_TSS	(RS_SEG_P | 0xb)		/* busy 32-bit TSS */
-
-static void svm_init_seg(struct vmcb_seg *seg, u16 attrib)
-{
-	seg->selector = 0;
-	seg->attrib = attrib;
-	seg->limit = 0xffff;
-	seg->base = 0;
-}
-
-/* The state of a CPU after RESET (APM vol. 2, 14.1.3), with NPT on. */
 static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 {
 	struct vmcb_control_area *c = &vmcb->control;
 	struct vmcb_save_area *s = &vmcb->save;
+	struct rs_sregs reset;
 	u32 i;
 
 	static const u32 intercepts[] = {
@@ -230,7 +214,13 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_set_intercept(vmcb, intercepts[i]);
-	/* Checked by ringside: CR4.VMXE and bits the guest's CPUID lacks. */
+	/*
+	 * The core applies the rules of CR0 and CR4 (cr.c): every write
+	 * exits.  The selective CR0 intercept would spare CLTS, but a CPU
+	 * that (as QEMU's) skips the #GP for CR0[63:32] before it would then
+	 * let such a write through.
+	 */
+	svm_set_intercept(vmcb, INTERCEPT_CR0_WRITE);
 	svm_set_intercept(vmcb, INTERCEPT_CR4_WRITE);
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(vmcb, INTERCEPT_DR0_READ + i);
@@ -243,54 +233,33 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	c->nested_cr3 = __pa(vcpu->vm->npt_root);
 	c->tsc_offset = -vcpu->vm->tsc_base;
 
-	svm_init_seg(&s->cs, SVM_ATTR_CODE);
-	s->cs.selector = 0xf000;
-	s->cs.base = 0xffff0000;
-	svm_init_seg(&s->ds, SVM_ATTR_DATA);
-	svm_init_seg(&s->es, SVM_ATTR_DATA);
-	svm_init_seg(&s->ss, SVM_ATTR_DATA);
-	svm_init_seg(&s->fs, SVM_ATTR_DATA);
-	svm_init_seg(&s->gs, SVM_ATTR_DATA);
-	svm_init_seg(&s->ldtr, SVM_ATTR_LDT);
-	svm_init_seg(&s->tr, SVM_ATTR_TSS);
-	svm_init_seg(&s->gdtr, 0);
-	svm_init_seg(&s->idtr, 0);
-	s->efer = EFER_SVME;		/* VMRUN requires it; the guest sees 0 */
-	s->cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
-	s->dr6 = DR6_RESERVED;
-	s->dr7 = 0x400;			/* DR7 reset value, bit 10 reads 1 */
-	s->rflags = X86_EFLAGS_FIXED;
-	s->rip = 0xfff0;
-	s->g_pat = 0x0007040600070406ULL;	/* the PAT's reset value */
+	rs_reset_sregs(&reset);
+	svm_load_sregs(vmcb, &reset);
+	s->dr6 = RS_RESET_DR6;
+	s->dr7 = RS_RESET_DR7;
+	s->rflags = RS_RESET_RFLAGS;
+	s->rip = RS_RESET_RIP;
+	s->g_pat = RS_RESET_PAT;
 }
 
 static int svm_vcpu_create(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv;
+	struct svm_vcpu *svm = to_svm(vcpu);
 	struct page *page;
 
-	sv = kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
-	if (!sv)
-		return -ENOMEM;
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!page) {
-		kfree(sv);
+	if (!page)
 		return -ENOMEM;
-	}
-	sv->vmcb = page_address(page);
-	sv->vmcb_pa = page_to_phys(page);
-	sv->asid_cpu = -1;
-	vcpu->arch = sv;
-	svm_init_vmcb(vcpu, sv->vmcb);
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->asid_cpu = -1;
+	svm_init_vmcb(vcpu, svm->vmcb);
 	return 0;
 }
 
 static void svm_vcpu_free(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv = to_svm(vcpu);
-
-	free_page((unsigned long)sv->vmcb);
-	kfree(sv);
+	free_page((unsigned long)to_svm(vcpu)->vmcb);
 }
 
 /*
@@ -301,23 +270,23 @@ static void svm_vcpu_free(struct rs_vcpu *vcpu)
  */
 static void svm_pick_asid(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv = to_svm(vcpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
 	int cpu = smp_processor_id();
 	bool flush = test_and_clear_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
 
-	if (!flush && sv->asid_cpu == cpu &&
-	    sv->asid_gen == __this_cpu_read(svm_asid_gen))
+	if (!flush && svm->asid_cpu == cpu &&
+	    svm->asid_gen == __this_cpu_read(svm_asid_gen))
 		return;
 	if (__this_cpu_read(svm_next_asid) > svm_max_asid) {
 		__this_cpu_inc(svm_asid_gen);
 		__this_cpu_write(svm_next_asid, 1);
-		sv->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	}
-	sv->asid = __this_cpu_read(svm_next_asid);
+	svm->asid = __this_cpu_read(svm_next_asid);
 	__this_cpu_inc(svm_next_asid);
-	sv->asid_gen = __this_cpu_read(svm_asid_gen);
-	sv->asid_cpu = cpu;
-	sv->vmcb->control.asid = sv->asid;
+	svm->asid_gen = __this_cpu_read(svm_asid_gen);
+	svm->asid_cpu = cpu;
+	svm->vmcb->control.asid = svm->asid;
 }
 
 static bool svm_interrupt_allowed(struct rs_vcpu *vcpu)
@@ -360,7 +329,7 @@ static void svm_inject_extint(struct rs_vcpu *vcpu)
 /* DR6 and DR7 are in the VMCB; DR0-3 are the core's to switch (15.5.1). */
 static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv = to_svm(vcpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
 	int i;
 
 	rs_save_guest_dr0_3(vcpu);
@@ -368,18 +337,18 @@ static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 		hw_breakpoint_restore();
 	/* The next access exits again, so that idle DRs cost nothing. */
 	for (i = 0; i < 4; i++) {
-		svm_set_intercept(sv->vmcb, INTERCEPT_DR0_READ + i);
-		svm_set_intercept(sv->vmcb, INTERCEPT_DR0_WRITE + i);
+		svm_set_intercept(svm->vmcb, INTERCEPT_DR0_READ + i);
+		svm_set_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i);
 	}
-	sv->dr_owned = false;
+	svm->dr_owned = false;
 }
 
 static int svm_handle_exit(struct rs_vcpu *vcpu);
 
 static int svm_vcpu_run(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv = to_svm(vcpu);
-	struct vmcb *vmcb = sv->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	u64 rip = vmcb->save.rip, rflags = vmcb->save.rflags;
 	u32 host_pkru = 0;
 	bool drs;
@@ -401,7 +370,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 		host_pkru = rdpkru();
 	vmcb->save.rax = vcpu->gpr[RS_RAX];
 	vmcb->save.rsp = vcpu->gpr[RS_RSP];
-	drs = sv->dr_owned || (vmcb->save.dr7 & 0xff);
+	drs = svm->dr_owned || (vmcb->save.dr7 & 0xff);
 	if (drs)
 		rs_load_guest_dr0_3(vcpu);
 	if (vcpu->xcr0 != svm_host_xcr0)
@@ -418,7 +387,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	asm volatile("clgi" ::: "memory");
 	raw_local_irq_enable();
 	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
-	svm_vmrun(vcpu->gpr, sv->vmcb_pa,
+	svm_vmrun(vcpu->gpr, svm->vmcb_pa,
 		  page_to_phys(__this_cpu_read(svm_host_save)));
 	vcpu->exit_tsc = rs_stats_tsc();
 	raw_local_irq_disable();
@@ -464,12 +433,10 @@ static void svm_skip(struct rs_vcpu *vcpu, unsigned int len)
 	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 }
 
-/* The exit handlers, one per exit code (APM vol. 2, appendix C). */
-
-static int svm_exit_nop(struct rs_vcpu *vcpu)
-{
-	return 0;	/* a host interrupt, NMI or SMI: the host took it */
-}
+/*
+ * The exit handlers of SVM's own exits, or decoders that call the core's
+ * half (exits.c states what a handler returns and leaves behind).
+ */
 
 static int svm_exit_vintr(struct rs_vcpu *vcpu)
 {
@@ -481,19 +448,6 @@ static int svm_exit_vintr(struct rs_vcpu *vcpu)
 	if (!vcpu->extint_pending && vcpu->run->request_interrupt_window)
 		return rs_exit_irq_window(vcpu);
 	return 0;
-}
-
-static int svm_exit_cpuid(struct rs_vcpu *vcpu)
-{
-	rs_emulate_cpuid(vcpu);
-	svm_skip(vcpu, 2);
-	return 0;
-}
-
-static int svm_exit_hlt(struct rs_vcpu *vcpu)
-{
-	svm_skip(vcpu, 1);
-	return rs_exit_hlt(vcpu);
 }
 
 /* EXITINFO1 describes the access, EXITINFO2 is the next RIP (15.10.2). */
@@ -514,13 +468,12 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 	return rs_exit_io(vcpu, port, size, in);
 }
 
+/* One exit code for both: EXITINFO1 is 1 for WRMSR, 0 for RDMSR (15.11). */
 static int svm_exit_msr(struct rs_vcpu *vcpu)
 {
 	if (to_svm(vcpu)->vmcb->control.exit_info_1)
-		rs_emulate_wrmsr(vcpu);
-	else
-		rs_emulate_rdmsr(vcpu);
-	return 0;
+		return rs_exit_wrmsr(vcpu);
+	return rs_exit_rdmsr(vcpu);
 }
 
 /* Nested page fault: EXITINFO1 is a #PF error code, EXITINFO2 the GPA. */
@@ -536,191 +489,97 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 			   error & SVM_NPF_WRITE, error & SVM_NPF_FETCH);
 }
 
-static int svm_exit_shutdown(struct rs_vcpu *vcpu)
-{
-	return rs_exit_shutdown(vcpu);
-}
-
-/* VMMCALL is ringside's hypercall from CPL 0; elsewhere it is #UD. */
-static int svm_exit_vmmcall(struct rs_vcpu *vcpu)
-{
-	if (to_svm(vcpu)->vmcb->save.cpl) {
-		rs_inject_ud(vcpu);
-		return 0;
-	}
-	svm_skip(vcpu, 3);
-	return rs_exit_hypercall(vcpu);
-}
-
-/* SVM instructions, RDTSCP, MONITOR/MWAIT: a CPU without them. */
-static int svm_exit_ud(struct rs_vcpu *vcpu)
-{
-	rs_inject_ud(vcpu);
-	return 0;
-}
-
-static int svm_exit_xsetbv(struct rs_vcpu *vcpu)
-{
-	return rs_emulate_xsetbv(vcpu);
-}
-
-/* INVD would drop the host's dirty cache lines: do nothing instead. */
-static int svm_exit_invd(struct rs_vcpu *vcpu)
-{
-	svm_skip(vcpu, 2);
-	return 0;
-}
-
 /*
- * MOV to CR4 (15.9): decode assists name the register in EXITINFO1[3:0];
- * without them the core decodes the instruction.
+ * MOV to CR0 or CR4, LMSW or CLTS (15.9 "Instruction Intercepts"): decode
+ * assists name a MOV's register in EXITINFO1[3:0] (bit 63 set); otherwise
+ * the core decodes the instruction.  The rules are the core's (cr.c); a
+ * TLB flush request gives the vCPU a new ASID (svm_pick_asid()).
  */
 #define SVM_CR_VALID		BIT_ULL(63)
 
-static int svm_exit_cr4_write(struct rs_vcpu *vcpu)
+static int svm_exit_cr_write(struct rs_vcpu *vcpu, int cr)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 info = vmcb->control.exit_info_1;
+	enum rs_cr_write insn = RS_CR_WRITE_MOV;
 	unsigned int len = 3;
 	int reg;
 
 	if (info & SVM_CR_VALID)
 		reg = info & 15;
-	else if (rs_decode_mov_to_cr(vcpu, &reg, &len))
+	else if (rs_decode_cr_write(vcpu, &insn, &reg, &len) ||
+		 (insn != RS_CR_WRITE_MOV && cr))
 		return rs_exit_emulation_failed(vcpu, 0, vmcb->save.rip);
+	if (insn == RS_CR_WRITE_LMSW)
+		return rs_emulate_lmsw(vcpu, vcpu->gpr[reg], len);
+	if (insn == RS_CR_WRITE_CLTS)
+		return rs_emulate_clts(vcpu, len);
+	return rs_emulate_mov_to_cr(vcpu, cr, reg, len);
+}
 
-	if (!rs_cr4_valid(vcpu, vcpu->gpr[reg])) {
-		rs_inject_gp(vcpu);
-		return 0;
-	}
-	vmcb->save.cr4 = vcpu->gpr[reg];
-	/* The CPU would flush the TLB for paging changes: a new ASID does. */
-	set_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
-	svm_skip(vcpu, len);
-	return 0;
+static int svm_exit_cr0_write(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_write(vcpu, 0);
+}
+
+static int svm_exit_cr4_write(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_write(vcpu, 4);
 }
 
 /* The guest touches DR0-3: give them to it until the next exit. */
 static int svm_exit_dr(struct rs_vcpu *vcpu)
 {
-	struct svm_vcpu *sv = to_svm(vcpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		svm_clr_intercept(sv->vmcb, INTERCEPT_DR0_READ + i);
-		svm_clr_intercept(sv->vmcb, INTERCEPT_DR0_WRITE + i);
+		svm_clr_intercept(svm->vmcb, INTERCEPT_DR0_READ + i);
+		svm_clr_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i);
 	}
-	sv->dr_owned = true;
+	svm->dr_owned = true;
 	return 0;
 }
 
-static int (*const svm_exit_handlers[])(struct rs_vcpu *vcpu) = {
-	[SVM_EXIT_WRITE_CR4] = svm_exit_cr4_write,
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = svm_exit_dr,
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = svm_exit_dr,
-	[SVM_EXIT_INTR] = svm_exit_nop,
-	[SVM_EXIT_NMI] = svm_exit_nop,
-	[SVM_EXIT_SMI] = svm_exit_nop,
-	[SVM_EXIT_VINTR] = svm_exit_vintr,
-	[SVM_EXIT_CPUID] = svm_exit_cpuid,
-	[SVM_EXIT_INVD] = svm_exit_invd,
-	[SVM_EXIT_HLT] = svm_exit_hlt,
-	[SVM_EXIT_INVLPGA] = svm_exit_ud,
-	[SVM_EXIT_IOIO] = svm_exit_ioio,
-	[SVM_EXIT_MSR] = svm_exit_msr,
-	[SVM_EXIT_SHUTDOWN] = svm_exit_shutdown,
-	[SVM_EXIT_VMRUN] = svm_exit_ud,
-	[SVM_EXIT_VMMCALL] = svm_exit_vmmcall,
-	[SVM_EXIT_VMLOAD] = svm_exit_ud,
-	[SVM_EXIT_VMSAVE] = svm_exit_ud,
-	[SVM_EXIT_STGI] = svm_exit_ud,
-	[SVM_EXIT_CLGI] = svm_exit_ud,
-	[SVM_EXIT_SKINIT] = svm_exit_ud,
-	[SVM_EXIT_RDTSCP] = svm_exit_ud,
-	[SVM_EXIT_MONITOR] = svm_exit_ud,
-	[SVM_EXIT_MWAIT] = svm_exit_ud,
-	[SVM_EXIT_MWAIT_COND] = svm_exit_ud,
-	[SVM_EXIT_XSETBV] = svm_exit_xsetbv,
-	[SVM_EXIT_RDPRU] = svm_exit_ud,
-	[SVM_EXIT_NPF] = svm_exit_npf,
-};
-
 /*
- * Exit statistics (stats.h): exits are counted under these names, the
- * exit codes grouped as their handlers are; a code not listed in
- * svm_exit_stats[] is OTHER.  Documentation/netlink.rst lists them.
+ * The exits ringside intercepts (svm_init_vmcb()), by exit code (APM vol. 2,
+ * appendix C "SVM Intercept Exit Codes"): the handler and the name they
+ * are counted under (Documentation/netlink.rst).  One row per exit.
  */
-enum {
-	SVM_STAT_OTHER, SVM_STAT_INVALID, SVM_STAT_CR4_WRITE, SVM_STAT_DR,
-	SVM_STAT_INTR, SVM_STAT_NMI, SVM_STAT_SMI, SVM_STAT_VINTR,
-	SVM_STAT_CPUID, SVM_STAT_INVD, SVM_STAT_HLT, SVM_STAT_IOIO,
-	SVM_STAT_MSR, SVM_STAT_SHUTDOWN, SVM_STAT_VMMCALL, SVM_STAT_SVM_INSN,
-	SVM_STAT_RDTSCP, SVM_STAT_MWAIT, SVM_STAT_XSETBV, SVM_STAT_RDPRU,
-	SVM_STAT_NPF, SVM_NR_STATS
+static struct rs_exit_row svm_exits[] __ro_after_init = {
+	[SVM_EXIT_WRITE_CR0]	= { svm_exit_cr0_write,	"CR0_WRITE" },
+	[SVM_EXIT_WRITE_CR4]	= { svm_exit_cr4_write,	"CR4_WRITE" },
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_INTR]		= { rs_exit_nop,	"INTR" },
+	[SVM_EXIT_NMI]		= { rs_exit_nop,	"NMI" },
+	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
+	[SVM_EXIT_VINTR]	= { svm_exit_vintr,	"VINTR" },
+	[SVM_EXIT_CPUID]	= { rs_exit_cpuid,	"CPUID" },
+	[SVM_EXIT_INVD]		= { rs_exit_invd,	"INVD" },
+	[SVM_EXIT_HLT]		= { rs_exit_hlt,	"HLT" },
+	[SVM_EXIT_INVLPGA]	= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_IOIO]		= { svm_exit_ioio,	"IOIO" },
+	[SVM_EXIT_MSR]		= { svm_exit_msr,	"MSR" },
+	[SVM_EXIT_SHUTDOWN]	= { rs_exit_shutdown,	"SHUTDOWN" },
+	[SVM_EXIT_VMRUN]	= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_VMMCALL]	= { rs_exit_hypercall,	"VMMCALL" },
+	[SVM_EXIT_VMLOAD]	= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_VMSAVE]	= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_STGI]		= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_CLGI]		= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_SKINIT]	= { rs_exit_ud,		"SVM_INSN" },
+	[SVM_EXIT_RDTSCP]	= { rs_exit_ud,		"RDTSCP" },
+	[SVM_EXIT_MONITOR]	= { rs_exit_ud,		"MWAIT" },
+	[SVM_EXIT_MWAIT]	= { rs_exit_ud,		"MWAIT" },
+	[SVM_EXIT_MWAIT_COND]	= { rs_exit_ud,		"MWAIT" },
+	[SVM_EXIT_XSETBV]	= { rs_exit_xsetbv,	"XSETBV" },
+	[SVM_EXIT_RDPRU]	= { rs_exit_ud,		"RDPRU" },
+	[SVM_EXIT_NPF]		= { svm_exit_npf,	"NPF" },
 };
 
-static const char *const svm_exit_names[SVM_NR_STATS] = {
-	[SVM_STAT_OTHER] = "OTHER",
-	[SVM_STAT_INVALID] = "INVALID",		/* VMRUN failed its checks */
-	[SVM_STAT_CR4_WRITE] = "CR4_WRITE",
-	[SVM_STAT_DR] = "DR",
-	[SVM_STAT_INTR] = "INTR",
-	[SVM_STAT_NMI] = "NMI",
-	[SVM_STAT_SMI] = "SMI",
-	[SVM_STAT_VINTR] = "VINTR",
-	[SVM_STAT_CPUID] = "CPUID",
-	[SVM_STAT_INVD] = "INVD",
-	[SVM_STAT_HLT] = "HLT",
-	[SVM_STAT_IOIO] = "IOIO",
-	[SVM_STAT_MSR] = "MSR",
-	[SVM_STAT_SHUTDOWN] = "SHUTDOWN",
-	[SVM_STAT_VMMCALL] = "VMMCALL",
-	[SVM_STAT_SVM_INSN] = "SVM_INSN",	/* VMRUN ... INVLPGA: #UD */
-	[SVM_STAT_RDTSCP] = "RDTSCP",
-	[SVM_STAT_MWAIT] = "MWAIT",		/* and MONITOR */
-	[SVM_STAT_XSETBV] = "XSETBV",
-	[SVM_STAT_RDPRU] = "RDPRU",
-	[SVM_STAT_NPF] = "NPF",
-};
-
-static const u8 svm_exit_stats[] = {
-	[SVM_EXIT_WRITE_CR4] = SVM_STAT_CR4_WRITE,
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = SVM_STAT_DR,
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = SVM_STAT_DR,
-	[SVM_EXIT_INTR] = SVM_STAT_INTR,
-	[SVM_EXIT_NMI] = SVM_STAT_NMI,
-	[SVM_EXIT_SMI] = SVM_STAT_SMI,
-	[SVM_EXIT_VINTR] = SVM_STAT_VINTR,
-	[SVM_EXIT_CPUID] = SVM_STAT_CPUID,
-	[SVM_EXIT_INVD] = SVM_STAT_INVD,
-	[SVM_EXIT_HLT] = SVM_STAT_HLT,
-	[SVM_EXIT_INVLPGA] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_IOIO] = SVM_STAT_IOIO,
-	[SVM_EXIT_MSR] = SVM_STAT_MSR,
-	[SVM_EXIT_SHUTDOWN] = SVM_STAT_SHUTDOWN,
-	[SVM_EXIT_VMRUN] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_VMMCALL] = SVM_STAT_VMMCALL,
-	[SVM_EXIT_VMLOAD] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_VMSAVE] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_STGI] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_CLGI] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_SKINIT] = SVM_STAT_SVM_INSN,
-	[SVM_EXIT_RDTSCP] = SVM_STAT_RDTSCP,
-	[SVM_EXIT_MONITOR] = SVM_STAT_MWAIT,
-	[SVM_EXIT_MWAIT] = SVM_STAT_MWAIT,
-	[SVM_EXIT_MWAIT_COND] = SVM_STAT_MWAIT,
-	[SVM_EXIT_XSETBV] = SVM_STAT_XSETBV,
-	[SVM_EXIT_RDPRU] = SVM_STAT_RDPRU,
-	[SVM_EXIT_NPF] = SVM_STAT_NPF,
-};
-
-static u16 svm_exit_stat(u32 code)
-{
-	if (code == (u32)SVM_EXIT_ERR)
-		return SVM_STAT_INVALID;
-	return code < ARRAY_SIZE(svm_exit_stats) ? svm_exit_stats[code] :
-						   SVM_STAT_OTHER;
-}
+static struct rs_exit_table svm_exit_table __ro_after_init =
+	RS_EXIT_TABLE(svm_exits);
 
 /*
  * An event the exit interrupted on its way into the guest (an interrupt
@@ -749,19 +608,18 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u32 code = vmcb->control.exit_code;
+	const struct rs_exit_row *row = rs_exit_row(&svm_exit_table, code);
 
 	/* Statistics, tracepoint and netlink event (stats.h). */
-	rs_exit_observe(vcpu, svm_exit_stat(code), code, vmcb->save.rip,
-			vmcb->control.exit_info_1, vmcb->control.exit_info_2);
+	rs_exit_observe(vcpu, code == (u32)SVM_EXIT_ERR ? RS_STAT_INVALID : row->stat,
+			code, vmcb->save.rip, vmcb->control.exit_info_1,
+			vmcb->control.exit_info_2);
 	if (code == (u32)SVM_EXIT_ERR)
 		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 
 	vmcb->control.event_inj = 0;
 	svm_reinject(vcpu, vmcb);
-
-	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
-		return svm_exit_handlers[code](vcpu);
-	return rs_exit_unhandled(vcpu, code);
+	return rs_exit_dispatch(vcpu, row, code);
 }
 
 static void svm_get_rip_rflags(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags)
@@ -820,16 +678,11 @@ static void svm_get_sregs(struct rs_vcpu *vcpu, struct rs_sregs *sr)
 	sr->efer = s->efer & ~EFER_SVME;
 }
 
-/* EFER bits a guest may have: SCE, LME, LMA, NXE, FFXSR (APM vol. 2 3.1.7). */
-#define SVM_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
-
-static int svm_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
+/* The segment, descriptor-table and control registers of @sr. */
+static void svm_load_sregs(struct vmcb *vmcb, const struct rs_sregs *sr)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	struct vmcb_save_area *s = &vmcb->save;
 
-	if ((sr->efer & ~SVM_EFER_VALID) || sr->cr8 > 15)
-		return -EINVAL;
 	svm_seg_in(&s->cs, &sr->cs);
 	svm_seg_in(&s->ds, &sr->ds);
 	svm_seg_in(&s->es, &sr->es);
@@ -847,23 +700,40 @@ static int svm_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
 	s->cr3 = sr->cr3;
 	s->cr4 = sr->cr4;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | sr->cr8;
+	/* VMRUN requires EFER.SVME (15.5.1); the guest sees it clear. */
 	s->efer = sr->efer | EFER_SVME;
 	/* The CPL is SS.DPL in protected mode, 0 in real mode (15.5.1). */
 	s->cpl = (sr->cr0 & X86_CR0_PE) ? (sr->ss.attr >> 5) & 3 : 0;
+}
+
+static int svm_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
+{
+	svm_load_sregs(to_svm(vcpu)->vmcb, sr);
 	return 0;
 }
 
-static bool svm_pat_valid(u64 pat)
+/* CR0 writes are not intercepted: the VMCB has the guest's, as all four. */
+static void svm_get_cr_state(struct rs_vcpu *vcpu, struct rs_cr_state *st)
 {
-	int i;
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
-	for (i = 0; i < 8; i++) {
-		u8 type = pat >> (i * 8);
+	st->cr0 = s->cr0;
+	st->cr3 = s->cr3;
+	st->cr4 = s->cr4;
+	st->efer = s->efer & ~EFER_SVME;
+	st->cs_l = s->cs.attrib & RS_SEG_L;
+}
 
-		if (type == 2 || type == 3 || type > 7)
-			return false;
-	}
-	return true;
+/* With nested paging the CPU reads PAE PDPTEs from guest memory itself. */
+static void svm_set_cr_state(struct rs_vcpu *vcpu, const struct rs_cr_state *st,
+			     const u64 *pdptes)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	s->cr0 = st->cr0;
+	s->cr3 = st->cr3;
+	s->cr4 = st->cr4;
+	s->efer = st->efer | EFER_SVME;
 }
 
 static int svm_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
@@ -872,9 +742,6 @@ static int svm_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 	struct vmcb_save_area *s = &vmcb->save;
 
 	switch (index) {
-	case MSR_EFER:
-		*data = s->efer & ~EFER_SVME;
-		break;
 	case MSR_STAR:
 		*data = s->star;
 		break;
@@ -926,31 +793,23 @@ static int svm_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 	struct vmcb_save_area *s = &vmcb->save;
 
 	switch (index) {
-	case MSR_EFER:
-		if (data & ~SVM_EFER_VALID)
-			return -EINVAL;
-		s->efer = data | EFER_SVME;
-		break;
 	case MSR_STAR:
 		s->star = data;
 		break;
 	case MSR_LSTAR:
+		s->lstar = data;
+		break;
 	case MSR_CSTAR:
+		s->cstar = data;
+		break;
 	case MSR_KERNEL_GS_BASE:
+		s->kernel_gs_base = data;
+		break;
 	case MSR_FS_BASE:
+		s->fs.base = data;
+		break;
 	case MSR_GS_BASE:
-		if (!__is_canonical_address(data, 48))
-			return -EINVAL;
-		if (index == MSR_LSTAR)
-			s->lstar = data;
-		else if (index == MSR_CSTAR)
-			s->cstar = data;
-		else if (index == MSR_KERNEL_GS_BASE)
-			s->kernel_gs_base = data;
-		else if (index == MSR_FS_BASE)
-			s->fs.base = data;
-		else
-			s->gs.base = data;
+		s->gs.base = data;
 		break;
 	case MSR_SYSCALL_MASK:
 		s->sfmask = data;
@@ -965,8 +824,6 @@ static int svm_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 		s->sysenter_eip = data;
 		break;
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
-			return -EINVAL;
 		s->g_pat = data;
 		break;
 	case MSR_IA32_TSC:
@@ -980,19 +837,15 @@ static int svm_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
-static int svm_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
-			   bool has_error, u32 error)
+/* EVENTINJ has the core's format (RS_EVENT_INFO_*). */
+static int svm_queue_event(struct rs_vcpu *vcpu, u32 info, u32 error)
 {
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	if (c->event_inj & SVM_EVTINJ_VALID)
 		return -EBUSY;
-	c->event_inj = vector | SVM_EVTINJ_VALID |
-		       (type == RS_EVENT_NMI ? SVM_EVTINJ_TYPE_NMI :
-					       SVM_EVTINJ_TYPE_EXEPT) |
-		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj = info;
 	c->event_inj_err = error;
-	trace_ringside_inject(vcpu, type, vector, has_error, error, false);
 	return 0;
 }
 
@@ -1012,8 +865,7 @@ static struct rs_arch_ops svm_ops = {
 	.npt_leaf_ro = _PAGE_PRESENT | _PAGE_USER,
 	.npt_leaf_w = _PAGE_RW,
 	.npt_present = _PAGE_PRESENT,
-	.vm_init = svm_vm_init,
-	.vm_destroy = svm_vm_destroy,
+	.vcpu_size = sizeof(struct svm_vcpu),
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_run = svm_vcpu_run,
@@ -1021,14 +873,15 @@ static struct rs_arch_ops svm_ops = {
 	.set_rip_rflags = svm_set_rip_rflags,
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
+	.get_cr_state = svm_get_cr_state,
+	.set_cr_state = svm_set_cr_state,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.queue_event = svm_queue_event,
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
 	.skip_instruction = svm_skip,
-	.exit_names = svm_exit_names,
-	.nr_exit_names = ARRAY_SIZE(svm_exit_names),
+	.exits = &svm_exit_table,
 };
 
 const struct rs_arch_ops *svm_probe(void)

@@ -20,6 +20,7 @@
 
 #include "rs.h"
 #include "stats.h"
+#include "trace.h"
 
 /*
  * Called with IRQs off just before entry.  Once mode says RS_IN_GUEST, a
@@ -28,6 +29,7 @@
  */
 bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 {
+	lockdep_assert_irqs_disabled();
 	/*
 	 * The guest's FPU state is the task's while RS_RUN runs
 	 * (fpu_swap_kvm_fpstate()); if the thread was preempted between two
@@ -167,6 +169,13 @@ static long rs_get_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
+/*
+ * EFER bits RS_SET_SREGS takes: no SVME (no nested virtualization); AMD's
+ * FFXSR even on Intel, where VM entry then refuses it (Documentation/uapi.rst).
+ */
+#define RS_SREGS_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
+				 EFER_FFXSR)
+
 static long rs_set_sregs(struct rs_vcpu *vcpu, void __user *argp)
 {
 	struct rs_sregs sregs;
@@ -174,7 +183,8 @@ static long rs_set_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
 	if (sregs.flags || memchr_inv(sregs.reserved, 0, sizeof(sregs.reserved)) ||
-	    sregs.gdt.pad || sregs.idt.pad)
+	    sregs.gdt.pad || sregs.idt.pad ||
+	    (sregs.efer & ~RS_SREGS_EFER_VALID) || sregs.cr8 > 15)
 		return -EINVAL;
 	return rs_ops->set_sregs(vcpu, &sregs);
 }
@@ -252,6 +262,19 @@ static long rs_set_fpu(struct rs_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
+/* An NMI or exception (@type RS_EVENT_*) for the next entry; -EBUSY if one waits. */
+int rs_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector, bool has_error,
+		   u32 error)
+{
+	u32 info = vector | type << RS_EVENT_INFO_TYPE_SHIFT | RS_EVENT_INFO_VALID |
+		   (has_error ? RS_EVENT_INFO_HAS_ERROR : 0);
+	int r = rs_ops->queue_event(vcpu, info, error);
+
+	if (!r)
+		trace_ringside_inject(vcpu, type, vector, has_error, error, false);
+	return r;
+}
+
 /* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
 #define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
 				 BIT(21) | BIT(29) | BIT(30))
@@ -289,8 +312,8 @@ static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)
 	default:
 		return -EINVAL;
 	}
-	return rs_ops->queue_event(vcpu, ev.type, ev.vector, has_error,
-				   ev.error_code);
+	return rs_queue_event(vcpu, ev.type, ev.vector, has_error,
+			      ev.error_code);
 }
 
 static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
@@ -393,19 +416,22 @@ static const struct file_operations rs_vcpu_fops = {
 void rs_vcpu_free(struct rs_vcpu *vcpu)
 {
 	rs_ops->vcpu_free(vcpu);
+	kfree(vcpu->arch);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	kfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
 
+/* A new vCPU, or ERR_PTR() of why there is none. */
 static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 {
 	struct rs_vcpu *vcpu;
+	int r = -ENOMEM;
 
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
@@ -418,12 +444,20 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 		goto err_free;
 	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto err_run;
-	if (rs_cpuid_init(vcpu))
+	r = rs_cpuid_init(vcpu);
+	if (r)
 		goto err_fpu;
-	if (rs_ops->vcpu_create(vcpu))
+	r = -ENOMEM;
+	vcpu->arch = kzalloc(rs_ops->vcpu_size, GFP_KERNEL_ACCOUNT);
+	if (!vcpu->arch)
 		goto err_cpuid;
+	r = rs_ops->vcpu_create(vcpu);
+	if (r)
+		goto err_arch;
 	return vcpu;
 
+err_arch:
+	kfree(vcpu->arch);
 err_cpuid:
 	kfree(vcpu->cpuid);
 err_fpu:
@@ -432,7 +466,7 @@ err_run:
 	free_page((unsigned long)vcpu->run);
 err_free:
 	kfree(vcpu);
-	return NULL;
+	return ERR_PTR(r);
 }
 
 int rs_create_vcpu(struct rs_vm *vm, unsigned long id)
@@ -449,10 +483,11 @@ int rs_create_vcpu(struct rs_vm *vm, unsigned long id)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
 			goto out;
-	r = -ENOMEM;
 	vcpu = rs_vcpu_alloc(vm, id);
-	if (!vcpu)
+	if (IS_ERR(vcpu)) {
+		r = PTR_ERR(vcpu);
 		goto out;
+	}
 
 	/* Visible to TLB flushes before it can run. */
 	spin_lock(&vm->mmu_lock);

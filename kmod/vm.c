@@ -30,7 +30,6 @@ static void rs_vm_free(struct rs_vm *vm)
 	mmu_notifier_unregister(&vm->mn, vm->mm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		rs_vcpu_free(vm->vcpus[i]);
-	rs_ops->vm_destroy(vm);
 	rs_mmu_destroy(vm);
 	mmdrop(vm->mm);
 	free_cpumask_var(vm->kick_mask);
@@ -56,8 +55,10 @@ static void rs_kick_ack(void *unused)
 
 void rs_vm_flush_tlbs(struct rs_vm *vm)
 {
-	unsigned int i, me = get_cpu();
+	unsigned int i, me;
 
+	lockdep_assert_held(&vm->mmu_lock);
+	me = get_cpu();
 	cpumask_clear(vm->kick_mask);
 	for (i = 0; i < READ_ONCE(vm->nr_vcpus); i++) {
 		struct rs_vcpu *vcpu = vm->vcpus[i];
@@ -161,12 +162,9 @@ long rs_create_vm(void)
 	r = rs_mmu_init(vm);
 	if (r)
 		goto err_mm;
-	r = rs_ops->vm_init(vm);
-	if (r)
-		goto err_mmu;
 	r = mmu_notifier_register(&vm->mn, vm->mm);
 	if (r)
-		goto err_arch;
+		goto err_mmu;
 
 	/* An id for netlink and tracepoints; rs_vm_free() undoes it too. */
 	r = rs_vm_register(vm);
@@ -179,8 +177,6 @@ long rs_create_vm(void)
 	}
 	return r;
 
-err_arch:
-	rs_ops->vm_destroy(vm);
 err_mmu:
 	rs_mmu_destroy(vm);
 err_mm:

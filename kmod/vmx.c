@@ -5,11 +5,19 @@
  *
  * One VMCS per vCPU.  The core runs a vCPU in whatever thread calls RS_RUN,
  * with preemption enabled between entries, so the VMCS follows the thread:
- * every use of it starts with vmx_get(), which VMCLEARs it on the CPU where
- * it was active (a VMCS is active on one CPU at most, 24.11.1), VMPTRLDs it
- * here and keeps IRQs off until vmx_put(), so that hardware_disable() cannot
- * turn VMX off underneath.  Each CPU lists the VMCSs active on it, to clear
- * them before VMXOFF (23.7, 24.11.1).
+ * every use of it is bracketed by vmx_vmcs_enter() and vmx_vmcs_leave():
+ * enter VMCLEARs it on the CPU where it was active (a VMCS is active on one
+ * CPU at most), VMPTRLDs it here and keeps IRQs off until leave, so that
+ * hardware_disable() cannot turn VMX off underneath.  There is one bracket
+ * per guest entry and exit (vmx_vcpu_run()), and one per rs_arch_ops entry
+ * point or exit handler that reads or writes the VMCS.  Each CPU lists the
+ * VMCSs active on it, to clear them before VMXOFF.  See SDM vol. 3C, 24.11.1
+ * "Software Use of Virtual-Machine Control Structures" and 23.7 "Enabling
+ * and Entering VMX Operation".
+ *
+ * Section numbers are those of the SDM editions of 2016-2022, where chapter
+ * 24 is "Virtual Machine Control Structures"; where a later edition moves a
+ * section, its title (given where it is first cited) finds it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,6 +67,8 @@
 #define VMX_CR_REG(q)		(((q) >> 8) & 15)
 #define VMX_CR_MOV_TO		0
 #define VMX_CR_MOV_FROM		1
+#define VMX_CR_LMSW		3
+#define VMX_CR_LMSW_DATA(q)	((q) >> 16)
 
 /* An IRET that unblocked NMIs faulted (27.2.3): block them again. */
 #define VMX_QUAL_NMI_UNBLOCK	BIT(12)
@@ -73,18 +83,12 @@
 #define VMX_CR0_SHADOWED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
 /* Unrestricted guests may clear PE and PG (26.3.1.1). */
 #define VMX_CR0_UNRESTRICTED	(X86_CR0_PE | X86_CR0_PG)
-
 /*
- * EFER bits an Intel CPU has (SDM vol. 3A, 2.2.1).  RS_SET_SREGS takes
- * AMD's FFXSR too (Documentation/uapi.rst): VM entry then judges it.
+ * CR0 bits the guest may change without an exit: TS and MP, as SVM's
+ * selective CR0 intercept allows (svm.c).  Any other change exits, so that
+ * the core's rules apply (cr.c), as KVM owns every CR0 bit but TS.
  */
-#define VMX_EFER_VALID		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-#define VMX_SREGS_EFER_VALID	(VMX_EFER_VALID | EFER_FFXSR)
-
-/* CR4 bits whose change reloads the PDPTEs under PAE paging (SDM vol. 3A, 4.4.1). */
-#define VMX_CR4_PDPTE_BITS	(X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)
-
-#define VMX_RESET_PAT		0x0007040600070406ULL
+#define VMX_CR0_GUEST_OWNED	(X86_CR0_TS | X86_CR0_MP)
 
 /* Segments in the order of their VMCS field encodings (appendix B). */
 enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
@@ -338,35 +342,36 @@ static void vmx_unsetup(void)
 
 /* VMCS loading: at most one CPU holds a VMCS active (24.11.1). */
 
-/* On the CPU where v's VMCS is active, with IRQs off. */
-static void vmx_clear_local(struct vmx_vcpu *v)
+/* On the CPU where vmx's VMCS is active, with IRQs off. */
+static void vmx_clear_local(struct vmx_vcpu *vmx)
 {
-	vmx_vmclear(v->vmcs_pa);
-	if (__this_cpu_read(vmx_current) == v)
+	lockdep_assert_irqs_disabled();
+	vmx_vmclear(vmx->vmcs_pa);
+	if (__this_cpu_read(vmx_current) == vmx)
 		__this_cpu_write(vmx_current, NULL);
-	list_del(&v->loaded);
-	v->launched = false;		/* VMCLEAR made the launch state clear */
+	list_del(&vmx->loaded);
+	vmx->launched = false;		/* VMCLEAR made the launch state clear */
 	/* The VMCS data is in memory before another CPU may load it. */
 	smp_wmb();
-	WRITE_ONCE(v->cpu, -1);
+	WRITE_ONCE(vmx->cpu, -1);
 }
 
 static void vmx_clear_ipi(void *arg)
 {
-	struct vmx_vcpu *v = arg;
+	struct vmx_vcpu *vmx = arg;
 
 	/* hardware_disable() may have cleared it meanwhile. */
-	if (READ_ONCE(v->cpu) == smp_processor_id())
-		vmx_clear_local(v);
+	if (READ_ONCE(vmx->cpu) == smp_processor_id())
+		vmx_clear_local(vmx);
 }
 
-/* With IRQs on: wherever v's VMCS is active, it is clear afterwards. */
-static void vmx_clear(struct vmx_vcpu *v)
+/* With IRQs on: wherever vmx's VMCS is active, it is clear afterwards. */
+static void vmx_clear(struct vmx_vcpu *vmx)
 {
-	int cpu = READ_ONCE(v->cpu);
+	int cpu = READ_ONCE(vmx->cpu);
 
 	if (cpu >= 0)
-		smp_call_function_single(cpu, vmx_clear_ipi, v, 1);
+		smp_call_function_single(cpu, vmx_clear_ipi, vmx, 1);
 }
 
 /*
@@ -386,71 +391,71 @@ static void vmx_set_host_percpu(int cpu)
 }
 
 /*
- * Make v's VMCS the current one on this CPU.  Returns with preemption and
- * IRQs off, to be undone by vmx_put(), or false (and nothing to undo) if
- * VMX is off on this CPU: only a reboot does that while VMs exist.
+ * Load vmx's VMCS on this CPU and make it current, with preemption and IRQs
+ * off until vmx_vmcs_leave(); false (and nothing to undo) if VMX is off on
+ * this CPU: only a reboot does that while VMs exist.
  */
-static bool vmx_get(struct vmx_vcpu *v, unsigned long *flags)
+static bool vmx_vmcs_enter(struct vmx_vcpu *vmx, unsigned long *flags)
 {
 	int cpu;
 
 	preempt_disable();
 	cpu = smp_processor_id();
-	if (READ_ONCE(v->cpu) != cpu)
-		vmx_clear(v);
+	if (READ_ONCE(vmx->cpu) != cpu)
+		vmx_clear(vmx);
 	local_irq_save(*flags);
 	if (unlikely(!__this_cpu_read(vmx_on))) {
 		local_irq_restore(*flags);
 		preempt_enable();
 		return false;
 	}
-	if (v->cpu != cpu) {
+	if (vmx->cpu != cpu) {
 		/* Pairs with the barrier in vmx_clear_local(). */
 		smp_rmb();
-		vmx_vmptrld(v->vmcs_pa);
-		list_add(&v->loaded, this_cpu_ptr(&vmx_loaded));
-		WRITE_ONCE(v->cpu, cpu);
-		__this_cpu_write(vmx_current, v);
+		vmx_vmptrld(vmx->vmcs_pa);
+		list_add(&vmx->loaded, this_cpu_ptr(&vmx_loaded));
+		WRITE_ONCE(vmx->cpu, cpu);
+		__this_cpu_write(vmx_current, vmx);
 		vmx_set_host_percpu(cpu);
 		/*
 		 * This CPU may cache translations of the EPT from an earlier
 		 * visit, or of a freed VM whose EPT root had the same address
 		 * (28.3.1): drop them before entering.
 		 */
-		v->flush = true;
-	} else if (__this_cpu_read(vmx_current) != v) {
-		vmx_vmptrld(v->vmcs_pa);
-		__this_cpu_write(vmx_current, v);
+		vmx->flush = true;
+	} else if (__this_cpu_read(vmx_current) != vmx) {
+		vmx_vmptrld(vmx->vmcs_pa);
+		__this_cpu_write(vmx_current, vmx);
 	}
 	return true;
 }
 
-static void vmx_put(unsigned long flags)
+static void vmx_vmcs_leave(unsigned long flags)
 {
 	local_irq_restore(flags);
 	preempt_enable();
 }
 
-static unsigned long vmx_read(struct vmx_vcpu *v, unsigned long field)
+static unsigned long vmx_read(struct vmx_vcpu *vmx, unsigned long field)
 {
 	unsigned long flags, value;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return 0;
 	value = vmcs_read(field);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 	return value;
 }
 
-static void vmx_write(struct vmx_vcpu *v, unsigned long field,
+static void vmx_write(struct vmx_vcpu *vmx, unsigned long field,
 		      unsigned long value)
 {
 	unsigned long flags;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	vmcs_write(field, value);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 }
 
 /* Turning VMX on and off on this CPU, with IRQs off. */
@@ -462,6 +467,7 @@ static int vmx_hardware_enable(void)
 	u64 feat_ctl, fixed0, fixed1;
 	unsigned long cr0;
 
+	lockdep_assert_irqs_disabled();
 	/*
 	 * CR4.VMXE already set means another hypervisor (KVM) owns VMX on this
 	 * CPU: leave it alone.  KVM makes the same check.
@@ -525,22 +531,13 @@ err:
 /* 24.11.1: every VMCS active on this CPU is cleared before VMXOFF. */
 static void vmx_hardware_disable(void)
 {
-	struct vmx_vcpu *v, *tmp;
+	struct vmx_vcpu *vmx, *tmp;
 
-	list_for_each_entry_safe(v, tmp, this_cpu_ptr(&vmx_loaded), loaded)
-		vmx_clear_local(v);
+	list_for_each_entry_safe(vmx, tmp, this_cpu_ptr(&vmx_loaded), loaded)
+		vmx_clear_local(vmx);
 	__this_cpu_write(vmx_on, false);
 	vmx_vmxoff();
 	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
-}
-
-static int vmx_vm_init(struct rs_vm *vm)
-{
-	return 0;
-}
-
-static void vmx_vm_destroy(struct rs_vm *vm)
-{
 }
 
 /* Guest state: segments, control registers, EFER. */
@@ -550,7 +547,7 @@ static void vmx_vm_destroy(struct rs_vm *vm)
  * rights (24.4.1, table 24-2) have AVL, L, D/B and G four bits higher, and
  * an "unusable" bit where the VMCB has P clear.
  */
-static u32 vmx_ar(u16 attr)
+static u32 vmx_attr_to_ar(u16 attr)
 {
 	u32 ar = (attr & 0xff) | ((attr & 0xf00) << 4);
 
@@ -562,7 +559,7 @@ static u32 vmx_ar(u16 attr)
 	return ar;
 }
 
-static u16 vmx_attr(u32 ar)
+static u16 vmx_ar_to_attr(u32 ar)
 {
 	u16 attr = (ar & 0xff) | ((ar >> 4) & 0xf00);
 
@@ -576,7 +573,7 @@ static void vmx_write_seg(int seg, const struct rs_segment *s)
 	vmcs_write(GUEST_ES_SELECTOR + 2 * seg, s->selector);
 	vmcs_write(GUEST_ES_LIMIT + 2 * seg, s->limit);
 	vmcs_write(GUEST_ES_BASE + 2 * seg, s->base);
-	vmcs_write(GUEST_ES_AR_BYTES + 2 * seg, vmx_ar(s->attr));
+	vmcs_write(GUEST_ES_AR_BYTES + 2 * seg, vmx_attr_to_ar(s->attr));
 }
 
 static void vmx_read_seg(int seg, struct rs_segment *s)
@@ -584,7 +581,7 @@ static void vmx_read_seg(int seg, struct rs_segment *s)
 	s->selector = vmcs_read(GUEST_ES_SELECTOR + 2 * seg);
 	s->limit = vmcs_read(GUEST_ES_LIMIT + 2 * seg);
 	s->base = vmcs_read(GUEST_ES_BASE + 2 * seg);
-	s->attr = vmx_attr(vmcs_read(GUEST_ES_AR_BYTES + 2 * seg));
+	s->attr = vmx_ar_to_attr(vmcs_read(GUEST_ES_AR_BYTES + 2 * seg));
 }
 
 /* The CR0 and CR4 the guest sees: its own bits where the mask says so. */
@@ -614,72 +611,48 @@ static void vmx_set_cr4(u64 cr4)
 }
 
 /*
- * EFER and the "IA-32e mode guest" entry control, which must agree
- * (26.3.1.1).  LMA is LME with paging on, as the CPU makes it.
+ * EFER and the "IA-32e mode guest" entry control, which must agree with
+ * its LMA (26.3.1.1 "Checks on Guest Control Registers, Debug Registers,
+ * and MSRs").
  */
-static void vmx_set_efer(struct vmx_vcpu *v, u64 efer, u64 cr0)
+static void vmx_set_efer(struct vmx_vcpu *vmx, u64 efer)
 {
 	u32 entry = vmcs_read(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE;
 
-	efer &= ~EFER_LMA;
-	if ((efer & EFER_LME) && (cr0 & X86_CR0_PG)) {
-		efer |= EFER_LMA;
+	if (efer & EFER_LMA)
 		entry |= VM_ENTRY_IA32E_MODE;
-	}
 	vmcs_write(GUEST_IA32_EFER, efer);
 	vmcs_write(VM_ENTRY_CONTROLS, entry);
-	v->sce = efer & EFER_SCE;
+	vmx->sce = efer & EFER_SCE;
 }
 
-/* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS (26.3.2.4). */
-static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
-{
-	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
-}
-
-/* Read the four PDPTEs at cr3 as MOV to CR3 would (SDM vol. 3A, 4.4.1). */
-static int vmx_read_pdptes(struct rs_vcpu *vcpu, u64 cr3, u64 *pdpte)
-{
-	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
-		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
-	int i;
-
-	if (rs_read_guest(vcpu->vm, cr3 & GENMASK_ULL(31, 5), pdpte,
-			  4 * sizeof(*pdpte)))
-		return -EFAULT;
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
-			return -EINVAL;
-	return 0;
-}
-
-static const u64 vmx_no_pdptes[4];
-
+/*
+ * PAE paging without long mode: VM entry loads the PDPTEs from the VMCS
+ * (26.3.2.4 "Loading Page-Directory-Pointer-Table Entries").
+ */
 static void vmx_write_pdptes(const u64 *pdpte)
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < RS_NR_PDPTES; i++)
 		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
 }
 
 /* The VMCS of a new vCPU: controls, host state, the RESET state. */
 
-/* Segment attributes of the reset state (SDM vol. 3A, 9.1.1, table 9-1). */
-#define VMX_ATTR_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write, accessed */
-#define VMX_ATTR_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read, accessed */
-#define VMX_ATTR_LDT	(RS_SEG_P | 0x2)
-#define VMX_ATTR_TSS	(RS_SEG_P | 0xb)		/* busy 32-bit TSS */
+static void vmx_load_sregs(struct vmx_vcpu *vmx, const struct rs_sregs *sr,
+			   const u64 *pdptes);
 
-static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
+static void vmx_init_vmcs(struct vmx_vcpu *vmx, u32 exec2)
 {
-	struct rs_segment seg = { .limit = 0xffff, .attr = VMX_ATTR_DATA };
+	static const u64 no_pdptes[RS_NR_PDPTES];
+	struct rs_sregs reset;
 	struct desc_ptr idt;
 	u64 msr;
 
 	/* Controls (24.6-24.8) */
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
-	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, v->exec);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->exec);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, exec2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
@@ -694,13 +667,13 @@ static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
 	vmcs_write(IO_BITMAP_A, __pa(vmx_io_bitmaps));
 	vmcs_write(IO_BITMAP_B, __pa(vmx_io_bitmaps) + PAGE_SIZE);
 	vmcs_write(MSR_BITMAP, __pa(vmx_msr_bitmap));
-	vmcs_write(TSC_OFFSET, v->tsc_offset);
-	vmcs_write(EPT_POINTER, v->eptp);
+	vmcs_write(TSC_OFFSET, vmx->tsc_offset);
+	vmcs_write(EPT_POINTER, vmx->eptp);
 	/* Each entry starts the timer from this value again (25.5.1). */
 	if (vmx_cfg.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_cfg.preemption_timer);
 	if (exec2 & SECONDARY_EXEC_ENABLE_VPID)
-		vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
+		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_mask);
 	vmcs_write(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_mask);
 
@@ -729,137 +702,129 @@ static void vmx_init_vmcs(struct vmx_vcpu *v, u32 exec2)
 	rdmsrl(MSR_IA32_CR_PAT, msr);
 	vmcs_write(HOST_IA32_PAT, msr);
 
-	/* The state of a CPU after RESET (SDM vol. 3A, 9.1.1). */
-	vmx_write_seg(VMX_DS, &seg);
-	vmx_write_seg(VMX_ES, &seg);
-	vmx_write_seg(VMX_SS, &seg);
-	vmx_write_seg(VMX_FS, &seg);
-	vmx_write_seg(VMX_GS, &seg);
-	seg.attr = VMX_ATTR_LDT;
-	vmx_write_seg(VMX_LDTR, &seg);
-	seg.attr = VMX_ATTR_TSS;
-	vmx_write_seg(VMX_TR, &seg);
-	seg.attr = VMX_ATTR_CODE;
-	seg.selector = 0xf000;
-	seg.base = 0xffff0000;
-	vmx_write_seg(VMX_CS, &seg);
-	vmcs_write(GUEST_GDTR_BASE, 0);
-	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
-	vmcs_write(GUEST_IDTR_BASE, 0);
-	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
-	vmx_set_cr0(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
-	vmx_set_cr4(0);
-	vmcs_write(GUEST_CR3, 0);
-	vmx_set_efer(v, 0, 0);
-	vmcs_write(GUEST_IA32_PAT, VMX_RESET_PAT);
+	/* The state after RESET (cr.c). */
+	rs_reset_sregs(&reset);
+	vmx_load_sregs(vmx, &reset, no_pdptes);
+	vmcs_write(GUEST_IA32_PAT, RS_RESET_PAT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
-	vmcs_write(GUEST_DR7, 0x400);	/* DR7 reset value, bit 10 reads 1 */
-	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_write(GUEST_RIP, 0xfff0);
+	vmcs_write(GUEST_DR7, RS_RESET_DR7);
+	vmcs_write(GUEST_RFLAGS, RS_RESET_RFLAGS);
+	vmcs_write(GUEST_RIP, RS_RESET_RIP);
 	vmcs_write(GUEST_RSP, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmcs_write(VMCS_LINK_POINTER, ~0ULL);	/* 26.3.1.5: no shadow VMCS */
-	vmx_write_pdptes(vmx_no_pdptes);
+	/* 26.3.1.5 "Checks on Guest Non-Register State": no shadow VMCS. */
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 }
 
 static int vmx_vcpu_create(struct rs_vcpu *vcpu)
 {
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 exec2 = vmx_cfg.exec2;
 	unsigned long flags;
-	struct vmx_vcpu *v;
 	struct page *page;
+	bool on;
 	int vpid;
 
-	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
-	if (!v)
-		return -ENOMEM;
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!page) {
-		kfree(v);
+	if (!page)
 		return -ENOMEM;
-	}
 	/* Without a VPID, every entry and exit flushes the TLB (28.1). */
 	if (exec2 & SECONDARY_EXEC_ENABLE_VPID) {
 		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
 		if (vpid < 0)
 			exec2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 		else
-			v->vpid = vpid;
+			vmx->vpid = vpid;
 	}
-	v->vcpu = vcpu;
-	v->vmcs = page_address(page);
-	v->vmcs_pa = page_to_phys(page);
-	v->cpu = -1;
-	INIT_LIST_HEAD(&v->loaded);
-	v->exec = vmx_cfg.exec;
-	v->eptp = __pa(vcpu->vm->npt_root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
-	v->dr6 = DR6_RESERVED;
-	v->dr7 = 0x400;
-	v->tsc_offset = -vcpu->vm->tsc_base;
-	vcpu->arch = v;
+	vmx->vcpu = vcpu;
+	vmx->vmcs = page_address(page);
+	vmx->vmcs_pa = page_to_phys(page);
+	vmx->cpu = -1;
+	INIT_LIST_HEAD(&vmx->loaded);
+	vmx->exec = vmx_cfg.exec;
+	vmx->eptp = __pa(vcpu->vm->npt_root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	vmx->dr6 = RS_RESET_DR6;
+	vmx->dr7 = RS_RESET_DR7;
+	vmx->tsc_offset = -vcpu->vm->tsc_base;
 
-	/* 24.2, 24.11.3: the revision, then VMCLEAR before the first VMPTRLD. */
-	*(u32 *)v->vmcs = vmx_cfg.revision;
+	/*
+	 * 24.2 "Format of the VMCS Region", 24.11.3 "Initializing a VMCS": the
+	 * revision, then VMCLEAR before the first VMPTRLD; neither once a
+	 * reboot turned VMX off.
+	 */
+	*(u32 *)vmx->vmcs = vmx_cfg.revision;
 	local_irq_save(flags);
-	vmx_vmclear(v->vmcs_pa);
+	on = __this_cpu_read(vmx_on);
+	if (on)
+		vmx_vmclear(vmx->vmcs_pa);
 	local_irq_restore(flags);
 
-	if (!vmx_get(v, &flags)) {
-		if (v->vpid)
-			ida_free(&vmx_vpids, v->vpid);
-		free_page((unsigned long)v->vmcs);
-		kfree(v);
+	if (!on || !vmx_vmcs_enter(vmx, &flags)) {
+		if (vmx->vpid)
+			ida_free(&vmx_vpids, vmx->vpid);
+		free_page((unsigned long)vmx->vmcs);
 		return -EIO;
 	}
-	vmx_init_vmcs(v, exec2);
-	vmx_put(flags);
+	vmx_init_vmcs(vmx, exec2);
+	vmx_vmcs_leave(flags);
 	return 0;
 }
 
 static void vmx_vcpu_free(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	vmx_clear(v);
-	if (v->vpid)
-		ida_free(&vmx_vpids, v->vpid);
-	free_page((unsigned long)v->vmcs);
-	kfree(v);
+	vmx_clear(vmx);
+	if (vmx->vpid)
+		ida_free(&vmx_vpids, vmx->vpid);
+	free_page((unsigned long)vmx->vmcs);
 }
 
 /* Events and the interrupt window. */
 
-static void vmx_set_exec(struct vmx_vcpu *v, u32 exec)
+static void vmx_set_exec(struct vmx_vcpu *vmx, u32 exec)
 {
-	if (exec != v->exec) {
-		v->exec = exec;
+	if (exec != vmx->exec) {
+		vmx->exec = exec;
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, exec);
 	}
 }
 
+/* Clear processor-based controls, in a VMCS bracket of its own. */
+static int vmx_clear_exec(struct vmx_vcpu *vmx, u32 exec)
+{
+	unsigned long flags;
+
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return -EIO;
+	vmx_set_exec(vmx, vmx->exec & ~exec);
+	vmx_vmcs_leave(flags);
+	return 0;
+}
+
 /* With the VMCS current. */
-static bool __vmx_irq_allowed(struct vmx_vcpu *v)
+static bool __vmx_irq_allowed(struct vmx_vcpu *vmx)
 {
 	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW) &&
-	       !(v->event_info & INTR_INFO_VALID_MASK);
+	       !(vmx->event_info & INTR_INFO_VALID_MASK);
 }
 
 static bool vmx_interrupt_allowed(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	bool allowed;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return false;
-	allowed = __vmx_irq_allowed(v);
-	vmx_put(flags);
+	allowed = __vmx_irq_allowed(vmx);
+	vmx_vmcs_leave(flags);
 	return allowed;
 }
 
@@ -867,17 +832,17 @@ static bool vmx_interrupt_allowed(struct rs_vcpu *vcpu)
  * Interrupt-window exiting makes the CPU exit as soon as the guest could
  * take an interrupt (24.6.2, 25.2).
  */
-static void vmx_inject_extint(struct vmx_vcpu *v)
+static void vmx_inject_extint(struct vmx_vcpu *vmx)
 {
-	struct rs_vcpu *vcpu = v->vcpu;
+	struct rs_vcpu *vcpu = vmx->vcpu;
 
 	if (!vcpu->extint_pending)
 		return;
-	if (!__vmx_irq_allowed(v)) {
-		vmx_set_exec(v, v->exec | CPU_BASED_INTR_WINDOW_EXITING);
+	if (!__vmx_irq_allowed(vmx)) {
+		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
-	v->event_info = vcpu->extint_vector | INTR_TYPE_EXT_INTR |
+	vmx->event_info = vcpu->extint_vector | INTR_TYPE_EXT_INTR |
 			INTR_INFO_VALID_MASK;
 	vcpu->extint_pending = false;
 	trace_ringside_inject(vcpu, RS_EVENT_EXTINT, vcpu->extint_vector,
@@ -885,9 +850,9 @@ static void vmx_inject_extint(struct vmx_vcpu *v)
 }
 
 /* Program the event injection of the next entry (24.8.3, 26.6). */
-static void vmx_write_event(struct vmx_vcpu *v)
+static void vmx_write_event(struct vmx_vcpu *vmx)
 {
-	u32 info = v->event_info;
+	u32 info = vmx->event_info;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
@@ -903,26 +868,22 @@ static void vmx_write_event(struct vmx_vcpu *v)
 	/* 26.2.1.3: real mode pushes no error code. */
 	if (info & INTR_INFO_DELIVER_CODE_MASK) {
 		if (vmcs_read(GUEST_CR0) & X86_CR0_PE)
-			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, v->event_err);
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->event_err);
 		else
 			info &= ~INTR_INFO_DELIVER_CODE_MASK;
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
-static int vmx_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
-			   bool has_error, u32 error)
+/* The interruption information has the core's format (RS_EVENT_INFO_*). */
+static int vmx_queue_event(struct rs_vcpu *vcpu, u32 info, u32 error)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (v->event_info & INTR_INFO_VALID_MASK)
+	if (vmx->event_info & INTR_INFO_VALID_MASK)
 		return -EBUSY;
-	v->event_info = vector | INTR_INFO_VALID_MASK |
-			(type == RS_EVENT_NMI ? INTR_TYPE_NMI_INTR :
-						INTR_TYPE_HARD_EXCEPTION) |
-			(has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
-	v->event_err = error;
-	trace_ringside_inject(vcpu, type, vector, has_error, error, false);
+	vmx->event_info = info;
+	vmx->event_err = error;
 	return 0;
 }
 
@@ -932,20 +893,20 @@ static int vmx_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector,
  * Software interrupts and exceptions are not: RIP still points at their
  * instruction, which runs again.
  */
-static void vmx_reinject(struct rs_vcpu *vcpu, struct vmx_vcpu *v)
+static void vmx_reinject(struct rs_vcpu *vcpu, struct vmx_vcpu *vmx)
 {
-	u32 info = v->idt_info;
+	u32 info = vmx->idt_info;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 
 	if (!(info & INTR_INFO_VALID_MASK) || type == INTR_TYPE_SOFT_INTR ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SOFT_EXCEPTION)
 		return;
-	v->event_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
+	vmx->event_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
 				INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
-	v->event_err = v->idt_err;
+	vmx->event_err = vmx->idt_err;
 	/* The interruption types of interrupts, NMIs and exceptions are RS_EVENT_*. */
 	trace_ringside_inject(vcpu, type >> 8, info & INTR_INFO_VECTOR_MASK,
-			      info & INTR_INFO_DELIVER_CODE_MASK, v->idt_err, true);
+			      info & INTR_INFO_DELIVER_CODE_MASK, vmx->idt_err, true);
 }
 
 /* Entering the guest. */
@@ -962,15 +923,15 @@ static void vmx_load_guest_drs(struct rs_vcpu *vcpu)
 
 static void vmx_save_guest_drs(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	rs_save_guest_dr0_3(vcpu);
-	get_debugreg(v->dr6, 6);
+	get_debugreg(vmx->dr6, 6);
 	set_debugreg(DR6_RESERVED, 6);
-	v->dr7 = vmcs_read(GUEST_DR7);
+	vmx->dr7 = vmcs_read(GUEST_DR7);
 	/* The next access exits again, so that idle DRs cost nothing. */
-	vmx_set_exec(v, v->exec | CPU_BASED_MOV_DR_EXITING);
-	v->dr_owned = false;
+	vmx_set_exec(vmx, vmx->exec | CPU_BASED_MOV_DR_EXITING);
+	vmx->dr_owned = false;
 }
 
 /* What vmx_vcpu_run() puts back after the exit. */
@@ -996,24 +957,24 @@ static void vmx_lldt(u16 sel)
 	asm volatile("lldt %0" : : "rm" (sel));
 }
 
-static void vmx_switch_to_guest(struct vmx_vcpu *v, struct vmx_host_state *h)
+static void vmx_switch_to_guest(struct vmx_vcpu *vmx, struct vmx_host_state *h)
 {
-	struct rs_vcpu *vcpu = v->vcpu;
+	struct rs_vcpu *vcpu = vmx->vcpu;
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 
 	/* 24.5: CR3 (the PCID), CR4 and FS base can change between entries. */
-	if (unlikely(cr3 != v->host_cr3)) {
+	if (unlikely(cr3 != vmx->host_cr3)) {
 		vmcs_write(HOST_CR3, cr3);
-		v->host_cr3 = cr3;
+		vmx->host_cr3 = cr3;
 	}
-	if (unlikely(cr4 != v->host_cr4)) {
+	if (unlikely(cr4 != vmx->host_cr4)) {
 		vmcs_write(HOST_CR4, cr4);
-		v->host_cr4 = cr4;
+		vmx->host_cr4 = cr4;
 	}
 	h->fs_base = x86_fsbase_read_cpu();
-	if (unlikely(h->fs_base != v->host_fs_base)) {
+	if (unlikely(h->fs_base != vmx->host_fs_base)) {
 		vmcs_write(HOST_FS_BASE, h->fs_base);
-		v->host_fs_base = h->fs_base;
+		vmx->host_fs_base = h->fs_base;
 	}
 	savesegment(fs, h->fs_sel);
 	savesegment(gs, h->gs_sel);
@@ -1022,24 +983,24 @@ static void vmx_switch_to_guest(struct vmx_vcpu *v, struct vmx_host_state *h)
 	h->ldt_sel = vmx_sldt();
 
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 	/* Only SYSCALL and SYSRET use these, and only with EFER.SCE set. */
-	h->syscall = v->sce;
+	h->syscall = vmx->sce;
 	if (h->syscall) {
-		wrmsrl(MSR_STAR, v->star);
-		wrmsrl(MSR_LSTAR, v->lstar);
-		wrmsrl(MSR_CSTAR, v->cstar);
-		wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+		wrmsrl(MSR_STAR, vmx->star);
+		wrmsrl(MSR_LSTAR, vmx->lstar);
+		wrmsrl(MSR_CSTAR, vmx->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
 	}
 
 	/* VM exits clear IA32_DEBUGCTL (27.5.1). */
 	h->debugctl = vmx_host_debugctl ? get_debugctlmsr() : 0;
-	h->drs = v->dr_owned || (v->dr7 & 0xff);
+	h->drs = vmx->dr_owned || (vmx->dr7 & 0xff);
 	if (h->drs)
 		vmx_load_guest_drs(vcpu);
 	/* CR2 is not switched either: the guest's page faults set it. */
-	if (native_read_cr2() != v->cr2)
-		native_write_cr2(v->cr2);
+	if (native_read_cr2() != vmx->cr2)
+		native_write_cr2(vmx->cr2);
 	if (vcpu->xcr0 != vmx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	/* WRPKRU does not exit: a guest that sets CR4.PKE owns PKRU. */
@@ -1055,12 +1016,12 @@ static void vmx_switch_to_guest(struct vmx_vcpu *v, struct vmx_host_state *h)
  * segments, GDTR and IDTR limits of FFFFH, a TR limit of 67H, DR7 400H.
  * Put back what Linux expects before IRQs or preemption can see it.
  */
-static void vmx_switch_to_host(struct vmx_vcpu *v, struct vmx_host_state *h)
+static void vmx_switch_to_host(struct vmx_vcpu *vmx, struct vmx_host_state *h)
 {
-	struct rs_vcpu *vcpu = v->vcpu;
+	struct rs_vcpu *vcpu = vmx->vcpu;
 
-	v->cr2 = native_read_cr2();
-	rdmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	vmx->cr2 = native_read_cr2();
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 	if (h->ldt_sel)
 		vmx_lldt(h->ldt_sel);
 	if (h->gs_sel)
@@ -1100,42 +1061,72 @@ static void vmx_switch_to_host(struct vmx_vcpu *v, struct vmx_host_state *h)
 		hw_breakpoint_restore();
 }
 
-/* The exit's information (27.2), while the VMCS is current anyway. */
-static void vmx_read_exit(struct vmx_vcpu *v)
+/*
+ * The exit's information (27.2 "Recording VM-Exit Information and Updating
+ * VM-Entry Control Fields"), while the VMCS is current anyway.
+ */
+static void vmx_read_exit(struct vmx_vcpu *vmx)
 {
-	v->exit_reason = vmcs_read(VM_EXIT_REASON);
-	v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
-	v->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-	if (v->idt_info & VECTORING_INFO_DELIVER_CODE_MASK)
-		v->idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
-	v->exit_intr_info = 0;
-	if ((u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
-		v->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+	vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
+	vmx->exit_qual = vmcs_read(EXIT_QUALIFICATION);
+	vmx->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	if (vmx->idt_info & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmx->idt_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	vmx->exit_intr_info = 0;
+	if ((u16)vmx->exit_reason == EXIT_REASON_EXCEPTION_NMI)
+		vmx->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+}
+
+static struct rs_exit_table vmx_exit_table;
+
+/*
+ * Statistics, tracepoint and netlink event of this exit (stats.h), while
+ * the VMCS is still current: RIP and the guest-physical address are read
+ * only when someone looks at them.
+ */
+static void vmx_observe(struct rs_vcpu *vcpu, bool failed)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u16 reason = vmx->exit_reason;
+	u64 code = failed ? vmx->vm_error : vmx->exit_reason, rip = 0, gpa = 0;
+	u16 stat;
+
+	if (failed || (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		stat = RS_STAT_INVALID;
+	else
+		stat = rs_exit_row(&vmx_exit_table, reason)->stat;
+	if (rs_exit_wants_details(vcpu)) {
+		rip = vmcs_read(GUEST_RIP);
+		if (!failed && (reason == EXIT_REASON_EPT_VIOLATION ||
+				reason == EXIT_REASON_EPT_MISCONFIG))
+			gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	}
+	rs_exit_observe(vcpu, stat, code, rip, failed ? 0 : vmx->exit_qual, gpa);
 }
 
 static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed);
 
 static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct rs_run *run = vcpu->run;
 	struct vmx_host_state host;
 	unsigned long flags;
 	bool failed;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
 	if (run->request_interrupt_window && !vcpu->extint_pending &&
-	    __vmx_irq_allowed(v)) {
-		vmx_put(flags);
+	    __vmx_irq_allowed(vmx)) {
+		vmx_vmcs_leave(flags);
 		return rs_exit_irq_window(vcpu);
 	}
-	vmx_inject_extint(v);
+	vmx_inject_extint(vmx);
 	if (run->request_interrupt_window)
-		vmx_set_exec(v, v->exec | CPU_BASED_INTR_WINDOW_EXITING);
+		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 
 	if (!rs_vcpu_enter_prepare(vcpu)) {
-		vmx_put(flags);
+		vmx_vmcs_leave(flags);
 		return 0;
 	}
 	/*
@@ -1143,55 +1134,56 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	 * of this EPT for every VPID (28.3.3.1), which is what a TLB flush
 	 * request and a new CPU need.
 	 */
-	if (test_and_clear_bit(RS_REQ_TLB_FLUSH, &vcpu->requests) || v->flush) {
-		vmx_invept(vmx_cfg.invept_type, v->eptp);
-		v->flush = false;
+	if (test_and_clear_bit(RS_REQ_TLB_FLUSH, &vcpu->requests) || vmx->flush) {
+		vmx_invept(vmx_cfg.invept_type, vmx->eptp);
+		vmx->flush = false;
 	}
-	if (v->event_info)
-		vmx_write_event(v);
-	if (vcpu->gpr[RS_RSP] != v->rsp) {
-		v->rsp = vcpu->gpr[RS_RSP];
-		vmcs_write(GUEST_RSP, v->rsp);
+	if (vmx->event_info)
+		vmx_write_event(vmx);
+	if (vcpu->gpr[RS_RSP] != vmx->rsp) {
+		vmx->rsp = vcpu->gpr[RS_RSP];
+		vmcs_write(GUEST_RSP, vmx->rsp);
 	}
 
-	vmx_switch_to_guest(v, &host);
+	vmx_switch_to_guest(vmx, &host);
 	if (trace_ringside_entry_enabled())
 		trace_ringside_entry(vcpu, vmcs_read(GUEST_RIP));
 	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
-	failed = vmx_vcpu_enter(vcpu->gpr, v->launched);
+	failed = vmx_vcpu_enter(vcpu->gpr, vmx->launched);
 	vcpu->exit_tsc = rs_stats_tsc();
-	vmx_switch_to_host(v, &host);
+	vmx_switch_to_host(vmx, &host);
 
 	if (unlikely(failed)) {
-		v->vm_error = vmcs_read(VM_INSTRUCTION_ERROR);
+		vmx->vm_error = vmcs_read(VM_INSTRUCTION_ERROR);
 	} else {
-		vmx_read_exit(v);
+		vmx_read_exit(vmx);
 		/* A VM entry that failed loading guest state delivered nothing (26.7). */
-		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-			v->launched = true;
-			v->event_info = 0;
-			v->rsp = vmcs_read(GUEST_RSP);
-			vcpu->gpr[RS_RSP] = v->rsp;
+		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+			vmx->launched = true;
+			vmx->event_info = 0;
+			vmx->rsp = vmcs_read(GUEST_RSP);
+			vcpu->gpr[RS_RSP] = vmx->rsp;
 		}
 		/* NMIs stay blocked until the host's NMI handler IRETs. */
-		if ((v->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+		if ((vmx->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 			vmx_do_nmi();
 	}
+	vmx_observe(vcpu, failed);
 	rs_vcpu_exit_done(vcpu);
 	/* A host interrupt that exited the guest is taken here (24.7.1). */
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 
 	return vmx_handle_exit(vcpu, failed);
 }
 
 static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	u32 intr, exit_len;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	/* 27.2.5: the length of the instruction that exited. */
 	exit_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
@@ -1201,7 +1193,7 @@ static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & VMX_INTR_SHADOW)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~VMX_INTR_SHADOW);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 }
 
 static int vmx_get_cpl(struct rs_vcpu *vcpu)
@@ -1210,272 +1202,83 @@ static int vmx_get_cpl(struct rs_vcpu *vcpu)
 	return VMX_AR_DPL(vmx_read(to_vmx(vcpu), GUEST_SS_AR_BYTES));
 }
 
-/* The exit handlers, one per basic exit reason (appendix C). */
-
-static int vmx_exit_nop(struct rs_vcpu *vcpu)
-{
-	return 0;	/* a host interrupt or NMI: the host took it */
-}
+/*
+ * The exit handlers of VMX's own exits, or decoders that call the core's
+ * half (exits.c states what a handler returns and leaves behind).
+ */
 
 /* No exception is intercepted: only NMIs exit with this reason. */
 static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if ((v->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+	if ((vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 0;
-	return rs_exit_unhandled(vcpu, v->exit_reason);
-}
-
-static int vmx_exit_triple_fault(struct rs_vcpu *vcpu)
-{
-	return rs_exit_shutdown(vcpu);
+	return rs_exit_unhandled(vcpu, vmx->exit_reason);
 }
 
 static int vmx_exit_irq_window(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	unsigned long flags;
-
-	if (!vmx_get(v, &flags))
+	if (vmx_clear_exec(to_vmx(vcpu), CPU_BASED_INTR_WINDOW_EXITING))
 		return -EIO;
-	vmx_set_exec(v, v->exec & ~CPU_BASED_INTR_WINDOW_EXITING);
-	vmx_put(flags);
 	if (!vcpu->extint_pending && vcpu->run->request_interrupt_window)
 		return rs_exit_irq_window(vcpu);
 	return 0;
 }
 
-static int vmx_exit_cpuid(struct rs_vcpu *vcpu)
-{
-	rs_emulate_cpuid(vcpu);
-	vmx_skip(vcpu, 2);
-	return 0;
-}
-
-static int vmx_exit_hlt(struct rs_vcpu *vcpu)
-{
-	vmx_skip(vcpu, 1);
-	return rs_exit_hlt(vcpu);
-}
-
-/* INVD would drop the host's dirty cache lines: do nothing instead. */
-static int vmx_exit_invd(struct rs_vcpu *vcpu)
-{
-	vmx_skip(vcpu, 2);
-	return 0;
-}
-
-/* VMCALL is ringside's hypercall from CPL 0; elsewhere it is #UD. */
-static int vmx_exit_vmcall(struct rs_vcpu *vcpu)
-{
-	if (vmx_get_cpl(vcpu)) {
-		rs_inject_ud(vcpu);
-		return 0;
-	}
-	vmx_skip(vcpu, 3);
-	return rs_exit_hypercall(vcpu);
-}
-
 /*
- * VMX instructions, GETSEC, MONITOR/MWAIT, RDTSCP: a CPU without them.
- * VMX instructions exit even though the guest sees CR4.VMXE clear: the
- * #UD check looks at the real CR4, where it is set (30.3).
+ * Control-register accesses (27.2.1 "Basic VM-Exit Information", table
+ * 27-3): MOV to CR0, CR3 and CR4 and LMSW follow the core's rules (cr.c);
+ * CR8 is the guest's TPR, kept here so that it never reaches the host's
+ * (25.3 "Changes to Instruction Behavior in VMX Non-Root Operation").  MOV
+ * from CR3 exits only where the CPU insists on CR3-store exiting.
  */
-static int vmx_exit_ud(struct rs_vcpu *vcpu)
-{
-	rs_inject_ud(vcpu);
-	return 0;
-}
-
-/* MOV to CR0 that changes a shadowed bit (25.1.3): emulate it. */
-static int vmx_guest_set_cr0(struct rs_vcpu *vcpu, u64 val)
-{
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 old, cr3, cr4, efer, pdpte[4];
-	bool pdptes = false;
-	unsigned long flags;
-	u32 cs_ar;
-
-	/* The #GP conditions of MOV to CR0 (SDM vol. 2, MOV CRn). */
-	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
-		return -EINVAL;
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	old = vmx_get_cr0();
-	cr4 = vmx_get_cr4();
-	cr3 = vmcs_read(GUEST_CR3);
-	efer = vmcs_read(GUEST_IA32_EFER);
-	cs_ar = vmcs_read(GUEST_CS_AR_BYTES);
-	vmx_put(flags);
-
-	/* Turning paging on or off with LME set enters or leaves long mode. */
-	if ((efer & EFER_LME) && ((old ^ val) & X86_CR0_PG)) {
-		if ((val & X86_CR0_PG) && !(cr4 & X86_CR4_PAE))
-			return -EINVAL;
-		if (cs_ar & VMX_AR_L_MASK)
-			return -EINVAL;
-		efer = (efer & ~EFER_LMA) | ((val & X86_CR0_PG) ? EFER_LMA : 0);
-	}
-	if (vmx_pae_paging(val, cr4, efer) &&
-	    ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
-		if (vmx_read_pdptes(vcpu, cr3, pdpte))
-			return -EINVAL;
-		pdptes = true;
-	}
-
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	vmx_set_cr0(val);
-	vmx_set_efer(v, efer, val);
-	if (pdptes)
-		vmx_write_pdptes(pdpte);
-	vmx_put(flags);
-	return 0;
-}
-
-static int vmx_guest_set_cr3(struct rs_vcpu *vcpu, u64 val)
-{
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 cr0, cr4, efer, pdpte[4];
-	unsigned long flags;
-	bool pae;
-
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	cr0 = vmx_get_cr0();
-	cr4 = vmx_get_cr4();
-	efer = vmcs_read(GUEST_IA32_EFER);
-	vmx_put(flags);
-
-	/* With CR4.PCIDE, bit 63 only says not to flush (SDM vol. 3A, 4.10.4.1). */
-	if (cr4 & X86_CR4_PCIDE)
-		val &= ~BIT_ULL(63);
-	pae = vmx_pae_paging(cr0, cr4, efer);
-	if (pae && vmx_read_pdptes(vcpu, val, pdpte))
-		return -EINVAL;
-
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	vmcs_write(GUEST_CR3, val);
-	if (pae)
-		vmx_write_pdptes(pdpte);
-	vmx_put(flags);
-	return 0;
-}
-
-/* MOV to CR4: every change exits (vmx_probe()); check and emulate it. */
-static int vmx_guest_set_cr4(struct rs_vcpu *vcpu, u64 val)
-{
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 old, cr0, cr3, efer, pdpte[4];
-	bool pdptes = false;
-	unsigned long flags;
-
-	if (!rs_cr4_valid(vcpu, val))
-		return -EINVAL;
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	old = vmx_get_cr4();
-	cr0 = vmx_get_cr0();
-	cr3 = vmcs_read(GUEST_CR3);
-	efer = vmcs_read(GUEST_IA32_EFER);
-	vmx_put(flags);
-
-	/* Long mode needs PAE (SDM vol. 2, MOV CRn). */
-	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
-		return -EINVAL;
-	if (vmx_pae_paging(cr0, val, efer) && ((old ^ val) & VMX_CR4_PDPTE_BITS)) {
-		if (vmx_read_pdptes(vcpu, cr3, pdpte))
-			return -EINVAL;
-		pdptes = true;
-	}
-
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	vmx_set_cr4(val);
-	if (pdptes)
-		vmx_write_pdptes(pdpte);
-	vmx_put(flags);
-	return 0;
-}
-
-static int vmx_mov_to_cr(struct rs_vcpu *vcpu, int cr, u64 val)
-{
-	struct vmx_vcpu *v = to_vmx(vcpu);
-
-	switch (cr) {
-	case 0:
-		return vmx_guest_set_cr0(vcpu, val);
-	case 3:
-		return vmx_guest_set_cr3(vcpu, val);
-	case 4:
-		return vmx_guest_set_cr4(vcpu, val);
-	case 8:
-		/* CR8 exits so that it never reaches the host's TPR (25.3). */
-		if (val >> 4)
-			return -EINVAL;
-		v->cr8 = val;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int vmx_exit_cr(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 q = v->exit_qual;
-	int reg = VMX_CR_REG(q);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit_qual;
+	int reg = VMX_CR_REG(q), cr = VMX_CR_NUM(q);
 	unsigned long flags;
-	u64 val;
 
 	switch (VMX_CR_TYPE(q)) {
 	case VMX_CR_MOV_TO:
-		val = vcpu->gpr[reg];
-		/* Outside 64-bit mode the operand has 32 bits. */
-		if (!(vmx_read(v, GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
-			val = (u32)val;
-		if (vmx_mov_to_cr(vcpu, VMX_CR_NUM(q), val)) {
+		if (cr != 8)
+			return rs_emulate_mov_to_cr(vcpu, cr, reg, 3);
+		if (vcpu->gpr[reg] >> 4) {
 			rs_inject_gp(vcpu);
 			return 0;
 		}
-		/*
-		 * The CPU would have flushed the TLB for a paging change (SDM
-		 * vol. 3A, 4.10.4.1); the instruction did not run, INVEPT does.
-		 */
-		if (VMX_CR_NUM(q) != 8)
-			set_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
-		vmx_skip(vcpu, 3);
-		return 0;
+		vmx->cr8 = vcpu->gpr[reg];
+		break;
+	case VMX_CR_LMSW:
+		return rs_emulate_lmsw(vcpu, VMX_CR_LMSW_DATA(q), 3);
 	case VMX_CR_MOV_FROM:
-		if (VMX_CR_NUM(q) == 8) {
-			vcpu->gpr[reg] = v->cr8;
-		} else if (VMX_CR_NUM(q) == 3) {
-			if (!vmx_get(v, &flags))
+		if (cr == 8) {
+			vcpu->gpr[reg] = vmx->cr8;
+		} else if (cr == 3) {
+			if (!vmx_vmcs_enter(vmx, &flags))
 				return -EIO;
 			vcpu->gpr[reg] = vmcs_read(GUEST_CR3);
-			vmx_put(flags);
+			vmx_vmcs_leave(flags);
 		} else {
-			break;
+			return rs_exit_unhandled(vcpu, vmx->exit_reason);
 		}
-		vmx_skip(vcpu, 3);
-		return 0;
+		break;
+	default:
+		return rs_exit_unhandled(vcpu, vmx->exit_reason);
 	}
-	return rs_exit_unhandled(vcpu, v->exit_reason);
+	rs_skip_instruction(vcpu, 3);
+	return 0;
 }
 
 /* The guest touches a debug register: give DR0-3/DR6 to it until the next exit. */
 static int vmx_exit_dr(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	unsigned long flags;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (!vmx_get(v, &flags))
+	if (vmx_clear_exec(vmx, CPU_BASED_MOV_DR_EXITING))
 		return -EIO;
-	vmx_set_exec(v, v->exec & ~CPU_BASED_MOV_DR_EXITING);
-	vmx_put(flags);
-	v->dr_owned = true;
+	vmx->dr_owned = true;
 	return 0;	/* the instruction runs again, without an exit */
 }
 
@@ -1486,17 +1289,17 @@ static int vmx_exit_dr(struct rs_vcpu *vcpu)
  */
 static int vmx_exit_string_io(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 q = v->exit_qual, next_rip;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit_qual, next_rip;
 	unsigned int addr_bytes = 0;
 	unsigned long flags;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
 	next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	if (vmx_cfg.ins_outs_info)
 		addr_bytes = 2 << ((vmcs_read(VMX_INSTRUCTION_INFO) >> 7) & 7);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 	return rs_exit_string_io(vcpu, q >> VMX_IO_PORT_SHIFT,
 				 (q & VMX_IO_SIZE) + 1, q & VMX_IO_IN,
 				 q & VMX_IO_REP, addr_bytes, next_rip);
@@ -1509,38 +1312,26 @@ static int vmx_exit_io(struct rs_vcpu *vcpu)
 
 	if (q & VMX_IO_STRING)
 		return vmx_exit_string_io(vcpu);
-	vmx_skip(vcpu, 1);
+	rs_skip_instruction(vcpu, 1);
 	return rs_exit_io(vcpu, q >> VMX_IO_PORT_SHIFT, (q & VMX_IO_SIZE) + 1,
 			  q & VMX_IO_IN);
-}
-
-static int vmx_exit_rdmsr(struct rs_vcpu *vcpu)
-{
-	rs_emulate_rdmsr(vcpu);
-	return 0;
-}
-
-static int vmx_exit_wrmsr(struct rs_vcpu *vcpu)
-{
-	rs_emulate_wrmsr(vcpu);
-	return 0;
 }
 
 /* 27.2.1, table 27-7: what the access was; the GPA is in the VMCS. */
 static int vmx_exit_ept_violation(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 q = v->exit_qual, gpa;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit_qual, gpa;
 	unsigned long flags;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
 	gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	/* 27.2.3: the faulting IRET runs again, with NMIs blocked again. */
-	if ((q & VMX_QUAL_NMI_UNBLOCK) && !(v->idt_info & VECTORING_INFO_VALID_MASK))
+	if ((q & VMX_QUAL_NMI_UNBLOCK) && !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 	return rs_exit_npf(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
 			   q & EPT_VIOLATION_ACC_INSTR);
 }
@@ -1551,183 +1342,91 @@ static int vmx_exit_ept_misconfig(struct rs_vcpu *vcpu)
 	return rs_exit_unhandled(vcpu, to_vmx(vcpu)->exit_reason);
 }
 
-static int vmx_exit_xsetbv(struct rs_vcpu *vcpu)
-{
-	return rs_emulate_xsetbv(vcpu);
-}
-
-static int (*const vmx_exit_handlers[])(struct rs_vcpu *vcpu) = {
-	[EXIT_REASON_EXCEPTION_NMI] = vmx_exit_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = vmx_exit_nop,
-	[EXIT_REASON_TRIPLE_FAULT] = vmx_exit_triple_fault,
-	[EXIT_REASON_INIT_SIGNAL] = vmx_exit_nop,
-	[EXIT_REASON_INTERRUPT_WINDOW] = vmx_exit_irq_window,
-	[EXIT_REASON_CPUID] = vmx_exit_cpuid,
-	[VMX_EXIT_GETSEC] = vmx_exit_ud,
-	[EXIT_REASON_HLT] = vmx_exit_hlt,
-	[EXIT_REASON_INVD] = vmx_exit_invd,
-	[EXIT_REASON_VMCALL] = vmx_exit_vmcall,
-	[EXIT_REASON_VMCLEAR] = vmx_exit_ud,
-	[EXIT_REASON_VMLAUNCH] = vmx_exit_ud,
-	[EXIT_REASON_VMPTRLD] = vmx_exit_ud,
-	[EXIT_REASON_VMPTRST] = vmx_exit_ud,
-	[EXIT_REASON_VMREAD] = vmx_exit_ud,
-	[EXIT_REASON_VMRESUME] = vmx_exit_ud,
-	[EXIT_REASON_VMWRITE] = vmx_exit_ud,
-	[EXIT_REASON_VMOFF] = vmx_exit_ud,
-	[EXIT_REASON_VMON] = vmx_exit_ud,
-	[EXIT_REASON_CR_ACCESS] = vmx_exit_cr,
-	[EXIT_REASON_DR_ACCESS] = vmx_exit_dr,
-	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
-	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
-	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION] = vmx_exit_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION] = vmx_exit_ud,
-	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
-	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
-	[EXIT_REASON_INVEPT] = vmx_exit_ud,
-	[EXIT_REASON_RDTSCP] = vmx_exit_ud,
-	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_nop,
-	[EXIT_REASON_INVVPID] = vmx_exit_ud,
-	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
-	[EXIT_REASON_VMFUNC] = vmx_exit_ud,
-};
-
 /*
- * Exit statistics (stats.h): exits are counted under these names, the
- * basic exit reasons grouped as their handlers are; a reason not listed in
- * vmx_exit_stats[] is OTHER.  Where SVM has the same exit, the name is
- * SVM's (IOIO, NPF, SHUTDOWN, INVALID...), so that tools need not care.
+ * The exits ringside causes or cannot prevent, by basic exit reason (SDM
+ * vol. 3C, appendix C "VMX Basic Exit Reasons"): the handler and the name
+ * they are counted under (Documentation/netlink.rst).  Where SVM has the
+ * same exit, the name is SVM's (IOIO, NPF, SHUTDOWN, ...), so that tools
+ * need not care.  One row per exit.
+ *
+ * VMX instructions exit even though the guest sees CR4.VMXE clear: the #UD
+ * check looks at the real CR4, where it is set (30.3 "VMX Instructions").
  */
-enum {
-	VMX_STAT_OTHER, VMX_STAT_FAIL_ENTRY, VMX_STAT_EXCEPTION_NMI,
-	VMX_STAT_INTR, VMX_STAT_TRIPLE_FAULT, VMX_STAT_INIT, VMX_STAT_IRQ_WINDOW,
-	VMX_STAT_CPUID, VMX_STAT_HLT, VMX_STAT_INVD, VMX_STAT_VMCALL,
-	VMX_STAT_VMX_INSN, VMX_STAT_CR, VMX_STAT_DR, VMX_STAT_IO, VMX_STAT_MSR,
-	VMX_STAT_MWAIT, VMX_STAT_EPT_VIOLATION, VMX_STAT_EPT_MISCONFIG,
-	VMX_STAT_RDTSCP, VMX_STAT_XSETBV, VMX_STAT_TIMESLICE, VMX_NR_STATS
+static struct rs_exit_row vmx_exits[] __ro_after_init = {
+	[EXIT_REASON_EXCEPTION_NMI]	= { vmx_exit_exception_nmi, "NMI" },
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = { rs_exit_nop,	"INTR" },
+	[EXIT_REASON_TRIPLE_FAULT]	= { rs_exit_shutdown,	"SHUTDOWN" },
+	[EXIT_REASON_INIT_SIGNAL]	= { rs_exit_nop,	"INIT" },
+	[EXIT_REASON_INTERRUPT_WINDOW]	= { vmx_exit_irq_window, "IRQ_WINDOW" },
+	[EXIT_REASON_CPUID]		= { rs_exit_cpuid,	"CPUID" },
+	[VMX_EXIT_GETSEC]		= { rs_exit_ud,		"VMX_INSN" },
+	[EXIT_REASON_HLT]		= { rs_exit_hlt,	"HLT" },
+	[EXIT_REASON_INVD]		= { rs_exit_invd,	"INVD" },
+	[EXIT_REASON_VMCALL]		= { rs_exit_hypercall,	"VMCALL" },
+	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = { rs_exit_ud, "VMX_INSN" },
+	[EXIT_REASON_CR_ACCESS]		= { vmx_exit_cr,	"CR" },
+	[EXIT_REASON_DR_ACCESS]		= { vmx_exit_dr,	"DR" },
+	[EXIT_REASON_IO_INSTRUCTION]	= { vmx_exit_io,	"IOIO" },
+	[EXIT_REASON_MSR_READ]		= { rs_exit_rdmsr,	"MSR" },
+	[EXIT_REASON_MSR_WRITE]		= { rs_exit_wrmsr,	"MSR" },
+	[EXIT_REASON_MWAIT_INSTRUCTION]	= { rs_exit_ud,		"MWAIT" },
+	[EXIT_REASON_MONITOR_INSTRUCTION] = { rs_exit_ud,	"MWAIT" },
+	[EXIT_REASON_EPT_VIOLATION]	= { vmx_exit_ept_violation, "NPF" },
+	[EXIT_REASON_EPT_MISCONFIG]	= { vmx_exit_ept_misconfig, "EPT_MISCONFIG" },
+	[EXIT_REASON_INVEPT]		= { rs_exit_ud,		"VMX_INSN" },
+	[EXIT_REASON_RDTSCP]		= { rs_exit_ud,		"RDTSCP" },
+	[EXIT_REASON_PREEMPTION_TIMER]	= { rs_exit_nop,	"TIMESLICE" },
+	[EXIT_REASON_INVVPID]		= { rs_exit_ud,		"VMX_INSN" },
+	[EXIT_REASON_XSETBV]		= { rs_exit_xsetbv,	"XSETBV" },
+	[EXIT_REASON_VMFUNC]		= { rs_exit_ud,		"VMX_INSN" },
 };
 
-static const char *const vmx_exit_names[VMX_NR_STATS] = {
-	[VMX_STAT_OTHER] = "OTHER",
-	[VMX_STAT_FAIL_ENTRY] = "INVALID",	/* VMfail, or exit reason bit 31 */
-	[VMX_STAT_EXCEPTION_NMI] = "NMI",	/* no exception is intercepted */
-	[VMX_STAT_INTR] = "INTR",
-	[VMX_STAT_TRIPLE_FAULT] = "SHUTDOWN",	/* triple fault */
-	[VMX_STAT_INIT] = "INIT",
-	[VMX_STAT_IRQ_WINDOW] = "IRQ_WINDOW",
-	[VMX_STAT_CPUID] = "CPUID",
-	[VMX_STAT_HLT] = "HLT",
-	[VMX_STAT_INVD] = "INVD",
-	[VMX_STAT_VMCALL] = "VMCALL",
-	[VMX_STAT_VMX_INSN] = "VMX_INSN",	/* VMCLEAR ... VMFUNC, GETSEC: #UD */
-	[VMX_STAT_CR] = "CR",		/* MOV to CR0/CR4/CR8, CR3 */
-	[VMX_STAT_DR] = "DR",
-	[VMX_STAT_IO] = "IOIO",		/* port I/O, string I/O */
-	[VMX_STAT_MSR] = "MSR",
-	[VMX_STAT_MWAIT] = "MWAIT",		/* and MONITOR */
-	[VMX_STAT_EPT_VIOLATION] = "NPF",	/* EPT violation */
-	[VMX_STAT_EPT_MISCONFIG] = "EPT_MISCONFIG",
-	[VMX_STAT_RDTSCP] = "RDTSCP",
-	[VMX_STAT_XSETBV] = "XSETBV",
-	[VMX_STAT_TIMESLICE] = "TIMESLICE",	/* VMX-preemption timer */
-};
-
-static const u8 vmx_exit_stats[] = {
-	[EXIT_REASON_EXCEPTION_NMI] = VMX_STAT_EXCEPTION_NMI,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = VMX_STAT_INTR,
-	[EXIT_REASON_TRIPLE_FAULT] = VMX_STAT_TRIPLE_FAULT,
-	[EXIT_REASON_INIT_SIGNAL] = VMX_STAT_INIT,
-	[EXIT_REASON_INTERRUPT_WINDOW] = VMX_STAT_IRQ_WINDOW,
-	[EXIT_REASON_CPUID] = VMX_STAT_CPUID,
-	[VMX_EXIT_GETSEC] = VMX_STAT_VMX_INSN,
-	[EXIT_REASON_HLT] = VMX_STAT_HLT,
-	[EXIT_REASON_INVD] = VMX_STAT_INVD,
-	[EXIT_REASON_VMCALL] = VMX_STAT_VMCALL,
-	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = VMX_STAT_VMX_INSN,
-	[EXIT_REASON_CR_ACCESS] = VMX_STAT_CR,
-	[EXIT_REASON_DR_ACCESS] = VMX_STAT_DR,
-	[EXIT_REASON_IO_INSTRUCTION] = VMX_STAT_IO,
-	[EXIT_REASON_MSR_READ] = VMX_STAT_MSR,
-	[EXIT_REASON_MSR_WRITE] = VMX_STAT_MSR,
-	[EXIT_REASON_MWAIT_INSTRUCTION] = VMX_STAT_MWAIT,
-	[EXIT_REASON_MONITOR_INSTRUCTION] = VMX_STAT_MWAIT,
-	[EXIT_REASON_EPT_VIOLATION] = VMX_STAT_EPT_VIOLATION,
-	[EXIT_REASON_EPT_MISCONFIG] = VMX_STAT_EPT_MISCONFIG,
-	[EXIT_REASON_INVEPT] = VMX_STAT_VMX_INSN,
-	[EXIT_REASON_RDTSCP] = VMX_STAT_RDTSCP,
-	[EXIT_REASON_INVVPID] = VMX_STAT_VMX_INSN,
-	[EXIT_REASON_XSETBV] = VMX_STAT_XSETBV,
-	[EXIT_REASON_PREEMPTION_TIMER] = VMX_STAT_TIMESLICE,
-	[EXIT_REASON_VMFUNC] = VMX_STAT_VMX_INSN,
-};
-
-/* Statistics, tracepoint and netlink event of this exit (stats.h). */
-static void vmx_observe(struct rs_vcpu *vcpu, bool failed)
-{
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u16 reason = v->exit_reason;
-	u64 code = failed ? v->vm_error : v->exit_reason, rip = 0, gpa = 0;
-	unsigned long flags;
-	u16 stat;
-
-	if (failed || (v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		stat = VMX_STAT_FAIL_ENTRY;
-	else if (reason < ARRAY_SIZE(vmx_exit_stats))
-		stat = vmx_exit_stats[reason];
-	else
-		stat = VMX_STAT_OTHER;
-	if (rs_exit_wants_details(vcpu) && vmx_get(v, &flags)) {
-		rip = vmcs_read(GUEST_RIP);
-		if (stat == VMX_STAT_EPT_VIOLATION || stat == VMX_STAT_EPT_MISCONFIG)
-			gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-		vmx_put(flags);
-	}
-	rs_exit_observe(vcpu, stat, code, rip, failed ? 0 : v->exit_qual, gpa);
-}
+static struct rs_exit_table vmx_exit_table __ro_after_init =
+	RS_EXIT_TABLE(vmx_exits);
 
 static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u16 reason = v->exit_reason;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	const struct rs_exit_row *row;
 
-	vmx_observe(vcpu, failed);
-	/* 30.4: VMLAUNCH/VMRESUME failed; the error number says why. */
+	/* 30.4 "VM Instruction Error Numbers": VMLAUNCH/VMRESUME failed. */
 	if (failed)
-		return rs_exit_fail_entry(vcpu, v->vm_error, 0);
-	/* 26.7: invalid guest state, MSR loading or a machine check. */
-	if (v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
-		return rs_exit_fail_entry(vcpu, v->exit_reason, v->exit_qual);
+		return rs_exit_fail_entry(vcpu, vmx->vm_error, 0);
+	/*
+	 * 26.7 "VM-Entry Failures During or After Loading Guest State":
+	 * invalid guest state, MSR loading or a machine check.
+	 */
+	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return rs_exit_fail_entry(vcpu, vmx->exit_reason, vmx->exit_qual);
 
-	vmx_reinject(vcpu, v);
-	if (reason < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[reason])
-		return vmx_exit_handlers[reason](vcpu);
-	return rs_exit_unhandled(vcpu, v->exit_reason);
+	vmx_reinject(vcpu, vmx);
+	row = rs_exit_row(&vmx_exit_table, (u16)vmx->exit_reason);
+	return rs_exit_dispatch(vcpu, row, vmx->exit_reason);
 }
 
 /* Guest state the core moves to and from user space. */
 
 static void vmx_get_rip_rflags(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 
 	*rip = 0;
 	*rflags = X86_EFLAGS_FIXED;
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	*rip = vmcs_read(GUEST_RIP);
 	*rflags = vmcs_read(GUEST_RFLAGS);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 }
 
 static void vmx_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	u32 intr;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	vmcs_write(GUEST_RIP, rip);
 	vmcs_write(GUEST_RFLAGS, rflags);
@@ -1735,15 +1434,15 @@ static void vmx_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (!(rflags & X86_EFLAGS_IF) && (intr & GUEST_INTR_STATE_STI))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~GUEST_INTR_STATE_STI);
-	vmx_put(flags);
+	vmx_vmcs_leave(flags);
 }
 
 static void vmx_get_sregs(struct rs_vcpu *vcpu, struct rs_sregs *sr)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 
-	if (!vmx_get(v, &flags))
+	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	vmx_read_seg(VMX_CS, &sr->cs);
 	vmx_read_seg(VMX_DS, &sr->ds);
@@ -1761,28 +1460,27 @@ static void vmx_get_sregs(struct rs_vcpu *vcpu, struct rs_sregs *sr)
 	sr->cr3 = vmcs_read(GUEST_CR3);
 	sr->cr4 = vmx_get_cr4();
 	sr->efer = vmcs_read(GUEST_IA32_EFER);
-	vmx_put(flags);
-	sr->cr2 = v->cr2;
-	sr->cr8 = v->cr8;
+	vmx_vmcs_leave(flags);
+	sr->cr2 = vmx->cr2;
+	sr->cr8 = vmx->cr8;
 }
 
-static int vmx_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
+/*
+ * The segment, descriptor-table and control registers of @sr, EFER with
+ * LMA as LME and paging make it, and the PDPTEs; the VMCS is current.
+ */
+static u64 vmx_sregs_efer(const struct rs_sregs *sr)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
-	u64 efer = sr->efer & ~EFER_LMA, pdpte[4] = { 0 };
-	unsigned long flags;
+	u64 efer = sr->efer & ~EFER_LMA;
 
-	if ((sr->efer & ~VMX_SREGS_EFER_VALID) || sr->cr8 > 15)
-		return -EINVAL;
 	if ((efer & EFER_LME) && (sr->cr0 & X86_CR0_PG))
 		efer |= EFER_LMA;
-	/* A PDPTE the guest could not load faults when it is used. */
-	if (vmx_pae_paging(sr->cr0, sr->cr4, efer) &&
-	    vmx_read_pdptes(vcpu, sr->cr3, pdpte))
-		memset(pdpte, 0, sizeof(pdpte));
+	return efer;
+}
 
-	if (!vmx_get(v, &flags))
-		return -EIO;
+static void vmx_load_sregs(struct vmx_vcpu *vmx, const struct rs_sregs *sr,
+			   const u64 *pdptes)
+{
 	vmx_write_seg(VMX_CS, &sr->cs);
 	vmx_write_seg(VMX_DS, &sr->ds);
 	vmx_write_seg(VMX_ES, &sr->es);
@@ -1799,57 +1497,90 @@ static int vmx_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
 	vmx_set_cr0(sr->cr0);
 	vmcs_write(GUEST_CR3, sr->cr3);
 	vmx_set_cr4(sr->cr4);
-	vmx_set_efer(v, efer, sr->cr0);
-	vmx_write_pdptes(pdpte);
-	vmx_put(flags);
-	v->cr2 = sr->cr2;
-	v->cr8 = sr->cr8;
+	vmx_set_efer(vmx, vmx_sregs_efer(sr));
+	vmx_write_pdptes(pdptes);
+	vmx->cr2 = sr->cr2;
+	vmx->cr8 = sr->cr8;
+}
+
+static int vmx_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 pdpte[RS_NR_PDPTES] = { 0 };
+	unsigned long flags;
+
+	/* A PDPTE the guest could not load faults when it is used. */
+	if (rs_pae_paging(sr->cr0, sr->cr4, vmx_sregs_efer(sr)) &&
+	    rs_load_pdptes(vcpu, sr->cr3, pdpte))
+		memset(pdpte, 0, sizeof(pdpte));
+
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return -EIO;
+	vmx_load_sregs(vmx, sr, pdpte);
+	vmx_vmcs_leave(flags);
 	return 0;
 }
 
-static bool vmx_pat_valid(u64 pat)
+static void vmx_get_cr_state(struct rs_vcpu *vcpu, struct rs_cr_state *st)
 {
-	int i;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
 
-	for (i = 0; i < 8; i++) {
-		u8 type = pat >> (i * 8);
+	memset(st, 0, sizeof(*st));
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return;
+	st->cr0 = vmx_get_cr0();
+	st->cr3 = vmcs_read(GUEST_CR3);
+	st->cr4 = vmx_get_cr4();
+	st->efer = vmcs_read(GUEST_IA32_EFER);
+	st->cs_l = vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
+	vmx_vmcs_leave(flags);
+}
 
-		if (type == 2 || type == 3 || type > 7)
-			return false;
-	}
-	return true;
+static void vmx_set_cr_state(struct rs_vcpu *vcpu, const struct rs_cr_state *st,
+			     const u64 *pdptes)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return;
+	vmx_set_cr0(st->cr0);
+	vmcs_write(GUEST_CR3, st->cr3);
+	vmx_set_cr4(st->cr4);
+	vmx_set_efer(vmx, st->efer);
+	if (pdptes)
+		vmx_write_pdptes(pdptes);
+	vmx_vmcs_leave(flags);
 }
 
 static int vmx_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field;
 
 	switch (index) {
 	case MSR_STAR:
-		*data = v->star;
+		*data = vmx->star;
 		return 0;
 	case MSR_LSTAR:
-		*data = v->lstar;
+		*data = vmx->lstar;
 		return 0;
 	case MSR_CSTAR:
-		*data = v->cstar;
+		*data = vmx->cstar;
 		return 0;
 	case MSR_SYSCALL_MASK:
-		*data = v->sfmask;
+		*data = vmx->sfmask;
 		return 0;
 	case MSR_KERNEL_GS_BASE:
-		*data = v->kernel_gs_base;
+		*data = vmx->kernel_gs_base;
 		return 0;
 	case MSR_IA32_TSC:
-		*data = rdtsc() + v->tsc_offset;
+		*data = rdtsc() + vmx->tsc_offset;
 		return 0;
 	case MSR_IA32_DEBUGCTLMSR:
 		*data = 0;
 		return 0;
-	case MSR_EFER:
-		field = GUEST_IA32_EFER;
-		break;
 	case MSR_FS_BASE:
 		field = GUEST_FS_BASE;
 		break;
@@ -1871,83 +1602,42 @@ static int vmx_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 	default:
 		return -ENOENT;
 	}
-	*data = vmx_read(v, field);
+	*data = vmx_read(vmx, field);
 	return 0;
-}
-
-/* EFER.LMA is the CPU's to set; LME cannot change with paging on. */
-static int vmx_set_msr_efer(struct vmx_vcpu *v, u64 data)
-{
-	unsigned long flags;
-	u64 cr0, old;
-	int r = 0;
-
-	if (data & ~VMX_EFER_VALID)
-		return -EINVAL;
-	if (!vmx_get(v, &flags))
-		return -EIO;
-	cr0 = vmcs_read(GUEST_CR0);
-	old = vmcs_read(GUEST_IA32_EFER);
-	if ((cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
-		r = -EINVAL;
-	else
-		vmx_set_efer(v, data, cr0);
-	vmx_put(flags);
-	return r;
 }
 
 static int vmx_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 {
-	struct vmx_vcpu *v = to_vmx(vcpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field;
 
 	switch (index) {
-	case MSR_EFER:
-		return vmx_set_msr_efer(v, data);
 	case MSR_STAR:
-		v->star = data;
+		vmx->star = data;
 		return 0;
 	case MSR_SYSCALL_MASK:
-		v->sfmask = data;
+		vmx->sfmask = data;
 		return 0;
 	case MSR_IA32_TSC:
-		v->tsc_offset = data - rdtsc();
-		vmx_write(v, TSC_OFFSET, v->tsc_offset);
+		vmx->tsc_offset = data - rdtsc();
+		vmx_write(vmx, TSC_OFFSET, vmx->tsc_offset);
 		return 0;
 	case MSR_IA32_DEBUGCTLMSR:
 		return data ? -EINVAL : 0;
 	case MSR_IA32_SYSENTER_CS:
-		vmx_write(v, GUEST_SYSENTER_CS, data);
+		vmx_write(vmx, GUEST_SYSENTER_CS, data);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
-			return -EINVAL;
-		vmx_write(v, GUEST_IA32_PAT, data);
+		vmx_write(vmx, GUEST_IA32_PAT, data);
 		return 0;
 	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		/* 26.3.1.1, 26.3.1.2: VM entry checks these are canonical. */
-		if (!__is_canonical_address(data, 48))
-			return -EINVAL;
-		break;
-	default:
-		return -ENOENT;
-	}
-
-	switch (index) {
-	case MSR_LSTAR:
-		v->lstar = data;
+		vmx->lstar = data;
 		return 0;
 	case MSR_CSTAR:
-		v->cstar = data;
+		vmx->cstar = data;
 		return 0;
 	case MSR_KERNEL_GS_BASE:
-		v->kernel_gs_base = data;
+		vmx->kernel_gs_base = data;
 		return 0;
 	case MSR_FS_BASE:
 		field = GUEST_FS_BASE;
@@ -1958,11 +1648,13 @@ static int vmx_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 	case MSR_IA32_SYSENTER_ESP:
 		field = GUEST_SYSENTER_ESP;
 		break;
-	default:
+	case MSR_IA32_SYSENTER_EIP:
 		field = GUEST_SYSENTER_EIP;
 		break;
+	default:
+		return -ENOENT;
 	}
-	vmx_write(v, field, data);
+	vmx_write(vmx, field, data);
 	return 0;
 }
 
@@ -1983,8 +1675,7 @@ static struct rs_arch_ops vmx_ops = {
 		       (VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT,
 	.npt_leaf_w = VMX_EPT_WRITABLE_MASK,
 	.npt_present = VMX_EPT_RWX_MASK,
-	.vm_init = vmx_vm_init,
-	.vm_destroy = vmx_vm_destroy,
+	.vcpu_size = sizeof(struct vmx_vcpu),
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_run = vmx_vcpu_run,
@@ -1992,14 +1683,15 @@ static struct rs_arch_ops vmx_ops = {
 	.set_rip_rflags = vmx_set_rip_rflags,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
+	.get_cr_state = vmx_get_cr_state,
+	.set_cr_state = vmx_set_cr_state,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.queue_event = vmx_queue_event,
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.skip_instruction = vmx_skip,
-	.exit_names = vmx_exit_names,
-	.nr_exit_names = ARRAY_SIZE(vmx_exit_names),
+	.exits = &vmx_exit_table,
 };
 
 /*
@@ -2139,7 +1831,7 @@ const struct rs_arch_ops *vmx_probe(void)
 	/* A.7, A.8: CR0 and CR4 bits fixed to 1 are the host's in the guest. */
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, fixed);
 	vmx_cfg.cr0_fixed0 = fixed;
-	vmx_cfg.cr0_mask = VMX_CR0_SHADOWED | (fixed & ~VMX_CR0_UNRESTRICTED);
+	vmx_cfg.cr0_mask = ~(unsigned long)VMX_CR0_GUEST_OWNED;
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, fixed);
 	vmx_cfg.cr4_fixed0 = fixed;
 	/*
