@@ -24,14 +24,19 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 {
 	switch (e->function) {
 	case 1:
-		/* VMX, MONITOR/MWAIT, x2APIC, TSC deadline: not virtualized */
-		e->ecx &= ~(BIT(5) | BIT(3) | BIT(21) | BIT(24));
+		/*
+		 * VMX, MONITOR/MWAIT, x2APIC, TSC deadline, the perfmon
+		 * capabilities MSR (PDCM): not virtualized
+		 */
+		e->ecx &= ~(BIT(5) | BIT(3) | BIT(21) | BIT(24) | BIT(15));
 		e->ecx |= BIT(31);		/* hypervisor present */
 		/* no local APIC until ringside emulates one */
 		e->edx &= ~BIT(9);
 		break;
 	case 6:					/* thermal and power */
+	case 0xa:				/* no PMU: RDPMC is #GP */
 	case 0x8000000a:			/* SVM features */
+	case 0x80000022:			/* AMD PMU v2 */
 		e->eax = 0;
 		e->ebx = 0;
 		e->ecx = 0;
@@ -48,6 +53,8 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 		break;
 	case 0x80000001:
 		e->ecx &= ~BIT(2);		/* SVM */
+		/* core, northbridge and L3 performance counters: no PMU */
+		e->ecx &= ~(BIT(23) | BIT(24) | BIT(28));
 		e->edx &= ~BIT(27);		/* RDTSCP: TSC_AUX is the host's */
 		break;
 	}

@@ -77,8 +77,23 @@ int rs_exit_ud(struct rs_vcpu *vcpu)
 	return 0;
 }
 
-/* INVD would drop the host's dirty cache lines: do nothing instead. */
-int rs_exit_invd(struct rs_vcpu *vcpu)
+/*
+ * An instruction the guest's CPU refuses with #GP(0): RDPMC, since the
+ * guest has no performance counters (its CPUID hides them; reading the
+ * host's live counters would leak what the host and other guests do).
+ */
+int rs_exit_gp(struct rs_vcpu *vcpu)
+{
+	rs_inject_gp(vcpu);
+	return 0;
+}
+
+/*
+ * INVD and WBINVD (2 bytes each): INVD would drop the host's dirty cache
+ * lines, WBINVD would flush every cache of the host at a guest's will.  A
+ * guest without assigned devices needs neither: both are no-ops, as in KVM.
+ */
+int rs_exit_cache_flush(struct rs_vcpu *vcpu)
 {
 	rs_skip_instruction(vcpu, 2);
 	return 0;

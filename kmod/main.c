@@ -29,7 +29,7 @@ bool rs_rebooting;
  */
 static DEFINE_MUTEX(rs_hw_lock);
 static unsigned int rs_hw_users;
-static DEFINE_PER_CPU(bool, rs_hw_on);
+DEFINE_PER_CPU(bool, rs_hw_on);
 static atomic_t rs_hw_failed;
 static enum cpuhp_state rs_cpuhp_state;
 

@@ -348,6 +348,8 @@ struct rs_vcpu {
 
 extern const struct rs_arch_ops *rs_ops;
 extern bool rs_rebooting;
+/* SVM/VMX is on on this CPU (main.c). */
+DECLARE_PER_CPU(bool, rs_hw_on);
 
 const struct rs_arch_ops *svm_probe(void);
 const struct rs_arch_ops *vmx_probe(void);
@@ -384,7 +386,8 @@ int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
 int rs_exit_nop(struct rs_vcpu *vcpu);
 int rs_exit_ud(struct rs_vcpu *vcpu);
 int rs_exit_hlt(struct rs_vcpu *vcpu);
-int rs_exit_invd(struct rs_vcpu *vcpu);
+int rs_exit_gp(struct rs_vcpu *vcpu);
+int rs_exit_cache_flush(struct rs_vcpu *vcpu);
 int rs_exit_shutdown(struct rs_vcpu *vcpu);
 int rs_exit_hypercall(struct rs_vcpu *vcpu);
 int rs_exit_cpuid(struct rs_vcpu *vcpu);

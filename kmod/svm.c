@@ -42,6 +42,8 @@ static DEFINE_PER_CPU(struct page *, svm_hsave);
 static DEFINE_PER_CPU(struct page *, svm_host_save);
 static DEFINE_PER_CPU(u64, svm_asid_gen);
 static DEFINE_PER_CPU(u32, svm_next_asid);
+/* A new ASID generation began: its TLB flush is owed until a VMRUN does it. */
+static DEFINE_PER_CPU(bool, svm_flush_all);
 
 static u32 svm_max_asid;
 static u64 svm_host_xcr0;
@@ -203,7 +205,8 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 
 	static const u32 intercepts[] = {
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
-		INTERCEPT_HLT, INTERCEPT_INVD, INTERCEPT_INVLPGA,
+		INTERCEPT_HLT, INTERCEPT_INVD, INTERCEPT_WBINVD,
+		INTERCEPT_RDPMC, INTERCEPT_INVLPGA,
 		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
 		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
@@ -280,7 +283,7 @@ static void svm_pick_asid(struct rs_vcpu *vcpu)
 	if (__this_cpu_read(svm_next_asid) > svm_max_asid) {
 		__this_cpu_inc(svm_asid_gen);
 		__this_cpu_write(svm_next_asid, 1);
-		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		__this_cpu_write(svm_flush_all, true);
 	}
 	svm->asid = __this_cpu_read(svm_next_asid);
 	__this_cpu_inc(svm_next_asid);
@@ -333,8 +336,6 @@ static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 	int i;
 
 	rs_save_guest_dr0_3(vcpu);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 	/* The next access exits again, so that idle DRs cost nothing. */
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(svm->vmcb, INTERCEPT_DR0_READ + i);
@@ -366,6 +367,13 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 		return 0;
 	}
 	svm_pick_asid(vcpu);
+	/*
+	 * The flush of a new ASID generation stays owed until a VMRUN that
+	 * passed its consistency checks carried it: one that failed (15.5.1
+	 * "Basic Operation") entered nothing and need not have flushed.
+	 */
+	vmcb->control.tlb_ctl = __this_cpu_read(svm_flush_all) ?
+				TLB_CONTROL_FLUSH_ALL_ASID : TLB_CONTROL_DO_NOTHING;
 	if (svm_host_pkru)
 		host_pkru = rdpkru();
 	vmcb->save.rax = vcpu->gpr[RS_RAX];
@@ -414,8 +422,8 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	} else {
 		vcpu->gpr[RS_RAX] = vmcb->save.rax;
 		vcpu->gpr[RS_RSP] = vmcb->save.rsp;
+		__this_cpu_write(svm_flush_all, false);
 	}
-	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	rs_vcpu_exit_done(vcpu);
 	local_irq_enable();
 
@@ -466,6 +474,27 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 					 vmcb->control.exit_info_2);
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	return rs_exit_io(vcpu, port, size, in);
+}
+
+/*
+ * After a SHUTDOWN intercept the VMCB's guest state is undefined (APM
+ * vol. 2, 15.9 "Instruction Intercepts"; KVM re-initialises it too): the
+ * vCPU goes back to its state after RESET, keeping its TSC, before user
+ * space hears of the triple fault.
+ */
+static int svm_exit_shutdown(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 tsc_offset = svm->vmcb->control.tsc_offset;
+
+	clear_page(svm->vmcb);
+	svm_init_vmcb(vcpu, svm->vmcb);
+	svm->vmcb->control.tsc_offset = tsc_offset;
+	svm->asid_cpu = -1;		/* the cleared VMCB has no ASID */
+	svm->dr_owned = false;		/* DR accesses are intercepted again */
+	vcpu->gpr[RS_RAX] = 0;
+	vcpu->gpr[RS_RSP] = 0;
+	return rs_exit_shutdown(vcpu);
 }
 
 /* One exit code for both: EXITINFO1 is 1 for WRMSR, 0 for RDMSR (15.11). */
@@ -556,12 +585,13 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
 	[SVM_EXIT_VINTR]	= { svm_exit_vintr,	"VINTR" },
 	[SVM_EXIT_CPUID]	= { rs_exit_cpuid,	"CPUID" },
-	[SVM_EXIT_INVD]		= { rs_exit_invd,	"INVD" },
+	[SVM_EXIT_RDPMC]	= { rs_exit_gp,		"RDPMC" },
+	[SVM_EXIT_INVD]		= { rs_exit_cache_flush, "INVD" },
 	[SVM_EXIT_HLT]		= { rs_exit_hlt,	"HLT" },
 	[SVM_EXIT_INVLPGA]	= { rs_exit_ud,		"SVM_INSN" },
 	[SVM_EXIT_IOIO]		= { svm_exit_ioio,	"IOIO" },
 	[SVM_EXIT_MSR]		= { svm_exit_msr,	"MSR" },
-	[SVM_EXIT_SHUTDOWN]	= { rs_exit_shutdown,	"SHUTDOWN" },
+	[SVM_EXIT_SHUTDOWN]	= { svm_exit_shutdown,	"SHUTDOWN" },
 	[SVM_EXIT_VMRUN]	= { rs_exit_ud,		"SVM_INSN" },
 	[SVM_EXIT_VMMCALL]	= { rs_exit_hypercall,	"VMMCALL" },
 	[SVM_EXIT_VMLOAD]	= { rs_exit_ud,		"SVM_INSN" },
@@ -575,6 +605,7 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_MWAIT_COND]	= { rs_exit_ud,		"MWAIT" },
 	[SVM_EXIT_XSETBV]	= { rs_exit_xsetbv,	"XSETBV" },
 	[SVM_EXIT_RDPRU]	= { rs_exit_ud,		"RDPRU" },
+	[SVM_EXIT_WBINVD]	= { rs_exit_cache_flush, "WBINVD" },
 	[SVM_EXIT_NPF]		= { svm_exit_npf,	"NPF" },
 };
 

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
+#include <asm/hw_breakpoint.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -43,16 +44,26 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, RS_IN_GUEST);
 	/* Pairs with the barrier in rs_vm_flush_tlbs(). */
 	smp_mb();
+	/* A reboot turns SVM/VMX off (main.c): never enter without it. */
 	if (need_resched() || signal_pending(current) ||
-	    READ_ONCE(rs_rebooting)) {
+	    READ_ONCE(rs_rebooting) || !__this_cpu_read(rs_hw_on)) {
 		WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 		return false;
 	}
 	return true;
 }
 
+/*
+ * Called with IRQs off right after the exit, once the backend saved the
+ * guest's debug registers.  An exit leaves DR7 at 400H (VMX) or as it was
+ * at entry, which rs_load_guest_dr0_3() cleared: the host's breakpoints, if
+ * it has any armed, come back before anything else runs, as KVM does.
+ */
 void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
 {
+	lockdep_assert_irqs_disabled();
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 	WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 }
 
@@ -64,6 +75,8 @@ void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
  */
 void rs_load_guest_dr0_3(struct rs_vcpu *vcpu)
 {
+	/* No host breakpoint may fire on a guest address meanwhile. */
+	set_debugreg(0, 7);
 	set_debugreg(vcpu->dr[0], 0);
 	set_debugreg(vcpu->dr[1], 1);
 	set_debugreg(vcpu->dr[2], 2);

@@ -1057,8 +1057,6 @@ static void vmx_switch_to_host(struct vmx_vcpu *vmx, struct vmx_host_state *h)
 	}
 	if (h->drs)
 		vmx_save_guest_drs(vcpu);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 }
 
 /*
@@ -1361,7 +1359,8 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_CPUID]		= { rs_exit_cpuid,	"CPUID" },
 	[VMX_EXIT_GETSEC]		= { rs_exit_ud,		"VMX_INSN" },
 	[EXIT_REASON_HLT]		= { rs_exit_hlt,	"HLT" },
-	[EXIT_REASON_INVD]		= { rs_exit_invd,	"INVD" },
+	[EXIT_REASON_RDPMC]		= { rs_exit_gp,		"RDPMC" },
+	[EXIT_REASON_INVD]		= { rs_exit_cache_flush, "INVD" },
 	[EXIT_REASON_VMCALL]		= { rs_exit_hypercall,	"VMCALL" },
 	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = { rs_exit_ud, "VMX_INSN" },
 	[EXIT_REASON_CR_ACCESS]		= { vmx_exit_cr,	"CR" },
@@ -1377,6 +1376,7 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_RDTSCP]		= { rs_exit_ud,		"RDTSCP" },
 	[EXIT_REASON_PREEMPTION_TIMER]	= { rs_exit_nop,	"TIMESLICE" },
 	[EXIT_REASON_INVVPID]		= { rs_exit_ud,		"VMX_INSN" },
+	[EXIT_REASON_WBINVD]		= { rs_exit_cache_flush, "WBINVD" },
 	[EXIT_REASON_XSETBV]		= { rs_exit_xsetbv,	"XSETBV" },
 	[EXIT_REASON_VMFUNC]		= { rs_exit_ud,		"VMX_INSN" },
 };
@@ -1744,10 +1744,12 @@ static int vmx_probe_controls(bool true_ctls)
 			 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_IO_BITMAPS |
+			 CPU_BASED_RDPMC_EXITING |
 			 CPU_BASED_USE_MSR_BITMAPS |
 			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	const u32 exec2 = SECONDARY_EXEC_ENABLE_EPT |
-			  SECONDARY_EXEC_UNRESTRICTED_GUEST;
+			  SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			  SECONDARY_EXEC_WBINVD_EXITING;
 	const u32 exit = VM_EXIT_SAVE_DEBUG_CONTROLS | VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
 			 VM_EXIT_LOAD_IA32_EFER;
