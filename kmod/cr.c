@@ -344,6 +344,44 @@ int rs_exit_xsetbv(struct rs_vcpu *vcpu)
 }
 
 /*
+ * EFER bits RS_SET_SREGS takes: no SVME (no nested virtualization); AMD's
+ * FFXSR even on Intel, where VM entry then refuses it (Documentation/uapi.rst).
+ */
+#define RS_SREGS_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
+				 EFER_FFXSR)
+/* struct rs_segment's attr has 12 bits; GDTR and IDTR limits 16. */
+#define RS_SEG_ATTR_VALID	0xfff
+
+/*
+ * State user space may give a vCPU (RS_SET_SREGS), as KVM's
+ * kvm_is_valid_sregs() judges it: valid CR0 and CR4 bits and EFER bits;
+ * with EFER.LME and CR0.PG, long mode (CR4.PAE, EFER.LMA, no CR3 bit past
+ * the physical address width); otherwise no LMA and no 64-bit code
+ * segment.  What remains inconsistent is the hardware's to refuse at the
+ * next entry (RS_EXIT_FAIL_ENTRY).
+ */
+bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s)
+{
+	const struct rs_segment *seg[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	int i;
+
+	if ((s->efer & ~RS_SREGS_EFER_VALID) || s->cr8 > 15 ||
+	    s->gdt.limit > 0xffff || s->idt.limit > 0xffff)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(seg); i++)
+		if (seg[i]->attr & ~RS_SEG_ATTR_VALID)
+			return false;
+	if (!rs_cr0_valid(s->cr0) || !rs_cr4_valid(vcpu, s->cr4))
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG))
+		return (s->cr4 & X86_CR4_PAE) && (s->efer & EFER_LMA) &&
+		       !(s->cr3 & rs_phys_rsvd());
+	return !(s->efer & EFER_LMA) && !(s->cs.attr & RS_SEG_L);
+}
+
+/*
  * The segment and control registers after RESET (SDM vol. 3A, 9.1.1,
  * table 9-1; APM vol. 2, 14.1.3, table 14-1): real mode at F000:FFF0 with
  * a CS base of FFFF0000, 64 KiB segments, caching disabled.

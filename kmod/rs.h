@@ -79,7 +79,7 @@ struct rs_arch_ops {
 	void (*get_rip_rflags)(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags);
 	void (*set_rip_rflags)(struct rs_vcpu *vcpu, u64 rip, u64 rflags);
 	void (*get_sregs)(struct rs_vcpu *vcpu, struct rs_sregs *sregs);
-	/* The core checked flags, EFER's bits and CR8 (vcpu.c). */
+	/* The core checked the state (rs_sregs_valid()). */
 	int (*set_sregs)(struct rs_vcpu *vcpu, const struct rs_sregs *sregs);
 	/*
 	 * CR0, CR3, CR4 and EFER as the guest sees them, for the rules in
@@ -431,6 +431,7 @@ int rs_emulate_lmsw(struct rs_vcpu *vcpu, u16 msw, unsigned int len);
 int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len);
 int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated);
 void rs_reset_sregs(struct rs_sregs *s);
+bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
 
 /* emulate.c: MMIO and string I/O */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);

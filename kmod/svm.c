@@ -10,6 +10,7 @@
 #include <linux/io.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/user-return-notifier.h>
 #include <asm/processor.h>
 #include <asm/msr.h>
 #include <asm/svm.h>
@@ -48,10 +49,61 @@ static DEFINE_PER_CPU(bool, svm_flush_all);
 static u32 svm_max_asid;
 static u64 svm_host_xcr0;
 static bool svm_host_pkru;	/* the host uses protection keys */
+static bool svm_host_tsc_aux;	/* the CPU has TSC_AUX (RDTSCP or RDPID) */
 static void *svm_iopm;		/* 12 KiB, every port intercepted */
 static void *svm_msrpm;		/* 8 KiB, all but a few MSRs intercepted */
 
 static struct rs_arch_ops svm_ops;
+
+/*
+ * TSC_AUX: RDPID reads it and cannot be intercepted (RDTSCP is, and is
+ * #UD), so a guest would read the host's value (its CPU and node number).
+ * The guest's is loaded at entry when it differs; the host's comes back
+ * only when this CPU returns to user space, through a user-return
+ * notifier, as KVM does: the kernel itself never reads TSC_AUX.
+ */
+struct svm_tsc_aux {
+	struct user_return_notifier urn;
+	bool registered;
+	u64 host;		/* while registered: to restore */
+	u64 curr;		/* in the MSR now */
+};
+
+static DEFINE_PER_CPU(struct svm_tsc_aux, svm_tsc_aux);
+
+/* With IRQs off, or from the notifier, on the CPU of @urn. */
+static void svm_tsc_aux_restore(struct user_return_notifier *urn)
+{
+	struct svm_tsc_aux *aux = container_of(urn, struct svm_tsc_aux, urn);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (aux->registered) {
+		if (aux->curr != aux->host)
+			wrmsrl(MSR_TSC_AUX, aux->host);
+		aux->curr = aux->host;
+		aux->registered = false;
+		user_return_notifier_unregister(urn);
+	}
+	local_irq_restore(flags);
+}
+
+/* With IRQs off, before VMRUN. */
+static void svm_load_tsc_aux(u64 val)
+{
+	struct svm_tsc_aux *aux = this_cpu_ptr(&svm_tsc_aux);
+
+	if (aux->curr == val)
+		return;
+	if (!aux->registered) {
+		aux->host = aux->curr;
+		aux->urn.on_user_return = svm_tsc_aux_restore;
+		user_return_notifier_register(&aux->urn);
+		aux->registered = true;
+	}
+	wrmsrl(MSR_TSC_AUX, val);
+	aux->curr = val;
+}
 
 static void svm_free_percpu(void)
 {
@@ -113,6 +165,8 @@ static int svm_setup(void)
 
 	svm_max_asid = cpuid_ebx(0x8000000a) - 1;
 	svm_host_pkru = boot_cpu_has(X86_FEATURE_OSPKE);
+	svm_host_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			   boot_cpu_has(X86_FEATURE_RDPID);
 	svm_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	return 0;
 err:
@@ -154,6 +208,8 @@ static int svm_hardware_enable(void)
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(__this_cpu_read(svm_hsave)));
 	svm_reset_asids();
+	if (svm_host_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, this_cpu_ptr(&svm_tsc_aux)->curr);
 	return 0;
 }
 
@@ -161,6 +217,8 @@ static void svm_hardware_disable(void)
 {
 	u64 efer;
 
+	/* The notifier's code goes away with the module. */
+	svm_tsc_aux_restore(&this_cpu_ptr(&svm_tsc_aux)->urn);
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
@@ -376,6 +434,8 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 				TLB_CONTROL_FLUSH_ALL_ASID : TLB_CONTROL_DO_NOTHING;
 	if (svm_host_pkru)
 		host_pkru = rdpkru();
+	if (svm_host_tsc_aux)
+		svm_load_tsc_aux(vcpu->msr_tsc_aux);
 	vmcb->save.rax = vcpu->gpr[RS_RAX];
 	vmcb->save.rsp = vcpu->gpr[RS_RSP];
 	drs = svm->dr_owned || (vmcb->save.dr7 & 0xff);

@@ -182,13 +182,6 @@ static long rs_get_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-/*
- * EFER bits RS_SET_SREGS takes: no SVME (no nested virtualization); AMD's
- * FFXSR even on Intel, where VM entry then refuses it (Documentation/uapi.rst).
- */
-#define RS_SREGS_EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
-				 EFER_FFXSR)
-
 static long rs_set_sregs(struct rs_vcpu *vcpu, void __user *argp)
 {
 	struct rs_sregs sregs;
@@ -196,8 +189,7 @@ static long rs_set_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
 	if (sregs.flags || memchr_inv(sregs.reserved, 0, sizeof(sregs.reserved)) ||
-	    sregs.gdt.pad || sregs.idt.pad ||
-	    (sregs.efer & ~RS_SREGS_EFER_VALID) || sregs.cr8 > 15)
+	    sregs.gdt.pad || sregs.idt.pad || !rs_sregs_valid(vcpu, &sregs))
 		return -EINVAL;
 	return rs_ops->set_sregs(vcpu, &sregs);
 }

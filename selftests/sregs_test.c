@@ -6,8 +6,12 @@
  * RS_GET_SREGS.  Nonzero flags, reserved or descriptor-table pad, EFER
  * bits other than SCE, LME, LMA, NXE and FFXSR (so EFER.SVME: no nested
  * virtualization), and CR8 above 15 are -EINVAL (Documentation/uapi.rst);
- * a refused set changes nothing.  Other inconsistent state is the
- * hardware's to judge: fail_entry_test.c.
+ * a refused set changes nothing.  So are, as KVM's kvm_is_valid_sregs()
+ * refuses them, control-register bits no CPU takes, long mode without PAE
+ * or LMA, LMA or a 64-bit CS outside it, a CR3 past the physical address
+ * width, descriptor-table limits past 16 bits and segment attribute bits
+ * past 12.  Other inconsistent state is the hardware's to judge:
+ * fail_entry_test.c.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
@@ -127,6 +131,56 @@ TEST(bad_sregs_are_einval)
 	/* The refusals changed nothing: the guest still runs. */
 	rs_vcpu_sregs_get(vcpu, &s);
 	EXPECT_EQ(0, memcmp(&good, &s, sizeof(s)));
+	rs_vcpu_expect_sync(vcpu, 1);
+	rs_vm_free(vm);
+}
+
+#define X86_CR0_NW	(1ULL << 29)
+#define X86_CR0_CD	(1ULL << 30)
+#define X86_CR4_SMXE	(1ULL << 14)
+
+/* Spoil @s in the @i-th way; its name, or NULL past the last. */
+static const char *spoil(unsigned int i, struct rs_sregs *s)
+{
+	switch (i) {
+	case 0: s->cr0 &= ~X86_CR0_PE; return "CR0.PG without PE";
+	case 1: s->cr0 = (s->cr0 | X86_CR0_NW) & ~X86_CR0_CD; return "CR0.NW without CD";
+	case 2: s->cr0 |= 1ULL << 32; return "CR0 bit 32";
+	case 3: s->cr4 |= 1ULL << 15; return "CR4 reserved bit 15";
+	case 4: s->cr4 |= X86_CR4_SMXE; return "CR4.SMXE";
+	case 5: s->cr4 |= X86_CR4_VMXE; return "CR4.VMXE";
+	case 6: s->cr4 &= ~X86_CR4_PAE; return "long mode without CR4.PAE";
+	case 7: s->efer &= ~EFER_LMA; return "long mode without EFER.LMA";
+	case 8: s->cr0 &= ~(X86_CR0_PG | X86_CR0_PE); return "EFER.LMA without paging";
+	case 9: s->efer &= ~(EFER_LME | EFER_LMA); return "64-bit CS outside long mode";
+	case 10: s->cr3 |= 1ULL << 62; return "CR3 bit 62 in long mode";
+	case 11: s->gdt.limit = 0x10000; return "GDT limit 0x10000";
+	case 12: s->idt.limit = 0xffffffff; return "IDT limit 0xffffffff";
+	case 13: s->cs.attr |= 1 << 12; return "CS attribute bit 12";
+	case 14: s->tr.attr |= 1 << 15; return "TR attribute bit 15";
+	}
+	return NULL;
+}
+
+TEST(inconsistent_sregs_are_einval)
+{
+	struct rs_sregs good, s;
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	const char *what;
+	unsigned int i;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
+	rs_vcpu_sregs_get(vcpu, &good);
+	for (i = 0, s = good; (what = spoil(i, &s)); i++, s = good) {
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(vcpu->fd, RS_SET_SREGS, &s))
+			TH_LOG("%s was taken", what);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", what);
+	}
+	rs_vcpu_sregs_get(vcpu, &s);
+	EXPECT_EQ(0, memcmp(&good, &s, sizeof(s))) TH_LOG("a refusal changed state");
 	rs_vcpu_expect_sync(vcpu, 1);
 	rs_vm_free(vm);
 }
