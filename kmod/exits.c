@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/mce.h>
 #include <asm/processor-flags.h>
 
 #include "rs.h"
@@ -61,7 +62,27 @@ int rs_exit_table_init(struct rs_exit_table *t)
 	return 0;
 }
 
-/* A host interrupt, NMI or SMI exited the guest: the host took it. */
+/*
+ * A machine check while the guest ran is the host's: ringside intercepts
+ * #MC, and its handler decides (it may kill the VM's owner or panic); the
+ * guest never sees it.  The backend calls this with IRQs off right after
+ * the exit, on a frame that says "user mode", as KVM's kvm_machine_check()
+ * does: the guest's code was not the kernel's.
+ */
+void rs_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	lockdep_assert_irqs_disabled();
+	do_machine_check(&regs);
+#endif
+}
+
+/* A host interrupt, NMI, SMI or #MC exited the guest: the host took it. */
 int rs_exit_nop(struct rs_vcpu *vcpu)
 {
 	return 0;

@@ -2,10 +2,11 @@
 /*
  * ringside core: what the core and the SVM/VMX backends share.
  *
- * The core (main.c, vm.c, vcpu.c, mmu.c, cpuid.c, msr.c) validates user
- * input and owns the objects; a backend enters the guest and handles each
- * exit in a table indexed by the hardware's exit code, calling the core's
- * helpers for the arch-neutral part.  Nothing above struct rs_arch_ops
+ * The core (main.c, vm.c, vcpu.c, mmu.c, exits.c, emulate.c, cpuid.c,
+ * msr.c, cr.c) validates user input and owns the objects; a backend enters
+ * the guest and handles each exit through a table indexed by the
+ * hardware's exit code, whose rows point at the core's shared handlers
+ * wherever the exit means the same on both vendors.  Nothing above struct rs_arch_ops
  * knows a VMCB offset or a VMCS field.
  */
 #ifndef RINGSIDE_RS_H
@@ -58,7 +59,6 @@ struct rs_arch_ops {
 	u64 npt_leaf_ro;	/* a read-only, executable 4 KiB page */
 	u64 npt_leaf_w;		/* added for a writable page */
 	u64 npt_present;	/* any of these bits: the entry is present */
-
 
 	/*
 	 * The core allocates vcpu_size zeroed bytes of backend state at
@@ -134,8 +134,6 @@ struct rs_exit_table {
 	const char *names[RS_MAX_EXIT_STATS];
 	unsigned int nr_names;
 };
-
-#define RS_EXIT_TABLE(r)	{ .rows = (r), .nr_rows = ARRAY_SIZE(r) }
 
 /* The two buckets every backend has. */
 #define RS_STAT_OTHER		0	/* an exit code without a row */
@@ -324,7 +322,7 @@ struct rs_vcpu {
 	/*
 	 * Stamped by the backend around each guest entry (stats.h): the TSC
 	 * just before entry and just after the exit (rs_stats_tsc(), 0 while
-	 * counting is off), and the exit's index in rs_ops->exit_names.  The
+	 * counting is off), and the exit's index in its row (struct rs_exit_row).  The
 	 * core clears exit_tsc before each vcpu_run: still 0 after it means
 	 * the backend did not enter the guest.
 	 */
@@ -348,7 +346,7 @@ struct rs_vcpu {
 
 extern const struct rs_arch_ops *rs_ops;
 extern bool rs_rebooting;
-/* SVM/VMX is on on this CPU (main.c). */
+/* Whether SVM/VMX is turned on, on this CPU (main.c). */
 DECLARE_PER_CPU(bool, rs_hw_on);
 
 const struct rs_arch_ops *svm_probe(void);
@@ -404,6 +402,7 @@ int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
 int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip);
 int rs_complete_user_exit(struct rs_vcpu *vcpu);
 int rs_exit_table_init(struct rs_exit_table *t);
+void rs_machine_check(void);
 
 /* The row for exit @code; a code without one has no handler. */
 static inline const struct rs_exit_row *

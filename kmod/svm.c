@@ -14,6 +14,7 @@
 #include <asm/processor.h>
 #include <asm/msr.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/pgtable_types.h>
@@ -283,6 +284,8 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	 */
 	svm_set_intercept(vmcb, INTERCEPT_CR0_WRITE);
 	svm_set_intercept(vmcb, INTERCEPT_CR4_WRITE);
+	/* A machine check is the host's to handle (rs_machine_check()). */
+	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC);
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(vmcb, INTERCEPT_DR0_READ + i);
 		svm_set_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
@@ -470,6 +473,8 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	if (drs)
 		svm_save_guest_drs(vcpu);
 	asm volatile("stgi" ::: "memory");
+	if (unlikely(vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC))
+		rs_machine_check();
 
 	/*
 	 * A VMRUN that failed its consistency checks (15.5.1) did not enter
@@ -640,6 +645,7 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_WRITE_CR4]	= { svm_exit_cr4_write,	"CR4_WRITE" },
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = { svm_exit_dr, "DR" },
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = { rs_exit_nop, "MC" },
 	[SVM_EXIT_INTR]		= { rs_exit_nop,	"INTR" },
 	[SVM_EXIT_NMI]		= { rs_exit_nop,	"NMI" },
 	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
@@ -669,8 +675,10 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_NPF]		= { svm_exit_npf,	"NPF" },
 };
 
-static struct rs_exit_table svm_exit_table __ro_after_init =
-	RS_EXIT_TABLE(svm_exits);
+static struct rs_exit_table svm_exit_table __ro_after_init = {
+	.rows = svm_exits,
+	.nr_rows = ARRAY_SIZE(svm_exits),
+};
 
 /*
  * An event the exit interrupted on its way into the guest (an interrupt
@@ -803,7 +811,7 @@ static int svm_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
 	return 0;
 }
 
-/* CR0 writes are not intercepted: the VMCB has the guest's, as all four. */
+/* After an exit the VMCB holds the guest's CR0, CR3, CR4 and EFER. */
 static void svm_get_cr_state(struct rs_vcpu *vcpu, struct rs_cr_state *st)
 {
 	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;

@@ -33,6 +33,7 @@
 #include <linux/smp.h>
 #include <asm/processor.h>
 #include <asm/msr.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include <asm/desc.h>
 #include <asm/debugreg.h>
@@ -70,6 +71,14 @@
 #define VMX_CR_LMSW		3
 #define VMX_CR_LMSW_DATA(q)	((q) >> 16)
 
+/* The exit's interruption information says #MC (27.2.2, table 27-15). */
+static bool vmx_is_machine_check(u32 intr_info)
+{
+	return (intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
+			     INTR_INFO_VECTOR_MASK)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC);
+}
+
 /* An IRET that unblocked NMIs faulted (27.2.3): block them again. */
 #define VMX_QUAL_NMI_UNBLOCK	BIT(12)
 
@@ -84,9 +93,9 @@
 /* Unrestricted guests may clear PE and PG (26.3.1.1). */
 #define VMX_CR0_UNRESTRICTED	(X86_CR0_PE | X86_CR0_PG)
 /*
- * CR0 bits the guest may change without an exit: TS and MP, as SVM's
- * selective CR0 intercept allows (svm.c).  Any other change exits, so that
- * the core's rules apply (cr.c), as KVM owns every CR0 bit but TS.
+ * CR0 bits the guest may change without an exit: TS and MP, which no rule
+ * of MOV to CR0 looks at.  Any other change exits, so that the core's rules
+ * apply (cr.c), as KVM owns every CR0 bit but TS.
  */
 #define VMX_CR0_GUEST_OWNED	(X86_CR0_TS | X86_CR0_MP)
 
@@ -656,7 +665,8 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx, u32 exec2)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, exec2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/* A machine check is the host's to handle (rs_machine_check()). */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -1166,6 +1176,13 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 		if ((vmx->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 			vmx_do_nmi();
+		/*
+		 * A machine check in the guest, or during VM entry (26.8
+		 * "Machine-Check Events During VM Entry"), is the host's.
+		 */
+		if ((u16)vmx->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY ||
+		    vmx_is_machine_check(vmx->exit_intr_info))
+			rs_machine_check();
 	}
 	vmx_observe(vcpu, failed);
 	rs_vcpu_exit_done(vcpu);
@@ -1205,12 +1222,16 @@ static int vmx_get_cpl(struct rs_vcpu *vcpu)
  * half (exits.c states what a handler returns and leaves behind).
  */
 
-/* No exception is intercepted: only NMIs exit with this reason. */
+/*
+ * NMIs, and the one exception intercepted, #MC: the host took both right
+ * after the exit (vmx_vcpu_run()).
+ */
 static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if ((vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+	if ((vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
+	    vmx_is_machine_check(vmx->exit_intr_info))
 		return 0;
 	return rs_exit_unhandled(vcpu, vmx->exit_reason);
 }
@@ -1351,7 +1372,7 @@ static int vmx_exit_ept_misconfig(struct rs_vcpu *vcpu)
  * check looks at the real CR4, where it is set (30.3 "VMX Instructions").
  */
 static struct rs_exit_row vmx_exits[] __ro_after_init = {
-	[EXIT_REASON_EXCEPTION_NMI]	= { vmx_exit_exception_nmi, "NMI" },
+	[EXIT_REASON_EXCEPTION_NMI]	= { vmx_exit_exception_nmi, "EXCEPTION_NMI" },
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = { rs_exit_nop,	"INTR" },
 	[EXIT_REASON_TRIPLE_FAULT]	= { rs_exit_shutdown,	"SHUTDOWN" },
 	[EXIT_REASON_INIT_SIGNAL]	= { rs_exit_nop,	"INIT" },
@@ -1381,8 +1402,10 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_VMFUNC]		= { rs_exit_ud,		"VMX_INSN" },
 };
 
-static struct rs_exit_table vmx_exit_table __ro_after_init =
-	RS_EXIT_TABLE(vmx_exits);
+static struct rs_exit_table vmx_exit_table __ro_after_init = {
+	.rows = vmx_exits,
+	.nr_rows = ARRAY_SIZE(vmx_exits),
+};
 
 static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
 {

@@ -6,8 +6,9 @@
  * raises #GP(0) and leaves the register as it was, and the legal writes
  * next to them take effect.
  *
- * On SVM, MOV to CR0 is not intercepted: the CPU itself applies its rules
- * there, and this test checks that the guest sees them all the same.
+ * Both backends intercept these writes and apply the core's rules: QEMU's
+ * SVM, left to itself, lets a guest clear CR0.PG in 64-bit mode and set
+ * CR0[63:32], which real CPUs refuse.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
