@@ -232,6 +232,7 @@ struct svm_vcpu {
 	int asid_cpu;
 	u64 asid_gen;
 	bool dr_owned;		/* guest DR0-3 are live, not intercepted */
+	bool vmcb_undefined;	/* by a SHUTDOWN: reset before the next entry */
 };
 
 static struct svm_vcpu *to_svm(struct rs_vcpu *vcpu)
@@ -406,15 +407,20 @@ static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 }
 
 static int svm_handle_exit(struct rs_vcpu *vcpu);
+static void svm_reset_vmcb(struct rs_vcpu *vcpu);
 
 static int svm_vcpu_run(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
-	u64 rip = vmcb->save.rip, rflags = vmcb->save.rflags;
+	u64 rip, rflags;
 	u32 host_pkru = 0;
 	bool drs;
 
+	if (unlikely(svm->vmcb_undefined))
+		svm_reset_vmcb(vcpu);
+	rip = vmcb->save.rip;
+	rflags = vmcb->save.rflags;
 	if (vcpu->run->request_interrupt_window && !vcpu->extint_pending &&
 	    svm_interrupt_allowed(vcpu))
 		return rs_exit_irq_window(vcpu);
@@ -543,11 +549,18 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 
 /*
  * After a SHUTDOWN intercept the VMCB's guest state is undefined (APM
- * vol. 2, 15.9 "Instruction Intercepts"; KVM re-initialises it too): the
- * vCPU goes back to its state after RESET, keeping its TSC, before user
- * space hears of the triple fault.
+ * vol. 2, 15.9 "Instruction Intercepts"; KVM re-initialises it too).  User
+ * space may still read what it holds (the launcher prints it), but the
+ * vCPU is not entered with it: the next entry starts from the state after
+ * RESET, keeping the TSC, unless RS_SET_SREGS gave it a whole new state.
  */
 static int svm_exit_shutdown(struct rs_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb_undefined = true;
+	return rs_exit_shutdown(vcpu);
+}
+
+static void svm_reset_vmcb(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 tsc_offset = svm->vmcb->control.tsc_offset;
@@ -557,9 +570,9 @@ static int svm_exit_shutdown(struct rs_vcpu *vcpu)
 	svm->vmcb->control.tsc_offset = tsc_offset;
 	svm->asid_cpu = -1;		/* the cleared VMCB has no ASID */
 	svm->dr_owned = false;		/* DR accesses are intercepted again */
+	svm->vmcb_undefined = false;
 	vcpu->gpr[RS_RAX] = 0;
 	vcpu->gpr[RS_RSP] = 0;
-	return rs_exit_shutdown(vcpu);
 }
 
 /* One exit code for both: EXITINFO1 is 1 for WRMSR, 0 for RDMSR (15.11). */
@@ -717,7 +730,9 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 
 	vmcb->control.event_inj = 0;
-	svm_reinject(vcpu, vmcb);
+	/* An event a triple fault interrupted has nowhere to go. */
+	if (code != SVM_EXIT_SHUTDOWN)
+		svm_reinject(vcpu, vmcb);
 	return rs_exit_dispatch(vcpu, row, code);
 }
 
@@ -807,6 +822,7 @@ static void svm_load_sregs(struct vmcb *vmcb, const struct rs_sregs *sr)
 
 static int svm_set_sregs(struct rs_vcpu *vcpu, const struct rs_sregs *sr)
 {
+	to_svm(vcpu)->vmcb_undefined = false;
 	svm_load_sregs(to_svm(vcpu)->vmcb, sr);
 	return 0;
 }

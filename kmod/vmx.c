@@ -1422,7 +1422,9 @@ static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed)
 	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return rs_exit_fail_entry(vcpu, vmx->exit_reason, vmx->exit_qual);
 
-	vmx_reinject(vcpu, vmx);
+	/* An event a triple fault interrupted has nowhere to go. */
+	if ((u16)vmx->exit_reason != EXIT_REASON_TRIPLE_FAULT)
+		vmx_reinject(vcpu, vmx);
 	row = rs_exit_row(&vmx_exit_table, (u16)vmx->exit_reason);
 	return rs_exit_dispatch(vcpu, row, vmx->exit_reason);
 }
