@@ -326,7 +326,7 @@ int rs_exit_xsetbv(struct rs_vcpu *vcpu)
 	u64 xcr0 = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32);
 	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
 
-	if (rs_ops->get_cpl(vcpu) || (u32)vcpu->gpr[RS_RCX] ||
+	if (rs_call(get_cpl)(vcpu) || (u32)vcpu->gpr[RS_RCX] ||
 	    (xcr0 & ~vcpu->fpu.xfeatures) || !(xcr0 & XFEATURE_MASK_FP) ||
 	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
 	    ((xcr0 & XFEATURE_MASK_AVX512) &&

@@ -264,7 +264,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	unsigned int avail, shift;
 
 	rs_get_mode(vcpu, &m);
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	la = m.long64 ? rip : (u32)(m.s.cs.base + rip);
 
 	/* Fetch up to 15 bytes, fewer where the next page is not there. */
@@ -299,7 +299,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		vcpu->pending_insn.sign = in.sign;
 		vcpu->pending_insn.reg8_legacy = in.reg8_legacy;
 	}
-	rs_ops->set_rip_rflags(vcpu, m.long64 ? rip + in.len :
+	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
 			       (u32)(rip + in.len), rflags);
 	return RS_EXIT_USER;
 }
@@ -355,9 +355,9 @@ int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 	}
 	mask = addr_bytes == 8 ? ~0ULL : (1ULL << (addr_bytes * 8)) - 1;
 	count = rep ? vcpu->gpr[RS_RCX] & mask : 1;
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (!count) {
-		rs_ops->set_rip_rflags(vcpu, next_rip, rflags);
+		rs_call(set_rip_rflags)(vcpu, next_rip, rflags);
 		return 0;
 	}
 
@@ -398,7 +398,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 	int r = 0;
 
 	rs_get_mode(vcpu, &m);
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	base = m.long64 ? 0 : out ? m.s.ds.base : m.s.es.base;
 
 	for (i = 0; i < ps->count && !r; i++) {
@@ -422,7 +422,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 		if (*rcx & ps->mask)
 			return 0;		/* RIP stays: the rest next time */
 	}
-	rs_ops->set_rip_rflags(vcpu, ps->next_rip, rflags);
+	rs_call(set_rip_rflags)(vcpu, ps->next_rip, rflags);
 	return 0;
 }
 
@@ -440,7 +440,7 @@ int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
 	u8 p[4], rex = 0;
 
 	rs_get_mode(vcpu, &m);
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (rs_access_linear(vcpu, &m, m.long64 ? rip : (u32)(m.s.cs.base + rip),
 			     p, sizeof(p), false))
 		return -EFAULT;

@@ -166,7 +166,7 @@ int rs_exit_hlt(struct rs_vcpu *vcpu)
 	u64 rip, rflags;
 
 	rs_skip_instruction(vcpu, 1);
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (vcpu->extint_pending && (rflags & X86_EFLAGS_IF))
 		return 0;
 	vcpu->run->exit_reason = RS_EXIT_HLT;
@@ -187,7 +187,7 @@ int rs_exit_hypercall(struct rs_vcpu *vcpu)
 {
 	struct rs_run *run = vcpu->run;
 
-	if (rs_ops->get_cpl(vcpu)) {
+	if (rs_call(get_cpl)(vcpu)) {
 		rs_inject_ud(vcpu);
 		return 0;
 	}

@@ -20,6 +20,13 @@
 #include "stats.h"
 
 const struct rs_arch_ops *rs_ops;
+
+DEFINE_STATIC_CALL_NULL(rs_op_vcpu_run, *rs_ops->vcpu_run);
+DEFINE_STATIC_CALL_NULL(rs_op_get_rip_rflags, *rs_ops->get_rip_rflags);
+DEFINE_STATIC_CALL_NULL(rs_op_set_rip_rflags, *rs_ops->set_rip_rflags);
+DEFINE_STATIC_CALL_NULL(rs_op_interrupt_allowed, *rs_ops->interrupt_allowed);
+DEFINE_STATIC_CALL_NULL(rs_op_get_cpl, *rs_ops->get_cpl);
+DEFINE_STATIC_CALL_NULL(rs_op_skip_instruction, *rs_ops->skip_instruction);
 bool rs_rebooting;
 
 /*
@@ -219,6 +226,12 @@ static int __init rs_init(void)
 	rs_ops = rs_probe();
 	if (IS_ERR(rs_ops))
 		return PTR_ERR(rs_ops);
+	static_call_update(rs_op_vcpu_run, rs_ops->vcpu_run);
+	static_call_update(rs_op_get_rip_rflags, rs_ops->get_rip_rflags);
+	static_call_update(rs_op_set_rip_rflags, rs_ops->set_rip_rflags);
+	static_call_update(rs_op_interrupt_allowed, rs_ops->interrupt_allowed);
+	static_call_update(rs_op_get_cpl, rs_ops->get_cpl);
+	static_call_update(rs_op_skip_instruction, rs_ops->skip_instruction);
 	/* A vCPU has counters for RS_MAX_EXIT_STATS exit names (stats.h). */
 	r = rs_exit_table_init(rs_ops->exits);
 	if (r)

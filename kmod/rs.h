@@ -19,8 +19,11 @@
 #include <linux/mmu_notifier.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/static_call.h>
 #include <linux/uidgid.h>
 #include <asm/fpu/api.h>
+#include <asm/debugreg.h>
+#include <asm/hw_breakpoint.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <linux/ringside.h>
@@ -62,7 +65,8 @@ struct rs_arch_ops {
 
 	/*
 	 * The core allocates vcpu_size zeroed bytes of backend state at
-	 * vcpu->arch (and frees them); create sets up the rest, free undoes it.
+	 * vcpu->arch, in the vCPU's own allocation; create sets up the rest,
+	 * free undoes it.
 	 */
 	size_t vcpu_size;
 	int (*vcpu_create)(struct rs_vcpu *vcpu);
@@ -339,12 +343,27 @@ struct rs_vcpu {
 	u32 ev_mean;			/* of the random countdowns */
 	u64 ev_last_ns;			/* when the last one ran out */
 
-	void *arch;
-
 	struct rs_vcpu_stats stats ____cacheline_aligned;
+
+	/* The backend's state, rs_ops->vcpu_size bytes: no pointer to chase. */
+	u8 arch[] ____cacheline_aligned;
 };
 
 extern const struct rs_arch_ops *rs_ops;
+
+/*
+ * The ops every exit calls are static calls, patched into direct calls
+ * once the backend is known (main.c), as KVM does for kvm_x86_ops: an
+ * indirect call costs a retpoline on hosts that mitigate Spectre v2 that
+ * way.  The rest go through rs_ops.
+ */
+DECLARE_STATIC_CALL(rs_op_vcpu_run, *rs_ops->vcpu_run);
+DECLARE_STATIC_CALL(rs_op_get_rip_rflags, *rs_ops->get_rip_rflags);
+DECLARE_STATIC_CALL(rs_op_set_rip_rflags, *rs_ops->set_rip_rflags);
+DECLARE_STATIC_CALL(rs_op_interrupt_allowed, *rs_ops->interrupt_allowed);
+DECLARE_STATIC_CALL(rs_op_get_cpl, *rs_ops->get_cpl);
+DECLARE_STATIC_CALL(rs_op_skip_instruction, *rs_ops->skip_instruction);
+#define rs_call(func)		static_call(rs_op_##func)
 extern bool rs_rebooting;
 /* Whether SVM/VMX is turned on, on this CPU (main.c). */
 DECLARE_PER_CPU(bool, rs_hw_on);
@@ -364,7 +383,6 @@ void rs_vm_flush_tlbs(struct rs_vm *vm);
 int rs_create_vcpu(struct rs_vm *vm, unsigned long id);
 void rs_vcpu_free(struct rs_vcpu *vcpu);
 bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu);
-void rs_vcpu_exit_done(struct rs_vcpu *vcpu);
 void rs_load_guest_dr0_3(struct rs_vcpu *vcpu);
 void rs_save_guest_dr0_3(struct rs_vcpu *vcpu);
 
@@ -494,7 +512,21 @@ static inline void rs_inject_gp(struct rs_vcpu *vcpu)
 /* Move RIP past the instruction that exited, @len bytes long (exits.c). */
 static inline void rs_skip_instruction(struct rs_vcpu *vcpu, unsigned int len)
 {
-	rs_ops->skip_instruction(vcpu, len);
+	rs_call(skip_instruction)(vcpu, len);
+}
+
+/*
+ * Called with IRQs off right after the exit, once the backend saved the
+ * guest's debug registers.  An exit leaves DR7 at 400H (VMX) or as it was
+ * at entry, which rs_load_guest_dr0_3() cleared: the host's breakpoints, if
+ * it has any armed, come back before anything else runs, as KVM does.
+ */
+static __always_inline void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
+{
+	lockdep_assert_irqs_disabled();
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 }
 
 #endif /* RINGSIDE_RS_H */

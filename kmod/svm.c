@@ -237,7 +237,7 @@ struct svm_vcpu {
 
 static struct svm_vcpu *to_svm(struct rs_vcpu *vcpu)
 {
-	return vcpu->arch;
+	return (void *)vcpu->arch;
 }
 
 static void svm_set_intercept(struct vmcb *vmcb, u32 bit)
@@ -429,7 +429,9 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 		svm_request_window(vmcb);
 
 	local_irq_disable();
-	if (!rs_vcpu_enter_prepare(vcpu)) {
+	/* A reboot turns SVM off (main.c): never VMRUN without it. */
+	if (unlikely(!__this_cpu_read(rs_hw_on)) ||
+	    !rs_vcpu_enter_prepare(vcpu)) {
 		local_irq_enable();
 		return 0;
 	}

@@ -44,27 +44,12 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, RS_IN_GUEST);
 	/* Pairs with the barrier in rs_vm_flush_tlbs(). */
 	smp_mb();
-	/* A reboot turns SVM/VMX off (main.c): never enter without it. */
 	if (need_resched() || signal_pending(current) ||
-	    READ_ONCE(rs_rebooting) || !__this_cpu_read(rs_hw_on)) {
+	    READ_ONCE(rs_rebooting)) {
 		WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 		return false;
 	}
 	return true;
-}
-
-/*
- * Called with IRQs off right after the exit, once the backend saved the
- * guest's debug registers.  An exit leaves DR7 at 400H (VMX) or as it was
- * at entry, which rs_load_guest_dr0_3() cleared: the host's breakpoints, if
- * it has any armed, come back before anything else runs, as KVM does.
- */
-void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
-{
-	lockdep_assert_irqs_disabled();
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
-	WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 }
 
 /*
@@ -120,7 +105,7 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 		}
 		/* Exit statistics: the backend stamps exit_tsc if it entered. */
 		vcpu->exit_tsc = 0;
-		r = rs_ops->vcpu_run(vcpu);
+		r = rs_call(vcpu_run)(vcpu);
 		rs_stats_account(vcpu);
 		if (r)
 			break;
@@ -129,10 +114,10 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	rs_stats_flush(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 
-	rs_ops->get_rip_rflags(vcpu, &rip, &rflags);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt = !vcpu->extint_pending &&
-				   rs_ops->interrupt_allowed(vcpu);
+				   rs_call(interrupt_allowed)(vcpu);
 	return r < 0 ? r : 0;
 }
 
@@ -150,7 +135,7 @@ static long rs_get_regs(struct rs_vcpu *vcpu, void __user *argp)
 
 	for (i = 0; i < RS_NR_GPRS; i++)
 		out[i] = vcpu->gpr[rs_regs_order[i]];
-	rs_ops->get_rip_rflags(vcpu, &regs.rip, &regs.rflags);
+	rs_call(get_rip_rflags)(vcpu, &regs.rip, &regs.rflags);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
@@ -170,7 +155,7 @@ static long rs_set_regs(struct rs_vcpu *vcpu, void __user *argp)
 		return -EINVAL;
 	for (i = 0; i < RS_NR_GPRS; i++)
 		vcpu->gpr[rs_regs_order[i]] = in[i];
-	rs_ops->set_rip_rflags(vcpu, regs.rip, regs.rflags);
+	rs_call(set_rip_rflags)(vcpu, regs.rip, regs.rflags);
 	return 0;
 }
 
@@ -421,7 +406,6 @@ static const struct file_operations rs_vcpu_fops = {
 void rs_vcpu_free(struct rs_vcpu *vcpu)
 {
 	rs_ops->vcpu_free(vcpu);
-	kfree(vcpu->arch);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	kfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
@@ -434,7 +418,8 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	struct rs_vcpu *vcpu;
 	int r = -ENOMEM;
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = kzalloc(struct_size(vcpu, arch, rs_ops->vcpu_size),
+		       GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
@@ -452,17 +437,11 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	r = rs_cpuid_init(vcpu);
 	if (r)
 		goto err_fpu;
-	r = -ENOMEM;
-	vcpu->arch = kzalloc(rs_ops->vcpu_size, GFP_KERNEL_ACCOUNT);
-	if (!vcpu->arch)
-		goto err_cpuid;
 	r = rs_ops->vcpu_create(vcpu);
 	if (r)
-		goto err_arch;
+		goto err_cpuid;
 	return vcpu;
 
-err_arch:
-	kfree(vcpu->arch);
 err_cpuid:
 	kfree(vcpu->cpuid);
 err_fpu:

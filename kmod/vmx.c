@@ -187,7 +187,7 @@ struct vmx_vcpu {
 
 static struct vmx_vcpu *to_vmx(struct rs_vcpu *vcpu)
 {
-	return vcpu->arch;
+	return (void *)vcpu->arch;
 }
 
 /* VMX instructions (30.3).  The VMCS in use is current: they cannot fail. */
@@ -1172,17 +1172,22 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 			vmx->rsp = vmcs_read(GUEST_RSP);
 			vcpu->gpr[RS_RSP] = vmx->rsp;
 		}
-		/* NMIs stay blocked until the host's NMI handler IRETs. */
-		if ((vmx->exit_intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-			vmx_do_nmi();
 		/*
-		 * A machine check in the guest, or during VM entry (26.8
-		 * "Machine-Check Events During VM Entry"), is the host's.
+		 * An NMI or a machine check in the guest, or a machine check
+		 * during VM entry (26.8 "Machine-Check Events During VM
+		 * Entry"), is the host's.  NMIs stay blocked until the host's
+		 * NMI handler IRETs.
 		 */
-		if ((u16)vmx->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY ||
-		    vmx_is_machine_check(vmx->exit_intr_info))
+		if (unlikely(vmx->exit_intr_info)) {
+			if ((vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+			    INTR_TYPE_NMI_INTR)
+				vmx_do_nmi();
+			else if (vmx_is_machine_check(vmx->exit_intr_info))
+				rs_machine_check();
+		} else if (unlikely((u16)vmx->exit_reason ==
+				    EXIT_REASON_MCE_DURING_VMENTRY)) {
 			rs_machine_check();
+		}
 	}
 	vmx_observe(vcpu, failed);
 	rs_vcpu_exit_done(vcpu);
