@@ -28,6 +28,7 @@
 
 #include <linux/kernel.h>
 #include <asm/mce.h>
+#include <asm/trapnr.h>
 #include <asm/processor-flags.h>
 
 #include "rs.h"
@@ -80,6 +81,37 @@ void rs_machine_check(void)
 	lockdep_assert_irqs_disabled();
 	do_machine_check(&regs);
 #endif
+}
+
+/*
+ * #DB and #AC are intercepted only so that a guest cannot keep a host CPU
+ * in their delivery with interrupts shut out (CVE-2015-5307: an #AC whose
+ * delivery raises #AC; CVE-2015-8104: a #DB whose delivery hits a data
+ * breakpoint, over and over on one IST stack), as KVM does: each one is an
+ * exit, after which the host may run.  The exception goes on into the
+ * guest as if nothing had happened; the backend has set DR6 for a #DB.
+ *
+ * @interrupted is the event whose delivery raised it (RS_EVENT_INFO_*, 0
+ * for none), which the backend did not inject again.  #DB and #AC are
+ * benign, so the two are handled serially (SDM vol. 3A, 6.15, table 6-5):
+ * an exception is dropped, as its instruction runs again and raises it
+ * again; an NMI or external interrupt is delivered after this one.
+ */
+int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted)
+{
+	u32 type = (interrupted >> RS_EVENT_INFO_TYPE_SHIFT) & 7;
+
+	if (interrupted & RS_EVENT_INFO_VALID) {
+		if (type == RS_EVENT_NMI) {
+			vcpu->nmi_pending = true;
+		} else if (type == RS_EVENT_EXTINT) {
+			vcpu->extint_pending = true;
+			vcpu->extint_vector = interrupted & 0xff;
+		}
+	}
+	/* #AC pushes an error code, always 0 (SDM vol. 3A, 6.15). */
+	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, vector,
+			      vector == X86_TRAP_AC, 0);
 }
 
 /* A host interrupt, NMI, SMI or #MC exited the guest: the host took it. */

@@ -184,6 +184,10 @@ struct rs_cpuid_bit {
 #define RS_RESET_DR6		0xffff0ff0ULL
 #define RS_RESET_DR7		0x400ULL	/* bit 10 reads 1 */
 #define RS_RESET_PAT		0x0007040600070406ULL
+
+/* DR6.BD and DR7.GD: a MOV DR under general detect (SDM vol. 3A, 18.2). */
+#define RS_DR6_BD		BIT(13)
+#define RS_DR7_GD		BIT(13)
 /* Segment attributes after RESET: present, accessed. */
 #define RS_SEG_RESET_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write */
 #define RS_SEG_RESET_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read */
@@ -313,6 +317,13 @@ struct rs_vcpu {
 	/* An injected external interrupt waiting for the guest's IF. */
 	bool extint_pending;
 	u8 extint_vector;
+	/*
+	 * An injected NMI waiting until the guest does not block NMIs: it is
+	 * in no NMI handler (one IRET after the last NMI), no MOV SS/STI
+	 * shadow, no other event being injected.  The backend delivers it
+	 * first, before an external interrupt.
+	 */
+	bool nmi_pending;
 
 	struct rs_cpuid_entry *cpuid;
 	u32 cpuid_nent;
@@ -410,6 +421,7 @@ int rs_exit_cpuid(struct rs_vcpu *vcpu);
 int rs_exit_rdmsr(struct rs_vcpu *vcpu);
 int rs_exit_wrmsr(struct rs_vcpu *vcpu);
 int rs_exit_xsetbv(struct rs_vcpu *vcpu);
+int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted);
 
 /* exits.c: the arch-neutral halves of exits a backend decodes first */
 int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);

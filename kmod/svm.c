@@ -233,6 +233,17 @@ struct svm_vcpu {
 	u64 asid_gen;
 	bool dr_owned;		/* guest DR0-3 are live, not intercepted */
 	bool vmcb_undefined;	/* by a SHUTDOWN: reset before the next entry */
+	/*
+	 * NMI blocking, which SVM leaves to the hypervisor (15.20, 15.21.2):
+	 * from an injected NMI to the end of the guest's next IRET, whose
+	 * intercept marks it (svm_exit_iret()).
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;	/* the IRET exited: unmasked once RIP moves */
+	u64 iret_rip;
+	bool nmi_step;		/* single-stepping that IRET (svm_inject_nmi()) */
+	bool nmi_step_tf;	/* the guest's own TF and DR6 before it */
+	u64 nmi_step_dr6;
 };
 
 static struct svm_vcpu *to_svm(struct rs_vcpu *vcpu)
@@ -272,7 +283,7 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
 		INTERCEPT_SKINIT, INTERCEPT_RDTSCP, INTERCEPT_MONITOR,
 		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
-		INTERCEPT_RDPRU,
+		INTERCEPT_RDPRU, INTERCEPT_ICEBP,
 	};
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
@@ -285,8 +296,14 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	 */
 	svm_set_intercept(vmcb, INTERCEPT_CR0_WRITE);
 	svm_set_intercept(vmcb, INTERCEPT_CR4_WRITE);
-	/* A machine check is the host's to handle (rs_machine_check()). */
+	/*
+	 * A machine check is the host's to handle (rs_machine_check()); #DB
+	 * and #AC exit so that their delivery cannot loop without one
+	 * (rs_exit_reflect()).
+	 */
 	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC);
+	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB);
+	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC);
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(vmcb, INTERCEPT_DR0_READ + i);
 		svm_set_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
@@ -374,6 +391,39 @@ static void svm_request_window(struct vmcb *vmcb)
 	svm_set_intercept(vmcb, INTERCEPT_VINTR);
 }
 
+/*
+ * An NMI waits while NMIs are masked, behind another event, or in an STI or
+ * MOV SS shadow.  When the IRET that ends the guest's NMI handler exited
+ * and one waits, the guest single-steps that IRET (TF, and the #DB exit:
+ * svm_exit_db()) so that the NMI comes right after it, as KVM does; an NMI
+ * behind an event or a shadow waits for the next exit.
+ */
+static void svm_inject_nmi(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (likely(!vcpu->nmi_pending))
+		return;
+	if (!svm->nmi_masked && !(vmcb->control.event_inj & SVM_EVTINJ_VALID) &&
+	    !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK)) {
+		vmcb->control.event_inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI |
+					  SVM_EVTINJ_VALID;
+		vcpu->nmi_pending = false;
+		svm->nmi_masked = true;
+		svm_set_intercept(vmcb, INTERCEPT_IRET);
+		trace_ringside_inject(vcpu, RS_EVENT_NMI, X86_TRAP_NMI, false, 0,
+				      false);
+		return;
+	}
+	if (svm->awaiting_iret && !svm->nmi_step) {
+		svm->nmi_step = true;
+		svm->nmi_step_tf = vmcb->save.rflags & X86_EFLAGS_TF;
+		svm->nmi_step_dr6 = vmcb->save.dr6;
+		vmcb->save.rflags |= X86_EFLAGS_TF;
+	}
+}
+
 static void svm_inject_extint(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -424,6 +474,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	if (vcpu->run->request_interrupt_window && !vcpu->extint_pending &&
 	    svm_interrupt_allowed(vcpu))
 		return rs_exit_irq_window(vcpu);
+	svm_inject_nmi(vcpu);
 	svm_inject_extint(vcpu);
 	if (vcpu->run->request_interrupt_window)
 		svm_request_window(vmcb);
@@ -573,6 +624,10 @@ static void svm_reset_vmcb(struct rs_vcpu *vcpu)
 	svm->asid_cpu = -1;		/* the cleared VMCB has no ASID */
 	svm->dr_owned = false;		/* DR accesses are intercepted again */
 	svm->vmcb_undefined = false;
+	/* RESET unblocks NMIs; the IRET intercept went with the VMCB. */
+	svm->nmi_masked = false;
+	svm->awaiting_iret = false;
+	svm->nmi_step = false;
 	vcpu->gpr[RS_RAX] = 0;
 	vcpu->gpr[RS_RSP] = 0;
 }
@@ -651,6 +706,66 @@ static int svm_exit_dr(struct rs_vcpu *vcpu)
 }
 
 /*
+ * The IRET that ends the guest's NMI handler, before it runs: NMIs are
+ * unblocked at the first exit after it, where RIP has moved on
+ * (svm_handle_exit()).
+ */
+static int svm_exit_iret(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+	svm->awaiting_iret = true;
+	svm->iret_rip = svm->vmcb->save.rip;
+	return 0;
+}
+
+/*
+ * #DB and #AC go on into the guest (rs_exit_reflect()).  The CPU wrote
+ * DR6 into the VMCB before the intercept, as for a delivered #DB (15.12
+ * "Exception Intercepts"), but only delivery clears DR7.GD (SDM vol. 3A,
+ * 18.2.4).  A #DB of svm_inject_nmi()'s single step over an IRET is
+ * ringside's own unless the guest stepped or hit a breakpoint as well.
+ */
+static int svm_exit_exception(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+	u32 interrupted = vmcb->control.event_inj;
+
+	if (vector == X86_TRAP_DB) {
+		if (svm->nmi_step) {
+			svm->nmi_step = false;
+			if (!svm->nmi_step_tf &&
+			    !((vmcb->save.dr6 ^ svm->nmi_step_dr6) & DR_TRAP_BITS)) {
+				vmcb->save.dr6 = svm->nmi_step_dr6;
+				return 0;
+			}
+		}
+		if (vmcb->save.dr6 & RS_DR6_BD)
+			vmcb->save.dr7 &= ~RS_DR7_GD;
+	}
+	/* The event whose delivery raised it is rs_exit_reflect()'s to redo. */
+	vmcb->control.event_inj = 0;
+	if ((interrupted & SVM_EVTINJ_VALID) &&
+	    (interrupted & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI)
+		svm->nmi_masked = false;
+	return rs_exit_reflect(vcpu, vector, interrupted);
+}
+
+/*
+ * INT1 (ICEBP) exits before it runs: with only the #DB intercept, RIP
+ * would be ambiguous where its #DB was vectored (Xen intercepts it for
+ * that).  It becomes the #DB trap it raises, after the instruction.
+ */
+static int svm_exit_icebp(struct rs_vcpu *vcpu)
+{
+	rs_skip_instruction(vcpu, 1);
+	return rs_exit_reflect(vcpu, X86_TRAP_DB, 0);
+}
+
+/*
  * The exits ringside intercepts (svm_init_vmcb()), by exit code (APM vol. 2,
  * appendix C "SVM Intercept Exit Codes"): the handler and the name they
  * are counted under (Documentation/netlink.rst).  One row per exit.
@@ -660,11 +775,15 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_WRITE_CR4]	= { svm_exit_cr4_write,	"CR4_WRITE" },
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = { svm_exit_dr, "DR" },
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = { svm_exit_exception, "DB" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = { svm_exit_exception, "AC" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = { rs_exit_nop, "MC" },
 	[SVM_EXIT_INTR]		= { rs_exit_nop,	"INTR" },
 	[SVM_EXIT_NMI]		= { rs_exit_nop,	"NMI" },
 	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
 	[SVM_EXIT_VINTR]	= { svm_exit_vintr,	"VINTR" },
+	[SVM_EXIT_IRET]		= { svm_exit_iret,	"IRET" },
+	[SVM_EXIT_ICEBP]	= { svm_exit_icebp,	"DB" },
 	[SVM_EXIT_CPUID]	= { rs_exit_cpuid,	"CPUID" },
 	[SVM_EXIT_RDPMC]	= { rs_exit_gp,		"RDPMC" },
 	[SVM_EXIT_INVD]		= { rs_exit_cache_flush, "INVD" },
@@ -718,6 +837,19 @@ static void svm_reinject(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 			      vmcb->control.exit_int_info_err, true);
 }
 
+/*
+ * The IRET ran.  A single step over it that ended otherwise than in its
+ * #DB (the IRET faulted) is over too; the TF it set went with the RFLAGS
+ * that the IRET or the fault's delivery replaced.
+ */
+static void svm_nmi_unmasked(struct svm_vcpu *svm, u32 code)
+{
+	svm->awaiting_iret = false;
+	svm->nmi_masked = false;
+	if (code != SVM_EXIT_EXCP_BASE + X86_TRAP_DB)
+		svm->nmi_step = false;
+}
+
 static int svm_handle_exit(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -732,6 +864,10 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 
 	vmcb->control.event_inj = 0;
+	/* The guest's NMI handler returned (svm_exit_iret()). */
+	if (unlikely(to_svm(vcpu)->awaiting_iret) &&
+	    vmcb->save.rip != to_svm(vcpu)->iret_rip)
+		svm_nmi_unmasked(to_svm(vcpu), code);
 	/* An event a triple fault interrupted has nowhere to go. */
 	if (code != SVM_EXIT_SHUTDOWN)
 		svm_reinject(vcpu, vmcb);

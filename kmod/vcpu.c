@@ -293,7 +293,11 @@ static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)
 	case RS_EVENT_NMI:
 		if (ev.vector != 2 || has_error)
 			return -EINVAL;
-		break;
+		/* Like the CPU, which latches one NMI while it blocks NMIs. */
+		if (vcpu->nmi_pending)
+			return -EBUSY;
+		vcpu->nmi_pending = true;
+		return 0;
 	case RS_EVENT_EXCEPTION:
 		if (ev.vector >= 32 || ev.vector == 2 ||
 		    has_error != !!(RS_EXC_ERROR_CODES & BIT(ev.vector)))

@@ -666,7 +666,12 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx, u32 exec2)
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
 	/* A machine check is the host's to handle (rs_machine_check()). */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC));
+	/*
+	 * #MC is the host's (rs_machine_check()); #DB and #AC exit so that
+	 * their delivery cannot loop without one (rs_exit_reflect()).
+	 */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) |
+		   BIT(X86_TRAP_AC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -839,6 +844,30 @@ static bool vmx_interrupt_allowed(struct rs_vcpu *vcpu)
 }
 
 /*
+ * Virtual NMIs (24.6.1, 25.3): an injected NMI blocks NMIs from its
+ * delivery to the guest's next IRET, as on hardware, and NMI-window
+ * exiting (25.2) exits as soon as nothing blocks one: no NMI handler
+ * running, no STI or MOV SS shadow (KVM also counts STI: 26.3.1.5 lets a
+ * CPU refuse an NMI there), no other event being injected.
+ */
+static void vmx_inject_nmi(struct vmx_vcpu *vmx)
+{
+	struct rs_vcpu *vcpu = vmx->vcpu;
+
+	if (likely(!vcpu->nmi_pending))
+		return;
+	if ((vmx->event_info & INTR_INFO_VALID_MASK) ||
+	    (vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+	     (GUEST_INTR_STATE_NMI | VMX_INTR_SHADOW))) {
+		vmx_set_exec(vmx, vmx->exec | CPU_BASED_NMI_WINDOW_EXITING);
+		return;
+	}
+	vmx->event_info = X86_TRAP_NMI | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
+	vcpu->nmi_pending = false;
+	trace_ringside_inject(vcpu, RS_EVENT_NMI, X86_TRAP_NMI, false, 0, false);
+}
+
+/*
  * Interrupt-window exiting makes the CPU exit as soon as the guest could
  * take an interrupt (24.6.2, 25.2).
  */
@@ -864,17 +893,6 @@ static void vmx_write_event(struct vmx_vcpu *vmx)
 {
 	u32 info = vmx->event_info;
 
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
-		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-
-		/*
-		 * 26.3.1.5: an NMI is not injected into blocking by NMI or MOV
-		 * SS.  Deliver it anyway, as SVM's event injection does.
-		 */
-		if (intr & (GUEST_INTR_STATE_NMI | VMX_INTR_SHADOW))
-			vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
-				   intr & ~(GUEST_INTR_STATE_NMI | VMX_INTR_SHADOW));
-	}
 	/* 26.2.1.3: real mode pushes no error code. */
 	if (info & INTR_INFO_DELIVER_CODE_MASK) {
 		if (vmcs_read(GUEST_CR0) & X86_CR0_PE)
@@ -1129,6 +1147,7 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 		vmx_vmcs_leave(flags);
 		return rs_exit_irq_window(vcpu);
 	}
+	vmx_inject_nmi(vmx);
 	vmx_inject_extint(vmx);
 	if (run->request_interrupt_window)
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
@@ -1227,18 +1246,61 @@ static int vmx_get_cpl(struct rs_vcpu *vcpu)
  * half (exits.c states what a handler returns and leaves behind).
  */
 
+/* The CPU set "blocking by NMI" again after an IRET that faulted (27.2.3). */
+#define VMX_INTR_INFO_NMI_UNBLOCK	BIT(12)
+
 /*
- * NMIs, and the one exception intercepted, #MC: the host took both right
- * after the exit (vmx_vcpu_run()).
+ * NMIs and #MC: the host took both right after the exit (vmx_vcpu_run()).
+ * #DB and #AC go on into the guest (rs_exit_reflect()).  A #DB exit leaves
+ * DR6 alone and says in the exit qualification what DR6 would have said
+ * (27.1 "Architectural State Before a VM Exit", 27.2.1, table 27-1): the
+ * guest's DR6 gets that, and DR7.GD is cleared, as delivery of the #DB
+ * would have done (SDM vol. 3A, 18.2.4).  INT1 (ICEBP) exits as a
+ * privileged software exception before it ran: it becomes a #DB trap
+ * after it, as KVM does.
  */
 static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit_intr_info, interrupted = 0;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+	unsigned long flags;
 
-	if ((vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
-	    vmx_is_machine_check(vmx->exit_intr_info))
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
+	    vmx_is_machine_check(info))
 		return 0;
-	return rs_exit_unhandled(vcpu, vmx->exit_reason);
+	if (vector != X86_TRAP_DB && vector != X86_TRAP_AC)
+		return rs_exit_unhandled(vcpu, vmx->exit_reason);
+
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return -EIO;
+	if ((info & VMX_INTR_INFO_NMI_UNBLOCK) &&
+	    !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+	if (vector == X86_TRAP_DB) {
+		u64 hit = vmx->exit_qual & (DR_TRAP_BITS | DR_STEP | RS_DR6_BD);
+
+		vmx->dr6 = (vmx->dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | hit;
+		if (hit & RS_DR6_BD)
+			vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~RS_DR7_GD);
+	}
+	vmx_vmcs_leave(flags);
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		rs_skip_instruction(vcpu, 1);
+
+	/* The event whose delivery raised it is rs_exit_reflect()'s to redo. */
+	if (vmx->event_info & INTR_INFO_VALID_MASK) {
+		interrupted = vmx->event_info;
+		vmx->event_info = 0;
+	}
+	return rs_exit_reflect(vcpu, vector, interrupted);
+}
+
+static int vmx_exit_nmi_window(struct rs_vcpu *vcpu)
+{
+	/* vmx_inject_nmi() injects it at the next entry. */
+	return vmx_clear_exec(to_vmx(vcpu), CPU_BASED_NMI_WINDOW_EXITING);
 }
 
 static int vmx_exit_irq_window(struct rs_vcpu *vcpu)
@@ -1382,6 +1444,7 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_TRIPLE_FAULT]	= { rs_exit_shutdown,	"SHUTDOWN" },
 	[EXIT_REASON_INIT_SIGNAL]	= { rs_exit_nop,	"INIT" },
 	[EXIT_REASON_INTERRUPT_WINDOW]	= { vmx_exit_irq_window, "IRQ_WINDOW" },
+	[EXIT_REASON_NMI_WINDOW]	= { vmx_exit_nmi_window, "NMI_WINDOW" },
 	[EXIT_REASON_CPUID]		= { rs_exit_cpuid,	"CPUID" },
 	[VMX_EXIT_GETSEC]		= { rs_exit_ud,		"VMX_INSN" },
 	[EXIT_REASON_HLT]		= { rs_exit_hlt,	"HLT" },
@@ -1766,6 +1829,9 @@ static void vmx_probe_timeslice(bool true_ctls)
 	vmx_cfg.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
 }
 
+/* Interrupt- and NMI-window exiting (24.6.2), set only while one waits. */
+#define VMX_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
+
 static int vmx_probe_controls(bool true_ctls)
 {
 	const u32 pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
@@ -1807,11 +1873,10 @@ static int vmx_probe_controls(bool true_ctls)
 		       entry, entry, &vmx_cfg.entry, "VM-entry") ||
 	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				   MSR_IA32_VMX_PROCBASED_CTLS,
-		       CPU_BASED_INTR_WINDOW_EXITING, CPU_BASED_INTR_WINDOW_EXITING,
-		       &window, "interrupt-window"))
+		       VMX_WINDOWS, VMX_WINDOWS, &window, "window exiting"))
 		return -ENODEV;
 	/* These are set and cleared on demand. */
-	vmx_cfg.exec &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmx_cfg.exec &= ~VMX_WINDOWS;
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
 	vmx_probe_timeslice(true_ctls);
 	return 0;
