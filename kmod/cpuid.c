@@ -43,9 +43,16 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 		e->edx = 0;
 		break;
 	case 7:
-		if (e->index == 0)
+		if (e->index == 0) {
 			/* PKU, OSPKE, WAITPKG, RDPID */
 			e->ecx &= ~(BIT(3) | BIT(4) | BIT(5) | BIT(22));
+			/* IA32_ARCH_CAPABILITIES: not emulated */
+			e->edx &= ~BIT(29);
+		}
+		break;
+	case 0x80000008:
+		/* VIRT_SSBD: no VIRT_SPEC_CTRL (SSBD is in SPEC_CTRL) */
+		e->ebx &= ~BIT(25);
 		break;
 	case 0xd:
 		if (e->index == 1)

@@ -160,6 +160,8 @@ int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 {
 	int r = rs_mmu_fault(vcpu, gpa, write, fetch);
 
+	/* The host's page tables and struct pages went through the L1D. */
+	vcpu->l1d_flush_owed = true;
 	trace_ringside_npf(vcpu, gpa, write, fetch,
 			   r < 0 ? RS_NPF_ERROR :
 			   r == RS_EXIT_USER ? RS_NPF_MMIO : RS_NPF_MAPPED);

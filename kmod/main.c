@@ -173,6 +173,8 @@ static long rs_check_capability(unsigned long cap)
 		return RS_MAX_CPUID;
 	case RS_CAP_XSAVE_SIZE:
 		return sizeof(struct rs_fpu);
+	case RS_CAP_MITIGATIONS:
+		return rs_mitigations;
 	}
 	return 0;
 }
@@ -237,9 +239,12 @@ static int __init rs_init(void)
 	if (r)
 		return r;
 
-	r = rs_ops->setup();
+	r = rs_spec_init(rs_ops->cap == RS_CAP_VMX);
 	if (r)
 		return r;
+	r = rs_ops->setup();
+	if (r)
+		goto err_spec;
 
 	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "ringside:online",
 				      rs_cpu_online, rs_cpu_offline);
@@ -267,6 +272,8 @@ err_unregister:
 	cpuhp_remove_state_nocalls(rs_cpuhp_state);
 err_unsetup:
 	rs_ops->unsetup();
+err_spec:
+	rs_spec_cleanup();
 	return r;
 }
 
@@ -278,6 +285,7 @@ static void __exit rs_exit(void)
 	unregister_reboot_notifier(&rs_reboot_nb);
 	cpuhp_remove_state_nocalls(rs_cpuhp_state);
 	rs_ops->unsetup();
+	rs_spec_cleanup();
 }
 
 module_init(rs_init);

@@ -46,6 +46,68 @@ static bool rs_pat_valid(u64 pat)
 	return true;
 }
 
+/*
+ * The SPEC_CTRL bits the guest's CPUID offers (SDM vol. 4, table 2-2; AMD's
+ * "Software Techniques for Managing Speculation"), of those the host's CPU
+ * has: a value the hardware would refuse never reaches it (the entry path
+ * writes it as is).  User space may set any the host has.
+ */
+static u64 rs_spec_ctrl_valid(struct rs_vcpu *vcpu, bool host_initiated)
+{
+	u64 bits = 0;
+
+	if (host_initiated)
+		return rs_spec_ctrl_bits;
+	if (rs_guest_has(vcpu, RS_CPUID_SPEC_CTRL) ||
+	    rs_guest_has(vcpu, RS_CPUID_AMD_IBRS))
+		bits |= SPEC_CTRL_IBRS;
+	if (rs_guest_has(vcpu, RS_CPUID_INTEL_STIBP) ||
+	    rs_guest_has(vcpu, RS_CPUID_AMD_STIBP))
+		bits |= SPEC_CTRL_STIBP;
+	if (rs_guest_has(vcpu, RS_CPUID_INTEL_SSBD) ||
+	    rs_guest_has(vcpu, RS_CPUID_AMD_SSBD))
+		bits |= SPEC_CTRL_SSBD;
+	return bits & rs_spec_ctrl_bits;
+}
+
+/* A guest with any SPEC_CTRL bit in its CPUID has the MSR. */
+static bool rs_has_spec_ctrl(struct rs_vcpu *vcpu)
+{
+	return rs_guest_has(vcpu, RS_CPUID_SPEC_CTRL) ||
+	       rs_guest_has(vcpu, RS_CPUID_AMD_IBRS) ||
+	       rs_guest_has(vcpu, RS_CPUID_AMD_STIBP) ||
+	       rs_guest_has(vcpu, RS_CPUID_AMD_SSBD) ||
+	       rs_guest_has(vcpu, RS_CPUID_INTEL_SSBD);
+}
+
+/*
+ * The write-only commands: PRED_CMD's IBPB and FLUSH_CMD's L1D flush, each
+ * where both the guest's CPUID and the host's CPU have it.  They act on
+ * this CPU only, where the guest runs; a guest that moves meanwhile gets
+ * its IBPB from rs_spec_enter() only if another VM ran there.
+ */
+static int rs_set_cmd_msr(struct rs_vcpu *vcpu, u32 index, u64 data,
+			  bool host_initiated)
+{
+	bool has;
+
+	if (index == MSR_IA32_PRED_CMD) {
+		has = rs_guest_has(vcpu, RS_CPUID_SPEC_CTRL) ||
+		      rs_guest_has(vcpu, RS_CPUID_AMD_IBPB);
+		if ((!has && !host_initiated) || (data & ~PRED_CMD_IBPB))
+			return -EINVAL;
+		if (data && boot_cpu_has(X86_FEATURE_IBPB))
+			wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+		return 0;
+	}
+	has = rs_guest_has(vcpu, RS_CPUID_FLUSH_L1D);
+	if ((!has && !host_initiated) || (data & ~L1D_FLUSH))
+		return -EINVAL;
+	if (data && boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	return 0;
+}
+
 int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct rs_cr_state st;
@@ -80,6 +142,11 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->msr_apic_base;
+		return 0;
+	case MSR_IA32_SPEC_CTRL:
+		if (!rs_has_spec_ctrl(vcpu))
+			return -EINVAL;
+		*data = vcpu->spec_ctrl;
 		return 0;
 	}
 	return -EINVAL;
@@ -157,6 +224,15 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
 			return -EINVAL;
 		vcpu->msr_apic_base = data;
 		return 0;
+	case MSR_IA32_SPEC_CTRL:
+		if ((!host_initiated && !rs_has_spec_ctrl(vcpu)) ||
+		    (data & ~rs_spec_ctrl_valid(vcpu, host_initiated)))
+			return -EINVAL;
+		vcpu->spec_ctrl = data;
+		return 0;
+	case MSR_IA32_PRED_CMD:
+	case MSR_IA32_FLUSH_CMD:
+		return rs_set_cmd_msr(vcpu, index, data, host_initiated);
 	}
 	return -EINVAL;
 }

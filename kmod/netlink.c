@@ -157,7 +157,9 @@ static int rs_nl_put_stats(struct sk_buff *skb, const struct rs_vcpu_stats *st)
 	    rs_nl_put_time(skb, RS_NL_STATS_GUEST_NS, RS_NL_STATS_GUEST_CYCLES,
 			   st->guest_cycles, RS_NL_STATS_PAD) ||
 	    rs_nl_put_time(skb, RS_NL_STATS_HANDLE_NS,
-			   RS_NL_STATS_HANDLE_CYCLES, handle, RS_NL_STATS_PAD))
+			   RS_NL_STATS_HANDLE_CYCLES, handle, RS_NL_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, RS_NL_STATS_L1D_FLUSHES, st->l1d_flushes,
+			      RS_NL_STATS_PAD))
 		goto cancel;
 	for (i = 0; i < rs_ops->exits->nr_names; i++) {
 		if (st->exits[i].count &&

@@ -20,10 +20,12 @@
 #include <linux/cpumask.h>
 #include <linux/sched.h>
 #include <linux/static_call.h>
+#include <linux/jump_label.h>
 #include <linux/uidgid.h>
 #include <asm/fpu/api.h>
 #include <asm/debugreg.h>
 #include <asm/hw_breakpoint.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <linux/ringside.h>
@@ -173,6 +175,15 @@ struct rs_cpuid_bit {
 #define RS_CPUID_NX		RS_CPUID_BIT(0x80000001, CPUID_EDX, 20)
 #define RS_CPUID_FFXSR		RS_CPUID_BIT(0x80000001, CPUID_EDX, 25)
 #define RS_CPUID_LM		RS_CPUID_BIT(0x80000001, CPUID_EDX, 29)
+/* Speculation controls, Intel's (leaf 7) and AMD's (80000008H EBX). */
+#define RS_CPUID_SPEC_CTRL	RS_CPUID_BIT(7, CPUID_EDX, 26)	/* IBRS, IBPB */
+#define RS_CPUID_INTEL_STIBP	RS_CPUID_BIT(7, CPUID_EDX, 27)
+#define RS_CPUID_FLUSH_L1D	RS_CPUID_BIT(7, CPUID_EDX, 28)
+#define RS_CPUID_INTEL_SSBD	RS_CPUID_BIT(7, CPUID_EDX, 31)
+#define RS_CPUID_AMD_IBPB	RS_CPUID_BIT(0x80000008, CPUID_EBX, 12)
+#define RS_CPUID_AMD_IBRS	RS_CPUID_BIT(0x80000008, CPUID_EBX, 14)
+#define RS_CPUID_AMD_STIBP	RS_CPUID_BIT(0x80000008, CPUID_EBX, 15)
+#define RS_CPUID_AMD_SSBD	RS_CPUID_BIT(0x80000008, CPUID_EBX, 24)
 
 /*
  * The state after RESET that is not in struct rs_sregs (rs_reset_sregs()
@@ -225,6 +236,7 @@ struct rs_vm {
 	struct rs_vcpu *vcpus[RS_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	u64 tsc_base;			/* host TSC when the guest's read 0 */
+	u64 spec_id;			/* never reused: rs_spec_enter() */
 
 	/* Observability (stats.c, netlink.c): the VM's id and creator. */
 	u32 id;				/* in rs_vms; 0 until registered */
@@ -250,6 +262,7 @@ struct rs_exit_stat {
 
 struct rs_vcpu_stats {
 	u64 guest_cycles;	/* from just before entry to just after exit */
+	u64 l1d_flushes;	/* rs_l1d_flush() */
 	struct rs_exit_stat exits[RS_MAX_EXIT_STATS];
 };
 
@@ -307,6 +320,16 @@ struct rs_vcpu {
 	u64 dr[4];			/* guest DR0-3 */
 	u64 xcr0;
 	u32 pkru;
+	/*
+	 * The guest's SPEC_CTRL, loaded around the entry where it differs
+	 * from the host's (svm_entry.S, vmx_entry.S).  Writes always exit,
+	 * so it is never read back.
+	 */
+	u64 spec_ctrl;
+	u64 vm_spec_id;			/* vm->spec_id, without the pointer */
+	/* An L1D flush is owed before the next VMX entry (spec.c). */
+	bool l1d_flush_owed;
+	unsigned long l1d_switches;	/* context switches at the last flush */
 	struct fpu_guest fpu;
 
 	enum rs_pending pending;
@@ -389,6 +412,30 @@ void rs_hardware_put(void);
 long rs_create_vm(void);
 void rs_vm_put(struct rs_vm *vm);
 void rs_vm_flush_tlbs(struct rs_vm *vm);
+
+/* spec.c */
+extern u32 rs_mitigations;
+extern u64 rs_spec_ctrl_bits;
+DECLARE_PER_CPU(u64, rs_last_vm);
+DECLARE_STATIC_KEY_FALSE(rs_l1d_flush_key);
+int rs_spec_init(bool vmx);
+void rs_spec_cleanup(void);
+u64 rs_spec_new_vm(void);
+void rs_l1d_flush(struct rs_vcpu *vcpu);
+
+/*
+ * Called with IRQs off before an entry: a CPU that last ran another VM's
+ * vCPU first drops what that guest taught its branch predictors, as KVM
+ * does when it loads a vCPU (indirect_branch_prediction_barrier() is an
+ * IBPB where the host uses IBPB).  A VM's own vCPUs share their guest.
+ */
+static __always_inline void rs_spec_enter(struct rs_vcpu *vcpu)
+{
+	if (unlikely(__this_cpu_read(rs_last_vm) != vcpu->vm_spec_id)) {
+		__this_cpu_write(rs_last_vm, vcpu->vm_spec_id);
+		indirect_branch_prediction_barrier();
+	}
+}
 
 /* vcpu.c */
 int rs_create_vcpu(struct rs_vm *vm, unsigned long id);
@@ -538,6 +585,13 @@ static __always_inline void rs_vcpu_exit_done(struct rs_vcpu *vcpu)
 	lockdep_assert_irqs_disabled();
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
+	/*
+	 * VMSCAPE: the guest may have trained predictors that the host's
+	 * user space (the VMM) would use; the host flushes them with an IBPB
+	 * when this CPU next returns to user space, if it mitigates that.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 }
 

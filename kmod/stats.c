@@ -118,6 +118,7 @@ void rs_vcpu_stats_read(struct rs_vcpu *vcpu, struct rs_vcpu_stats *sum)
 	int i;
 
 	sum->guest_cycles += READ_ONCE(st->guest_cycles);
+	sum->l1d_flushes += READ_ONCE(st->l1d_flushes);
 	for (i = 0; i < RS_MAX_EXIT_STATS; i++) {
 		sum->exits[i].count += READ_ONCE(st->exits[i].count);
 		sum->exits[i].cycles += READ_ONCE(st->exits[i].cycles);

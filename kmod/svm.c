@@ -516,9 +516,12 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	trace_ringside_entry(vcpu, vmcb->save.rip);
 	asm volatile("clgi" ::: "memory");
 	raw_local_irq_enable();
+	/* Zen 1 DIV0: no quotient of the host's for the guest to sample. */
+	if (static_cpu_has_bug(X86_BUG_DIV0))
+		amd_clear_divider();
 	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
 	svm_vmrun(vcpu->gpr, svm->vmcb_pa,
-		  page_to_phys(__this_cpu_read(svm_host_save)));
+		  page_to_phys(__this_cpu_read(svm_host_save)), &vcpu->spec_ctrl);
 	vcpu->exit_tsc = rs_stats_tsc();
 	raw_local_irq_disable();
 

@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 /* svm_entry.S: one VMRUN, with the guest's general registers in gpr[]. */
-void svm_vmrun(u64 *gpr, unsigned long vmcb_pa, unsigned long host_pa);
+void svm_vmrun(u64 *gpr, unsigned long vmcb_pa, unsigned long host_pa,
+	       u64 *spec_ctrl);
 
 #endif /* RINGSIDE_SVM_H */

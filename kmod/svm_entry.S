@@ -12,7 +12,10 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/cpufeatures.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 
 /* Offsets in the gpr[] array, in ModRM order (see enum in rs.h). */
 #define G_RCX	(1 * 8)
@@ -33,8 +36,13 @@
 	.text
 
 /*
- * void svm_vmrun(u64 *gpr, unsigned long vmcb_pa, unsigned long host_pa)
+ * void svm_vmrun(u64 *gpr, unsigned long vmcb_pa, unsigned long host_pa,
+ *		  u64 *spec_ctrl)
  * Called with GIF clear.  RAX and RSP of the guest live in the VMCB.
+ *
+ * What the host's speculation mitigations ask (spec.c) is done here, where
+ * no RET or indirect branch can come between it and VMRUN, or between the
+ * #VMEXIT and it, as in KVM's __svm_vcpu_run.
  */
 SYM_FUNC_START(svm_vmrun)
 	push %rbp
@@ -44,9 +52,24 @@ SYM_FUNC_START(svm_vmrun)
 	push %r13
 	push %r12
 	push %rbx
+	push %rcx		/* spec_ctrl */
 	push %rdi		/* gpr */
 	push %rdx		/* host_pa */
 	push %rsi		/* vmcb_pa */
+
+	/*
+	 * The guest's SPEC_CTRL where it differs from the host's; the host's
+	 * GS base still reaches its per-CPU data until VMLOAD.
+	 */
+	ALTERNATIVE "jmp .Lguest_spec_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov (%rcx), %rax
+	cmp PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	je .Lguest_spec_done
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	xor %edx, %edx
+	wrmsr
+	mov 8(%rsp), %rdx	/* host_pa */
+.Lguest_spec_done:
 
 	mov %rdx, %rax
 	vmsave %rax
@@ -67,6 +90,9 @@ SYM_FUNC_START(svm_vmrun)
 	mov G_R14(%rdi), %r14
 	mov G_R15(%rdi), %r15
 	mov G_RDI(%rdi), %rdi
+
+	/* MDS-like sampling (TSA): clear CPU buffers of host data (ZF only). */
+	VM_CLEAR_CPU_BUFFERS
 
 	vmrun %rax
 
@@ -92,7 +118,28 @@ SYM_FUNC_START(svm_vmrun)
 	vmsave %rax
 	pop %rax		/* host_pa */
 	vmload %rax
-	pop %rdi
+	pop %rdi		/* gpr */
+
+	/* The guest may have filled the RSB with its own return targets. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+
+	/* The host's SPEC_CTRL again, now that GS is the host's. */
+	pop %rsi		/* spec_ctrl */
+	ALTERNATIVE "jmp .Lhost_spec_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	cmp (%rsi), %rax
+	je .Lhost_spec_done
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	xor %edx, %edx
+	wrmsr
+.Lhost_spec_done:
+
+	/*
+	 * Retbleed and SRSO: untrain RET before the first one, and an IBPB
+	 * where the host chose "IBPB on VMEXIT" (clobbers RAX, RCX, RDX).
+	 */
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 
 	/* Leave no guest value in a register the caller may clobber. */
 	xor %ecx, %ecx

@@ -49,6 +49,7 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 		return false;
 	}
+	rs_spec_enter(vcpu);
 	return true;
 }
 
@@ -93,6 +94,8 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	r = fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	if (r)
 		return r;
+	/* User space ran on this CPU: its data may be in the L1D (spec.c). */
+	vcpu->l1d_flush_owed = true;
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = RS_EXIT_INTR;
@@ -427,6 +430,7 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	if (!vcpu)
 		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
+	vcpu->vm_spec_id = vm->spec_id;
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	vcpu->xcr0 = XFEATURE_MASK_FP;

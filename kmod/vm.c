@@ -158,6 +158,7 @@ long rs_create_vm(void)
 	mmgrab(vm->mm);
 	/* One TSC for all vCPUs, so that SMP guests see it in step. */
 	vm->tsc_base = rdtsc();
+	vm->spec_id = rs_spec_new_vm();
 
 	r = rs_mmu_init(vm);
 	if (r)

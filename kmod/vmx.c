@@ -1175,8 +1175,10 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	vmx_switch_to_guest(vmx, &host);
 	if (trace_ringside_entry_enabled())
 		trace_ringside_entry(vcpu, vmcs_read(GUEST_RIP));
+	if (static_branch_unlikely(&rs_l1d_flush_key))
+		rs_l1d_flush(vcpu);
 	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
-	failed = vmx_vcpu_enter(vcpu->gpr, vmx->launched);
+	failed = vmx_vcpu_enter(vcpu->gpr, vmx->launched, &vcpu->spec_ctrl);
 	vcpu->exit_tsc = rs_stats_tsc();
 	vmx_switch_to_host(vmx, &host);
 

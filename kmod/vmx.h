@@ -9,7 +9,7 @@
  * general registers but RSP in gpr[].  False after a VM exit, true if the
  * instruction failed (VMfailInvalid or VMfailValid): the guest did not run.
  */
-bool vmx_vcpu_enter(u64 *gpr, bool launched);
+bool vmx_vcpu_enter(u64 *gpr, bool launched, u64 *spec_ctrl);
 
 /* Where a VM exit resumes the host (HOST_RIP). */
 void vmx_vmexit(void);

@@ -9,7 +9,10 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/cpufeatures.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
@@ -36,8 +39,12 @@
 	.text
 
 /*
- * bool vmx_vcpu_enter(u64 *gpr, bool launched)
+ * bool vmx_vcpu_enter(u64 *gpr, bool launched, u64 *spec_ctrl)
  * Called with IRQs off and the vCPU's VMCS current on this CPU.
+ *
+ * What the host's speculation mitigations ask (spec.c) is done here, where
+ * no RET or indirect branch can come between it and the entry, or between
+ * the exit and it, as in KVM's __vmx_vcpu_run.
  */
 SYM_FUNC_START(vmx_vcpu_enter)
 	push %rbp
@@ -47,11 +54,22 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	push %r13
 	push %r12
 	push %rbx
+	push %rdx		/* spec_ctrl: at 8(%rsp) after the exit */
 	push %rdi		/* gpr: at 0(%rsp) after the exit */
 
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	jna .Lvmfail
+
+	/* The guest's SPEC_CTRL where it differs from the host's. */
+	ALTERNATIVE "jmp .Lguest_spec_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov (%rdx), %rax
+	cmp PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	je .Lguest_spec_done
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	xor %edx, %edx
+	wrmsr
+.Lguest_spec_done:
 
 	/* CF = launched; nothing below changes CF before the jump. */
 	bt $0, %esi
@@ -72,18 +90,25 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	mov G_R15(%rdi), %r15
 	mov G_RDI(%rdi), %rdi
 
-	/* MDS and friends: flush CPU buffers of host data (changes ZF only). */
-	VM_CLEAR_CPU_BUFFERS
+	/*
+	 * MDS, TAA, MMIO stale data: clear CPU buffers of host data (changes
+	 * ZF only).  Linux 6.1 asks for it with CLEAR_CPU_BUF, later ones
+	 * with CLEAR_CPU_BUF_VM.
+	 */
+	ALTERNATIVE_2 "jmp .Lverw_done", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lverw_done:
 
 	jnc .Lvmlaunch
 
 	/* A successful entry comes back at vmx_vmexit, not below. */
 	UNWIND_HINT_SAVE
 	vmresume
-	jmp .Lvmfail
+	jmp .Lvmfail_entry
 .Lvmlaunch:
 	vmlaunch
-	jmp .Lvmfail
+	jmp .Lvmfail_entry
 
 SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	UNWIND_HINT_RESTORE
@@ -114,16 +139,44 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	 */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
-	CLEAR_BRANCH_HISTORY_VMEXIT
+	xor %ebx, %ebx		/* entered: return false */
 
-	xor %eax, %eax
+	/*
+	 * The host's SPEC_CTRL where the guest's differs, and always under
+	 * legacy IBRS, which must be set again after a less privileged
+	 * predictor mode ran (KVM's vmx_spec_ctrl_restore_host()).  A failed
+	 * VMLAUNCH or VMRESUME comes here too, with the guest's loaded.
+	 */
+.Lhost_spec:
+	ALTERNATIVE "jmp .Lhost_spec_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov 8(%rsp), %rsi	/* spec_ctrl */
+	mov PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	ALTERNATIVE "", "jmp .Lhost_spec_write", X86_FEATURE_KERNEL_IBRS
+	cmp (%rsi), %rax
+	je .Lhost_spec_fence
+.Lhost_spec_write:
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+.Lhost_spec_fence:
+	lfence
+.Lhost_spec_done:
+
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	mov %ebx, %eax
 	jmp .Lout
+
+	/* VMLAUNCH or VMRESUME failed: RSP is still ours. */
+.Lvmfail_entry:
+	mov $1, %ebx
+	jmp .Lhost_spec
 
 .Lvmfail:
 	mov $1, %eax
 
 .Lout:
-	add $8, %rsp		/* gpr */
+	add $16, %rsp		/* gpr, spec_ctrl */
 
 	/* Leave no guest value in a register the caller may clobber. */
 	xor %ecx, %ecx

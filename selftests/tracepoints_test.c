@@ -14,10 +14,10 @@
 
 #include "kselftest_harness.h"
 #include "rs_nl.h"
+#include "rs_sys.h"
 #include "rs_test.h"
 #include "rs_util.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
 #define N		500
 
 static void handler(struct rs_ex_regs *regs)
@@ -36,48 +36,9 @@ static void guest_code(uint64_t fresh_page)
 	GUEST_DONE();
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static void trace_setup(struct __test_metadata *_metadata, uint32_t id)
-{
-	static const char *const events[] = {
-		"ringside_entry", "ringside_exit", "ringside_inject",
-		"ringside_npf",
-	};
-	char path[128], filter[32];
-	unsigned int i;
-
-	snprintf(filter, sizeof(filter), "vm == %u", id);
-	ASSERT_EQ(0, write_file(TRACEFS "/tracing_on", "0"));
-	ASSERT_EQ(0, write_file(TRACEFS "/buffer_size_kb", "4096"));
-	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
-	for (i = 0; i < ARRAY_SIZE(events); i++) {
-		snprintf(path, sizeof(path), TRACEFS "/events/ringside/%s/filter",
-			 events[i]);
-		ASSERT_EQ(0, write_file(path, filter)) TH_LOG("%s", path);
-		snprintf(path, sizeof(path), TRACEFS "/events/ringside/%s/enable",
-			 events[i]);
-		ASSERT_EQ(0, write_file(path, "1")) TH_LOG("%s", path);
-	}
-	ASSERT_EQ(0, write_file(TRACEFS "/tracing_on", "1"));
-}
-
-static void trace_stop(void)
-{
-	write_file(TRACEFS "/tracing_on", "0");
-	write_file(TRACEFS "/events/ringside/enable", "0");
-	write_file(TRACEFS "/events/ringside/filter", "0");
-}
+static const char *const events[] = {
+	"ringside_entry", "ringside_exit", "ringside_inject", "ringside_npf",
+};
 
 TEST(guest_actions_are_traced)
 {
@@ -91,23 +52,23 @@ TEST(guest_actions_are_traced)
 
 	RS_REQUIRE_VM();
 	RS_REQUIRE_ROOT();
-	if (access(TRACEFS "/events/ringside", F_OK))
-		SKIP(return, "no %s/events/ringside (tracefs not mounted?)", TRACEFS);
+	if (access(RS_TRACEFS "/events/ringside", F_OK))
+		SKIP(return, "no %s/events/ringside (tracefs not mounted?)", RS_TRACEFS);
 
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	rs_vm_install_handler(vm, UD_VECTOR, handler);
 	page = rs_vm_alloc_pages(vm, 1);
 	rs_vcpu_args_set(vcpu, 1, page);
 	id = rs_vm_id(vm);
-	trace_setup(_metadata, id);
+	ASSERT_EQ(0, rs_trace_start(events, ARRAY_SIZE(events), id));
 
 	rs_vcpu_expect_sync(vcpu, 1);
 	rs_vcpu_inject(vcpu, RS_EVENT_EXCEPTION, UD_VECTOR, false, 0);
 	rs_vcpu_run_expect_exit(vcpu, RS_EXIT_MMIO);
 	rs_vcpu_expect_done(vcpu);
-	trace_stop();
+	rs_trace_stop();
 
-	f = fopen(TRACEFS "/trace", "r");
+	f = fopen(RS_TRACEFS "/trace", "r");
 	ASSERT_NE(NULL, f);
 	snprintf(want, sizeof(want), "vm %u vcpu 0 ", id);
 	while (fgets(line, sizeof(line), f)) {

@@ -46,6 +46,65 @@ static const struct bit_name rs_hw_features[] = {
 	{ RS_HW_TRUE_CTLS, "true-ctls" },
 };
 
+/*
+ * RS_CAP_MITIGATIONS bits: what ringside does around guest entries because
+ * the host mitigates a speculation bug, and the host's sysfs file that says
+ * why (Documentation/admin-guide/hw-vuln in the kernel's tree).
+ */
+static const struct {
+	uint64_t bit;
+	const char *what;
+	const char *why;
+} rs_mitigations[] = {
+	{ RS_MITIGATE_RSB_FILL, "RSB filled after exit", "spectre_v2" },
+	{ RS_MITIGATE_UNTRAIN_RET, "RET untrained after exit", "retbleed" },
+	{ RS_MITIGATE_IBPB_EXIT, "IBPB after exit", "spec_rstack_overflow" },
+	{ RS_MITIGATE_VERW, "CPU buffers cleared before entry", "mds" },
+	{ RS_MITIGATE_SPEC_CTRL, "guest's own SPEC_CTRL", "spec_store_bypass" },
+	{ RS_MITIGATE_L1D_FLUSH, "L1D flushed before entry", "l1tf" },
+	{ RS_MITIGATE_L1D_ALWAYS, "... before every entry", "l1tf" },
+	{ RS_MITIGATE_BHB_CLEAR, "branch history cleared after exit", "spectre_v2" },
+	{ RS_MITIGATE_IBPB_VM, "IBPB when a CPU switches VMs", "spectre_v2" },
+	{ RS_MITIGATE_IBPB_USER, "IBPB before user space", "vmscape" },
+	{ RS_MITIGATE_DIV0, "divider cleared before entry", NULL },
+};
+
+/* The host's word on @bug, or "" where this kernel does not know it. */
+static void host_vuln(const char *bug, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/vulnerabilities/%s", bug);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void check_mitigations(long mask)
+{
+	char why[256];
+	size_t i;
+
+	printf("Speculation (the host's choices, as its sysfs says):\n");
+	for (i = 0; i < ARRAY_SIZE(rs_mitigations); i++) {
+		printf("  %-34s %-3s ", rs_mitigations[i].what,
+		       mask & rs_mitigations[i].bit ? "on" : "off");
+		if (!rs_mitigations[i].why) {
+			/* No sysfs file: the kernel says it at boot. */
+			printf("(AMD Zen 1 DIV0 bug: the host's dmesg)\n");
+			continue;
+		}
+		host_vuln(rs_mitigations[i].why, why, sizeof(why));
+		printf("%s: %s\n", rs_mitigations[i].why,
+		       why[0] ? why : "(unknown here)");
+	}
+}
+
 static void print_bits(uint64_t mask, const struct bit_name *names, size_t n)
 {
 	bool any = false;
@@ -125,7 +184,7 @@ static const char *yes_no(long v)
 
 static int check_module(int fd)
 {
-	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave;
+	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave, spec;
 	int version;
 
 	version = ioctl(fd, RS_GET_API_VERSION, 0);
@@ -145,7 +204,8 @@ static int check_module(int fd)
 	    cap(fd, RS_CAP_HW_FEATURES, &hw) ||
 	    cap(fd, RS_CAP_READONLY_MEM, &ro) ||
 	    cap(fd, RS_CAP_MAX_CPUID, &cpuid) ||
-	    cap(fd, RS_CAP_XSAVE_SIZE, &xsave))
+	    cap(fd, RS_CAP_XSAVE_SIZE, &xsave) ||
+	    cap(fd, RS_CAP_MITIGATIONS, &spec))
 		return -1;
 
 	printf("  backend             %s\n",
@@ -160,6 +220,7 @@ static int check_module(int fd)
 	printf("  read-only memory    %s\n", yes_no(ro));
 	printf("  max CPUID entries   %ld\n", cpuid);
 	printf("  xsave size          %ld bytes\n", xsave);
+	check_mitigations(spec);
 	if (version != RS_API_VERSION) {
 		pr_err("the module speaks API version %d, this launcher %d",
 		       version, RS_API_VERSION);

@@ -232,6 +232,9 @@ static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 		case RS_NL_STATS_HANDLE_CYCLES:
 			v->handle_cycles = nla_u64(a);
 			break;
+		case RS_NL_STATS_L1D_FLUSHES:
+			v->l1d_flushes = nla_u64(a);
+			break;
 		case RS_NL_STATS_REASON:
 			if (v->nr_reasons == RS_NL_MAX_REASONS)
 				return false;

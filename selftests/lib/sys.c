@@ -17,7 +17,8 @@
 
 #include "rs_sys.h"
 
-bool rs_cpu_has_flag(const char *flag)
+/* Whether the first CPU's @field line of /proc/cpuinfo lists @flag. */
+static bool cpuinfo_lists(const char *field, const char *flag)
 {
 	size_t len = strlen(flag);
 	char *line = NULL;
@@ -31,7 +32,7 @@ bool rs_cpu_has_flag(const char *flag)
 	while (!found && getline(&line, &cap, f) > 0) {
 		char *p;
 
-		if (strncmp(line, "flags", 5))
+		if (strncmp(line, field, strlen(field)))
 			continue;
 		p = strchr(line, ':');
 		while (p && (p = strstr(p, flag))) {
@@ -48,6 +49,16 @@ bool rs_cpu_has_flag(const char *flag)
 	free(line);
 	fclose(f);
 	return found;
+}
+
+bool rs_cpu_has_flag(const char *flag)
+{
+	return cpuinfo_lists("flags", flag);
+}
+
+bool rs_cpu_has_bug(const char *bug)
+{
+	return cpuinfo_lists("bugs", bug);
 }
 
 bool rs_host_has_virt(void)
@@ -182,6 +193,49 @@ char *rs_kmsg_read(int fd)
 		out[len] = '\0';
 	}
 	return out;
+}
+
+int rs_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int rs_trace_start(const char *const *events, unsigned int n, uint32_t vm)
+{
+	char path[128], filter[32];
+	unsigned int i;
+	int r;
+
+	snprintf(filter, sizeof(filter), "vm == %u", vm);
+	r = rs_write_file(RS_TRACEFS "/tracing_on", "0");
+	if (!r)
+		r = rs_write_file(RS_TRACEFS "/buffer_size_kb", "4096");
+	if (!r)
+		r = rs_write_file(RS_TRACEFS "/trace", "");
+	for (i = 0; !r && i < n; i++) {
+		snprintf(path, sizeof(path), RS_TRACEFS "/events/ringside/%s/filter",
+			 events[i]);
+		r = rs_write_file(path, filter);
+		snprintf(path, sizeof(path), RS_TRACEFS "/events/ringside/%s/enable",
+			 events[i]);
+		if (!r)
+			r = rs_write_file(path, "1");
+	}
+	return r ? r : rs_write_file(RS_TRACEFS "/tracing_on", "1");
+}
+
+void rs_trace_stop(void)
+{
+	rs_write_file(RS_TRACEFS "/tracing_on", "0");
+	rs_write_file(RS_TRACEFS "/events/ringside/enable", "0");
+	rs_write_file(RS_TRACEFS "/events/ringside/filter", "0");
 }
 
 const char *rs_kmsg_find_splat(const char *log, size_t *len)

@@ -28,6 +28,7 @@
 #define RS_CAP_READONLY_MEM	8	/* 1: RS_MEM_READONLY works */
 #define RS_CAP_MAX_CPUID	9	/* entries RS_SET_CPUID takes */
 #define RS_CAP_XSAVE_SIZE	10	/* sizeof(struct rs_fpu) the module uses */
+#define RS_CAP_MITIGATIONS	11	/* mask of RS_MITIGATE_* below */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -40,6 +41,23 @@
 #define RS_HW_VPID		_BITULL(8)	/* VMX: VPID */
 #define RS_HW_UNRESTRICTED	_BITULL(9)	/* VMX: unrestricted guest */
 #define RS_HW_TRUE_CTLS		_BITULL(10)	/* VMX: TRUE capability MSRs */
+
+/*
+ * RS_CAP_MITIGATIONS: what ringside does around guest entries and exits
+ * because the host kernel mitigates a speculation bug (its choice, as
+ * /sys/devices/system/cpu/vulnerabilities shows it).
+ */
+#define RS_MITIGATE_RSB_FILL	_BITULL(0)	/* RSB filled after each exit */
+#define RS_MITIGATE_UNTRAIN_RET	_BITULL(1)	/* SVM: RET untrained (Retbleed, SRSO) */
+#define RS_MITIGATE_IBPB_EXIT	_BITULL(2)	/* SVM: IBPB after each exit (SRSO) */
+#define RS_MITIGATE_VERW	_BITULL(3)	/* CPU buffers cleared before entry */
+#define RS_MITIGATE_SPEC_CTRL	_BITULL(4)	/* the guest's own SPEC_CTRL */
+#define RS_MITIGATE_L1D_FLUSH	_BITULL(5)	/* VMX: L1D flushed before entry (L1TF) */
+#define RS_MITIGATE_L1D_ALWAYS	_BITULL(6)	/* ... before every entry, host work or not */
+#define RS_MITIGATE_BHB_CLEAR	_BITULL(7)	/* VMX: branch history cleared after exit */
+#define RS_MITIGATE_IBPB_VM	_BITULL(8)	/* IBPB when a CPU switches VMs */
+#define RS_MITIGATE_IBPB_USER	_BITULL(9)	/* IBPB before user space (VMSCAPE) */
+#define RS_MITIGATE_DIV0	_BITULL(10)	/* SVM: divider cleared before entry */
 
 /* /dev/ringside */
 #define RS_GET_API_VERSION	_IO(RS_IO, 0x00)	/* arg: 0 */
@@ -321,6 +339,7 @@ enum rs_nl_stats_attr {
 	RS_NL_STATS_HANDLE_NS,		/* __u64: time handling exits in the kernel */
 	RS_NL_STATS_HANDLE_CYCLES,	/* __u64 */
 	RS_NL_STATS_REASON,		/* nested RS_NL_REASON_*: one per reason seen */
+	RS_NL_STATS_L1D_FLUSHES,	/* __u64: L1D flushes before entry (L1TF) */
 	__RS_NL_STATS_MAX
 };
 

@@ -47,6 +47,7 @@ struct rs_nl_vm {
 	uint8_t enabled;
 	uint32_t tsc_khz;
 	uint64_t exits, guest_ns, guest_cycles, handle_ns, handle_cycles;
+	uint64_t l1d_flushes;
 	unsigned int nr_reasons;
 	struct {
 		char name[32];

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host-side helpers for the ringside selftests: what the CPU offers, the
- * kernel log, kernel memory, taint flags and the module list.  Nothing here
- * talks to ringside itself; rs_util.h does that.
+ * kernel log, kernel memory, taint flags, the module list and tracefs.
+ * Nothing here talks to ringside itself; rs_util.h does that.
  */
 #ifndef SELFTEST_RS_SYS_H
 #define SELFTEST_RS_SYS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RS_DEV_PATH		"/dev/ringside"
 #define RS_MODULE_NAME		"ringside"
@@ -16,6 +17,8 @@
 
 /* True if the "flags" line of /proc/cpuinfo holds @flag as a whole word. */
 bool rs_cpu_has_flag(const char *flag);
+/* Whether its "bugs" line lists @bug ("div0", "l1tf"...). */
+bool rs_cpu_has_bug(const char *bug);
 /* True if the CPU shows svm or vmx: ringside should load. */
 bool rs_host_has_virt(void);
 
@@ -64,5 +67,16 @@ struct rs_mem {
 };
 
 int rs_mem_snapshot(struct rs_mem *m);
+
+/* tracefs, for ringside's tracepoints (kmod/trace.h). */
+#define RS_TRACEFS		"/sys/kernel/tracing"
+/* Write @s to @path: 0 or -errno. */
+int rs_write_file(const char *path, const char *s);
+/*
+ * Empty the trace buffer and record the ringside events @events[0..n) of
+ * VM @vm only: 0 or -errno.  rs_trace_stop() stops and disables them all.
+ */
+int rs_trace_start(const char *const *events, unsigned int n, uint32_t vm);
+void rs_trace_stop(void);
 
 #endif /* SELFTEST_RS_SYS_H */
