@@ -7,16 +7,20 @@
  * owner's mm and maps it; before the host unmaps, reclaims or migrates that
  * page, the notifier removes it from the nested page table and flushes the
  * vCPUs' TLBs, so the guest can never reach it afterwards.  Leaf entries map
- * 4 KiB pages; tables are freed with the VM.
+ * 4 KiB pages; a table is freed when a zap leaves it empty, and the rest
+ * with the VM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "rs.h"
+#include "trace.h"
 
 #define NPT_LEVELS		4
 #define NPT_ADDR_MASK		GENMASK_ULL(51, 12)
@@ -41,40 +45,157 @@ static void npt_free_table(u64 *table, int level)
 		if (table[i] & rs_ops->npt_present)
 			npt_free_table(npt_table(table[i]), level - 1);
 	free_page((unsigned long)table);
+	/* A VM of many GiB frees tens of thousands of tables. */
+	if (level == 1)
+		cond_resched();
 }
 
-/* Remove the leaf entries for [start, end) below table; true if any. */
-static bool npt_zap(u64 *table, int level, u64 base, u64 start, u64 end)
+/*
+ * Zapping: removing the leaf entries of a guest-physical range, and the
+ * tables that this leaves empty.  It runs under mmu_lock, a spinlock, and a
+ * range can span 256 TiB.  So it goes one leaf table (2 MiB of guest
+ * memory) at a time, from the root each time, and where the caller may
+ * sleep it lets go of the lock every RS_ZAP_BATCH leaf tables: a zap holds
+ * the lock for a bounded time, as KVM's tdp_mmu_zap_leafs() does, and
+ * another zap may free tables meanwhile without this one touching them.
+ *
+ * The hardware may still use a zapped entry, or a table unlinked from its
+ * parent, until the vCPUs flushed their TLBs: tables are freed only after
+ * rs_vm_flush_tlbs(), which is done before letting go of the lock and at
+ * the end.
+ */
+#define RS_ZAP_BATCH		64
+
+struct rs_zap {
+	struct rs_vm *vm;
+	bool can_yield;
+	bool flush;			/* entries zapped since the last flush */
+	struct list_head freed;		/* unlinked tables, after the flush */
+	u64 start, end;			/* what the caller asked for, in bytes */
+	unsigned long leaves, tables, yields;
+	u64 locked_ns, max_hold_ns;	/* how long mmu_lock is held */
+};
+
+static void rs_zap_lock(struct rs_zap *z, struct rs_vm *vm, bool can_yield)
+	__acquires(&vm->mmu_lock)
 {
-	unsigned int shift = PAGE_SHIFT + 9 * level;
-	bool zapped = false;
-	u64 addr;
+	*z = (struct rs_zap){ .vm = vm, .can_yield = can_yield };
+	INIT_LIST_HEAD(&z->freed);
+	spin_lock(&vm->mmu_lock);
+	z->locked_ns = ktime_get_ns();
+}
 
-	for (addr = max(base, start & ~((1ULL << shift) - 1));
-	     addr < end && addr < base + (512ULL << shift);
-	     addr += 1ULL << shift) {
-		u64 *pte = &table[npt_index(addr, level)];
+/* Flush the TLBs if anything was zapped, then free unlinked tables. */
+static void rs_zap_flush(struct rs_zap *z)
+{
+	struct page *page, *next;
 
-		if (!(*pte & rs_ops->npt_present))
-			continue;
-		if (level == 0) {
-			WRITE_ONCE(*pte, 0);
-			zapped = true;
-		} else {
-			zapped |= npt_zap(npt_table(*pte), level - 1, addr,
-					  start, end);
+	if (!z->flush)
+		return;
+	rs_vm_flush_tlbs(z->vm);
+	z->flush = false;
+	list_for_each_entry_safe(page, next, &z->freed, lru)
+		__free_page(page);
+	INIT_LIST_HEAD(&z->freed);
+}
+
+static void rs_zap_unlock(struct rs_zap *z)
+	__releases(&z->vm->mmu_lock)
+{
+	rs_zap_flush(z);
+	z->max_hold_ns = max(z->max_hold_ns, ktime_get_ns() - z->locked_ns);
+	spin_unlock(&z->vm->mmu_lock);
+	if (z->leaves || z->tables)
+		trace_ringside_npt_zap(z->vm, z->start >> PAGE_SHIFT,
+				       (z->end - z->start) >> PAGE_SHIFT, z->leaves,
+				       z->tables, z->yields, z->max_hold_ns);
+}
+
+static void rs_zap_yield(struct rs_zap *z)
+	__must_hold(&z->vm->mmu_lock)
+{
+	rs_zap_flush(z);
+	z->max_hold_ns = max(z->max_hold_ns, ktime_get_ns() - z->locked_ns);
+	spin_unlock(&z->vm->mmu_lock);
+	cond_resched();
+	spin_lock(&z->vm->mmu_lock);
+	z->locked_ns = ktime_get_ns();
+	z->yields++;
+}
+
+/* Unlink the table that *pte points to, for freeing after the flush. */
+static void npt_unlink(struct rs_zap *z, u64 *pte)
+{
+	list_add(&virt_to_page(npt_table(*pte))->lru, &z->freed);
+	WRITE_ONCE(*pte, 0);
+	z->tables++;
+	z->flush = true;
+}
+
+/*
+ * Zap [addr, end) within the leaf table that covers addr, if there is one,
+ * and unlink the tables left empty.  Returns where the next one starts.
+ */
+static u64 npt_zap_one(struct rs_zap *z, u64 addr, u64 end)
+{
+	u64 *pte[NPT_LEVELS], *table = z->vm->npt_root;
+	unsigned long leaves = z->leaves;
+	u64 next;
+	int level, i;
+
+	for (level = NPT_LEVELS - 1; level > 0; level--) {
+		unsigned int shift = PAGE_SHIFT + 9 * level;
+
+		pte[level] = &table[npt_index(addr, level)];
+		if (!(*pte[level] & rs_ops->npt_present))
+			return round_down(addr, 1ULL << shift) + (1ULL << shift);
+		table = npt_table(*pte[level]);
+	}
+	next = round_down(addr, 1ULL << (PAGE_SHIFT + 9)) + (1ULL << (PAGE_SHIFT + 9));
+	for (i = npt_index(addr, 0); addr < min(end, next); addr += PAGE_SIZE, i++) {
+		if (table[i] & rs_ops->npt_present) {
+			WRITE_ONCE(table[i], 0);
+			z->leaves++;
+			z->flush = true;
 		}
 	}
-	return zapped;
+	/*
+	 * Each table this left empty goes, up to (not including) the root;
+	 * no table is linked empty, so one that lost nothing is not.
+	 */
+	for (level = 1; level < NPT_LEVELS && z->leaves != leaves; level++) {
+		if (memchr_inv(npt_table(*pte[level]), 0, PAGE_SIZE))
+			break;
+		npt_unlink(z, pte[level]);
+	}
+	return next;
 }
 
-static bool rs_zap_gfns(struct rs_vm *vm, u64 gfn, u64 npages)
+/* Remove the guest-physical range [start, end) from the nested page table. */
+static void npt_zap(struct rs_zap *z, u64 start, u64 end)
 {
-	lockdep_assert_held(&vm->mmu_lock);
-	return npt_zap(vm->npt_root, NPT_LEVELS - 1, 0, gfn << PAGE_SHIFT,
-		       (gfn + npages) << PAGE_SHIFT);
+	unsigned int batch = 0;
+	u64 addr = start;
+
+	lockdep_assert_held(&z->vm->mmu_lock);
+	if (!z->start && !z->end)
+		z->start = start;
+	z->end = max(z->end, end);
+	while (addr < end) {
+		addr = npt_zap_one(z, addr, end);
+		if (z->can_yield && ++batch == RS_ZAP_BATCH && addr < end) {
+			rs_zap_yield(z);
+			batch = 0;
+		}
+	}
 }
 
+static void rs_zap_gfns(struct rs_zap *z, u64 gfn, u64 npages)
+{
+	npt_zap(z, gfn << PAGE_SHIFT, (gfn + npages) << PAGE_SHIFT);
+}
+
+/* A slot being deleted is gone for faults, still there for zapping. */
 static struct rs_memslot *rs_find_slot(struct rs_vm *vm, u64 gfn)
 {
 	int i;
@@ -82,21 +203,20 @@ static struct rs_memslot *rs_find_slot(struct rs_vm *vm, u64 gfn)
 	for (i = 0; i < RS_NR_MEMSLOTS; i++) {
 		struct rs_memslot *s = &vm->slots[i];
 
-		if (gfn >= s->gfn && gfn - s->gfn < s->npages)
+		if (gfn >= s->gfn && gfn - s->gfn < s->npages && !s->deleting)
 			return s;
 	}
 	return NULL;
 }
 
 /* Zap what [start, end) of the owner's address space backs. */
-static bool rs_zap_hva(struct rs_vm *vm, unsigned long start,
+static void rs_zap_hva(struct rs_zap *z, unsigned long start,
 		       unsigned long end)
 {
-	bool zapped = false;
 	int i;
 
 	for (i = 0; i < RS_NR_MEMSLOTS; i++) {
-		struct rs_memslot *s = &vm->slots[i];
+		struct rs_memslot *s = &z->vm->slots[i];
 		unsigned long s_end = s->uaddr + (s->npages << PAGE_SHIFT);
 		unsigned long lo, hi;
 
@@ -104,23 +224,28 @@ static bool rs_zap_hva(struct rs_vm *vm, unsigned long start,
 			continue;
 		lo = max(start, s->uaddr);
 		hi = min(end, s_end);
-		zapped |= rs_zap_gfns(vm, s->gfn + ((lo - s->uaddr) >> PAGE_SHIFT),
-				      (hi - lo + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		rs_zap_gfns(z, s->gfn + ((lo - s->uaddr) >> PAGE_SHIFT),
+			    (hi - lo + PAGE_SIZE - 1) >> PAGE_SHIFT);
 	}
-	return zapped;
 }
 
+/*
+ * No new mapping can appear meanwhile, even while a zap lets go of the
+ * lock: a fault maps only with no invalidation running and mmu_seq as it
+ * found it.  The notifier may sleep unless the caller says it must not
+ * (the OOM reaper).
+ */
 static int rs_mn_invalidate_range_start(struct mmu_notifier *mn,
 					const struct mmu_notifier_range *range)
 {
 	struct rs_vm *vm = container_of(mn, struct rs_vm, mn);
+	struct rs_zap z;
 
-	spin_lock(&vm->mmu_lock);
+	rs_zap_lock(&z, vm, mmu_notifier_range_blockable(range));
 	vm->mmu_invalidating++;
 	vm->mmu_seq++;
-	if (rs_zap_hva(vm, range->start, range->end))
-		rs_vm_flush_tlbs(vm);
-	spin_unlock(&vm->mmu_lock);
+	rs_zap_hva(&z, range->start, range->end);
+	rs_zap_unlock(&z);
 	return 0;
 }
 
@@ -135,16 +260,19 @@ static void rs_mn_invalidate_range_end(struct mmu_notifier *mn,
 	spin_unlock(&vm->mmu_lock);
 }
 
-/* The owner's mm is going away (the process exits): unmap everything. */
+/*
+ * The owner's mm is going away (the process exits): unmap everything.  No
+ * thread of the owner is left to fault anything in again.
+ */
 static void rs_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct rs_vm *vm = container_of(mn, struct rs_vm, mn);
+	struct rs_zap z;
 
-	spin_lock(&vm->mmu_lock);
+	rs_zap_lock(&z, vm, true);
 	vm->mmu_seq++;
-	if (rs_zap_gfns(vm, 0, RS_GPA_LIMIT >> PAGE_SHIFT))
-		rs_vm_flush_tlbs(vm);
-	spin_unlock(&vm->mmu_lock);
+	rs_zap_gfns(&z, 0, RS_GPA_LIMIT >> PAGE_SHIFT);
+	rs_zap_unlock(&z);
 }
 
 static const struct mmu_notifier_ops rs_mmu_notifier_ops = {
@@ -167,7 +295,12 @@ void rs_mmu_destroy(struct rs_vm *vm)
 	npt_free_table(vm->npt_root, NPT_LEVELS - 1);
 }
 
-/* Called with vm->lock held; the caller checked alignment and flags. */
+/*
+ * Called with vm->lock held; the caller checked alignment and flags.  A
+ * slot being deleted stops serving faults at once (mmu_seq also stops
+ * those in flight), but stays visible to the MMU notifier until its
+ * entries are gone, as the zap may let go of mmu_lock on the way.
+ */
 int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r)
 {
 	struct rs_memslot *slot = &vm->slots[r->slot];
@@ -177,6 +310,7 @@ int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r)
 		.uaddr = r->userspace_addr,
 		.flags = r->flags,
 	};
+	struct rs_zap z;
 	int i;
 
 	lockdep_assert_held(&vm->lock);
@@ -200,12 +334,15 @@ int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r)
 		}
 	}
 
-	spin_lock(&vm->mmu_lock);
-	if (slot->npages && rs_zap_gfns(vm, slot->gfn, slot->npages))
-		rs_vm_flush_tlbs(vm);
+	rs_zap_lock(&z, vm, true);
+	if (slot->npages) {
+		slot->deleting = true;
+		vm->mmu_seq++;
+		rs_zap_gfns(&z, slot->gfn, slot->npages);
+	}
 	*slot = new;
 	vm->mmu_seq++;
-	spin_unlock(&vm->mmu_lock);
+	rs_zap_unlock(&z);
 	return 0;
 }
 

@@ -213,6 +213,7 @@ struct rs_memslot {
 	u64 npages;		/* 0: the slot is free */
 	unsigned long uaddr;
 	u32 flags;		/* RS_MEM_* */
+	bool deleting;		/* zapped meanwhile: no faults (mmu.c) */
 };
 
 struct rs_vm {

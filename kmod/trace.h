@@ -123,6 +123,36 @@ TRACE_EVENT(ringside_npf,
 				       { RS_NPF_ERROR, "error" }))
 );
 
+/*
+ * A zap of the nested page table ended (mmu.c): @npages guest pages from
+ * @gfn asked for, the leaf entries and tables it removed, how often it let
+ * go of mmu_lock, and the longest it held it.
+ */
+TRACE_EVENT(ringside_npt_zap,
+	    TP_PROTO(const struct rs_vm *vm, u64 gfn, u64 npages,
+		     unsigned long leaves, unsigned long tables,
+		     unsigned long yields, u64 max_hold_ns),
+	    TP_ARGS(vm, gfn, npages, leaves, tables, yields, max_hold_ns),
+	    TP_STRUCT__entry(__field(u32, vm)
+			     __field(u64, gfn)
+			     __field(u64, npages)
+			     __field(unsigned long, leaves)
+			     __field(unsigned long, tables)
+			     __field(unsigned long, yields)
+			     __field(u64, max_hold_ns)),
+	    TP_fast_assign(__entry->vm = vm->id;
+			   __entry->gfn = gfn;
+			   __entry->npages = npages;
+			   __entry->leaves = leaves;
+			   __entry->tables = tables;
+			   __entry->yields = yields;
+			   __entry->max_hold_ns = max_hold_ns;),
+	    TP_printk("vm %u gfn 0x%llx npages %llu leaves %lu tables %lu yields %lu max_hold_ns %llu",
+		      __entry->vm, __entry->gfn, __entry->npages,
+		      __entry->leaves, __entry->tables, __entry->yields,
+		      __entry->max_hold_ns)
+);
+
 #endif /* RINGSIDE_TRACE_H */
 
 /* An out-of-tree module: define_trace.h finds this file next to trace.c. */
