@@ -373,11 +373,18 @@ bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s)
 	for (i = 0; i < ARRAY_SIZE(seg); i++)
 		if (seg[i]->attr & ~RS_SEG_ATTR_VALID)
 			return false;
-	if (!rs_cr0_valid(s->cr0) || !rs_cr4_valid(vcpu, s->cr4))
+	/*
+	 * CR3's bits past the physical address width must be clear in every
+	 * mode, for VMRUN (APM vol. 2, 15.5.1) as for VM entry (SDM vol. 3C,
+	 * 26.3.1.1), not only where paging uses them.
+	 */
+	if (!rs_cr0_valid(s->cr0) || !rs_cr4_valid(vcpu, s->cr4) ||
+	    (s->cr3 & rs_phys_rsvd()))
 		return false;
+	/* 64-bit code (CS.L) has no default operand size bit (CS.D). */
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG))
 		return (s->cr4 & X86_CR4_PAE) && (s->efer & EFER_LMA) &&
-		       !(s->cr3 & rs_phys_rsvd());
+		       !((s->cs.attr & RS_SEG_L) && (s->cs.attr & RS_SEG_DB));
 	return !(s->efer & EFER_LMA) && !(s->cs.attr & RS_SEG_L);
 }
 

@@ -328,6 +328,12 @@ struct rs_vcpu {
 	 */
 	u64 spec_ctrl;
 	u64 vm_spec_id;			/* vm->spec_id, without the pointer */
+	/*
+	 * User space set registers, MSRs or an event since the last entry
+	 * that passed the hardware's checks: the backend keeps what a failed
+	 * entry may overwrite (svm_vcpu_run()).
+	 */
+	bool state_from_user;
 	/* An L1D flush is owed before the next VMX entry (spec.c). */
 	bool l1d_flush_owed;
 	unsigned long l1d_switches;	/* context switches at the last flush */

@@ -244,6 +244,8 @@ struct svm_vcpu {
 	bool nmi_step;		/* single-stepping that IRET (svm_inject_nmi()) */
 	bool nmi_step_tf;	/* the guest's own TF and DR6 before it */
 	u64 nmi_step_dr6;
+	/* The save area before a VMRUN that user space's state may fail. */
+	struct vmcb_save_area save_backup;
 };
 
 static struct svm_vcpu *to_svm(struct rs_vcpu *vcpu)
@@ -463,14 +465,18 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
-	u64 rip, rflags;
 	u32 host_pkru = 0;
 	bool drs;
 
 	if (unlikely(svm->vmcb_undefined))
 		svm_reset_vmcb(vcpu);
-	rip = vmcb->save.rip;
-	rflags = vmcb->save.rflags;
+	/*
+	 * A VMRUN that fails its consistency checks (15.5.1) leaves the save
+	 * area undefined: QEMU writes the host's own state there.  State
+	 * that user space set may fail them; keep the guest's to put back.
+	 */
+	if (unlikely(vcpu->state_from_user))
+		svm->save_backup = vmcb->save;
 	if (vcpu->run->request_interrupt_window && !vcpu->extint_pending &&
 	    svm_interrupt_allowed(vcpu))
 		return rs_exit_irq_window(vcpu);
@@ -540,13 +546,20 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 
 	/*
 	 * A VMRUN that failed its consistency checks (15.5.1) did not enter
-	 * the guest: what the VMCB holds then is not guest state, so the
-	 * guest's stays as it was.
+	 * the guest: what the save area holds then is not guest state, so the
+	 * guest's goes back where user space set it.  Otherwise ringside's
+	 * own state failed (a bug): nothing of what is there may reach user
+	 * space, and the next entry starts from RESET.
 	 */
 	if (vmcb->control.exit_code == (u32)SVM_EXIT_ERR) {
-		vmcb->save.rip = rip;
-		vmcb->save.rflags = rflags;
+		if (vcpu->state_from_user) {
+			vmcb->save = svm->save_backup;
+		} else {
+			memset(&vmcb->save, 0, sizeof(vmcb->save));
+			svm->vmcb_undefined = true;
+		}
 	} else {
+		vcpu->state_from_user = false;
 		vcpu->gpr[RS_RAX] = vmcb->save.rax;
 		vcpu->gpr[RS_RSP] = vmcb->save.rsp;
 		__this_cpu_write(svm_flush_all, false);

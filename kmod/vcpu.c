@@ -365,6 +365,10 @@ static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
 	default:
 		r = -ENOTTY;
 	}
+	/* Until an entry took it, state from user space is unchecked. */
+	if (cmd == RS_SET_REGS || cmd == RS_SET_SREGS || cmd == RS_SET_MSRS ||
+	    cmd == RS_INJECT_EVENT)
+		vcpu->state_from_user = true;
 	mutex_unlock(&vcpu->lock);
 	return r;
 }
