@@ -110,26 +110,10 @@ static void on_sigusr1(int sig)
 {
 }
 
-struct runner {
-	struct rs_vcpu *vcpu;
-	volatile int done;
-	int ret, err;
-};
-
-static void *run_thread(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = __rs_vcpu_run(r->vcpu);
-	r->err = errno;
-	r->done = 1;
-	return NULL;
-}
-
 TEST(close_while_running)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	struct runner r = { 0 };
+	struct rs_runner r = { 0 };
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 	int kmsg = rs_kmsg_open();
@@ -143,7 +127,7 @@ TEST(close_while_running)
 
 	r.vcpu = vcpu;
 	fd = vcpu->fd;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, rs_vcpu_run_thread, &r));
 	usleep(200 * 1000);
 	/* close everything under the running vCPU */
 	close(fd);

@@ -277,26 +277,10 @@ static void on_signal(int sig)
 {
 }
 
-struct runner {
-	struct rs_vcpu *vcpu;
-	volatile int done;
-	int ret, err;
-};
-
-static void *run_once(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = __rs_vcpu_run(r->vcpu);
-	r->err = errno;
-	r->done = 1;
-	return NULL;
-}
-
 TEST(db_delivery_loop_leaves_host_responsive)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct runner r = { 0 };
+	struct rs_runner r = { 0 };
 	struct rs_idt_gate *idt;
 	struct rs_tss64 *tss;
 	struct rs_vcpu *vcpu;
@@ -330,7 +314,7 @@ TEST(db_delivery_loop_leaves_host_responsive)
 	before = exception_exits(_metadata, &nl, vm, "DB");
 
 	r.vcpu = vcpu;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_once, &r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, rs_vcpu_run_thread, &r));
 	usleep(500 * 1000);
 	for (i = 0; i < 1000 && !r.done; i++) {
 		pthread_kill(t, SIGUSR1);

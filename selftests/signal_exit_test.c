@@ -29,28 +29,10 @@ static void on_sigusr1(int sig)
 {
 }
 
-struct runner {
-	struct rs_vcpu *vcpu;
-	volatile int done;
-	int ret, err;
-	uint32_t exit_reason;
-};
-
-static void *run_once(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = __rs_vcpu_run(r->vcpu);
-	r->err = errno;
-	r->exit_reason = r->vcpu->run->exit_reason;
-	r->done = 1;
-	return NULL;
-}
-
 TEST(signal_interrupts_run)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	struct runner r = { 0 };
+	struct rs_runner r = { 0 };
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 	struct ucall uc;
@@ -63,7 +45,7 @@ TEST(signal_interrupts_run)
 	rs_vcpu_expect_sync(vcpu, 1);
 
 	r.vcpu = vcpu;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_once, &r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, rs_vcpu_run_thread, &r));
 	/* Let it enter the guest, then keep signalling until it returns. */
 	usleep(200 * 1000);
 	for (i = 0; i < 1000 && !r.done; i++) {

@@ -206,6 +206,17 @@ void rs_vcpu_args_set(struct rs_vcpu *vcpu, unsigned int n, ...)
 	rs_vcpu_regs_set(vcpu, &regs);
 }
 
+void *rs_vcpu_run_thread(void *arg)
+{
+	struct rs_runner *r = arg;
+
+	r->ret = __rs_vcpu_run(r->vcpu);
+	r->err = errno;
+	r->exit_reason = r->vcpu->run->exit_reason;
+	r->done = 1;
+	return NULL;
+}
+
 int __rs_vcpu_run(struct rs_vcpu *vcpu)
 {
 	return ioctl(vcpu->fd, RS_RUN, 0);

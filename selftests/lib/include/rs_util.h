@@ -146,6 +146,19 @@ void rs_vcpu_free(struct rs_vcpu *vcpu);
 #define rs_vcpu_ioctl(vcpu, cmd, arg) rs_ioctl((vcpu)->fd, cmd, arg)
 #define rs_vm_ioctl(vm, cmd, arg) rs_ioctl((vm)->fd, cmd, arg)
 
+/*
+ * RS_RUN once on a thread of its own (pthread_create(..., rs_vcpu_run_thread,
+ * &runner)), for tests that signal, close or watch the host under it.
+ */
+struct rs_runner {
+	struct rs_vcpu *vcpu;
+	volatile int done;
+	int ret, err;
+	uint32_t exit_reason;
+};
+
+void *rs_vcpu_run_thread(void *arg);
+
 /* RS_RUN: the raw call, and one that must succeed. */
 int __rs_vcpu_run(struct rs_vcpu *vcpu);
 void rs_vcpu_run(struct rs_vcpu *vcpu);
