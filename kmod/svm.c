@@ -466,6 +466,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	u32 host_pkru = 0;
+	phys_addr_t host_save;
 	bool drs;
 
 	if (unlikely(svm->vmcb_undefined))
@@ -514,6 +515,11 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	/* WRPKRU is not intercepted: a guest that sets CR4.PKE owns PKRU. */
 	if (svm_host_pkru && vcpu->pkru != host_pkru)
 		wrpkru(vcpu->pkru);
+	/*
+	 * Per-CPU data is read before RFLAGS.IF is set: GIF keeps interrupts
+	 * out until STGI, but DEBUG_PREEMPT checks only IF and preempt_count.
+	 */
+	host_save = page_to_phys(__this_cpu_read(svm_host_save));
 
 	/*
 	 * GIF stays clear around VMRUN, so host interrupts and NMIs wait; the
@@ -526,8 +532,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	if (static_cpu_has_bug(X86_BUG_DIV0))
 		amd_clear_divider();
 	vcpu->entry_tsc = rs_stats_tsc();	/* guest time (stats.h) */
-	svm_vmrun(vcpu->gpr, svm->vmcb_pa,
-		  page_to_phys(__this_cpu_read(svm_host_save)), &vcpu->spec_ctrl);
+	svm_vmrun(vcpu->gpr, svm->vmcb_pa, host_save, &vcpu->spec_ctrl);
 	vcpu->exit_tsc = rs_stats_tsc();
 	raw_local_irq_disable();
 
