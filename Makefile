@@ -8,7 +8,8 @@
 #   make checkpatch       checkpatch.pl --strict on every kernel file
 #   make install          modules_install and the launcher
 #   make demo             install what is missing, build, boot the SVM test VM
-#   make check            every selftest in both test VMs
+#   make check            every selftest in both test VMs and the debug kernel
+#   make fuzz             both fuzzers in the debug-kernel VM (FUZZ_SECONDS each)
 #
 # KDIR defaults to the running kernel's build tree.  Where that does not
 # exist (a build machine running another kernel), the test VMs' Debian kernel
@@ -25,7 +26,7 @@ KSRC_TOOLS := build/linux-src
 CHECKPATCH := $(KSRC_TOOLS)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) uapi/linux/ringside.h
 
-.PHONY: all module userspace selftests bench clean install checkpatch demo check deps
+.PHONY: all module userspace selftests bench clean install checkpatch demo check deps fuzz
 
 all: module userspace selftests bench
 
@@ -60,6 +61,12 @@ demo: deps
 check: deps
 	$(MAKE) all
 	scripts/check
+
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= random
+fuzz: deps
+	$(MAKE) all
+	scripts/fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

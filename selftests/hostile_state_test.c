@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "rs_fuzz.h"
 #include "rs_sys.h"
 #include "rs_test.h"
 #include "rs_util.h"
@@ -31,139 +32,17 @@
 #define MAX_ITERS	2000
 #define RUNS_PER_ITER	16
 
-static uint64_t rng_state;
 /* What the vCPU held when the last RS_RUN began. */
 static struct rs_sregs set_s;
 static struct rs_regs set_r;
-
-/* xorshift64*: small, and the same sequence for the same seed. */
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* A value worth trying: a boundary, one bit, a small number or noise. */
-static uint64_t pick(uint64_t old)
-{
-	static const uint64_t edge[] = {
-		0, 1, ~0ULL, 0x7fffffff, 0x80000000, 0xffffffff,
-		1ULL << 63, 0x00007fffffffffffULL, 0x0000800000000000ULL,
-		0xffff800000000000ULL, 0xfffffffffffff000ULL, 0xffff,
-		0x10000, 0xfff, 0x1000,
-	};
-
-	switch (rnd() % 5) {
-	case 0:
-		return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
-	case 1:
-		return old ^ (1ULL << (rnd() % 64));
-	case 2:
-		return rnd() & 0xffff;
-	case 3:
-		return old;
-	}
-	return rnd();
-}
-
-static void mutate_segment(struct rs_segment *s)
-{
-	switch (rnd() % 4) {
-	case 0:
-		s->base = pick(s->base);
-		break;
-	case 1:
-		s->limit = pick(s->limit);
-		break;
-	case 2:
-		s->selector = pick(s->selector);
-		break;
-	default:
-		s->attr = pick(s->attr);
-	}
-}
-
-static void mutate_sregs(struct rs_sregs *s)
-{
-	struct rs_segment *segs[] = {
-		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
-	};
-	__u64 *crs[] = { &s->cr0, &s->cr2, &s->cr3, &s->cr4, &s->cr8, &s->efer };
-	unsigned int n = 1 + rnd() % 4;
-
-	/* Sometimes start from long mode, the state most checks guard. */
-	if (!(rnd() % 4)) {
-		s->cr0 = 0x80000011;
-		s->cr4 = 0x20;
-		s->efer = 0x500;
-		s->cs.attr = 0xa09b;
-		s->cr3 = rnd() & (RAM_SIZE - 0x1000);
-	}
-	while (n--) {
-		switch (rnd() % 3) {
-		case 0:
-			mutate_segment(segs[rnd() % 8]);
-			break;
-		case 1:
-			if (rnd() & 1)
-				s->gdt.base = pick(s->gdt.base);
-			else
-				s->idt.limit = pick(s->idt.limit);
-			break;
-		default: {
-			__u64 *cr = crs[rnd() % 6];
-
-			*cr = pick(*cr);
-		}
-		}
-	}
-}
-
-static void mutate_regs(struct rs_regs *r)
-{
-	__u64 *gpr = &r->rax;
-	unsigned int n = 1 + rnd() % 4;
-
-	while (n--) {
-		switch (rnd() % 4) {
-		case 0:
-			r->rip = pick(r->rip) & (rnd() & 1 ? RAM_SIZE - 1 : ~0ULL);
-			break;
-		case 1:
-			r->rflags = pick(r->rflags);
-			break;
-		default: {
-			__u64 *g = &gpr[rnd() % 16];
-
-			*g = pick(*g);
-		}
-		}
-	}
-}
-
-/* MSRs a user may set; each either takes the value or refuses it. */
-static const uint32_t msrs[] = {
-	0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
-	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0x174, 0x175, 0x176,
-	0x277, 0x10, 0x1d9, 0x1a0, 0x2ff, 0x1b, 0x48, 0x49, 0x10b, 0x8b,
-	0x17a, 0xc0010015, 0x12345678,
-};
 
 static void set_msrs(struct __test_metadata *_metadata, struct rs_vcpu *vcpu)
 {
 	struct rs_msr_entry e[4];
 	struct rs_msrs m = { .entries = (uint64_t)e };
-	unsigned int i;
 	int r;
 
-	memset(e, 0, sizeof(e));
-	m.nmsrs = 1 + rnd() % 4;
-	for (i = 0; i < m.nmsrs; i++) {
-		e[i].index = msrs[rnd() % (sizeof(msrs) / sizeof(msrs[0]))];
-		e[i].data = pick(0);
-	}
+	m.nmsrs = rs_fuzz_msrs(e, 4);
 	r = ioctl(vcpu->fd, RS_SET_MSRS, &m);
 	EXPECT_TRUE(r >= 0 && r <= (int)m.nmsrs)
 		TH_LOG("RS_SET_MSRS: %d (%s)", r, r < 0 ? strerror(errno) : "");
@@ -171,13 +50,9 @@ static void set_msrs(struct __test_metadata *_metadata, struct rs_vcpu *vcpu)
 
 static void inject(struct __test_metadata *_metadata, struct rs_vcpu *vcpu)
 {
-	struct rs_event ev = {
-		.type = rnd() % 4,
-		.vector = rnd() % 300,
-		.flags = rnd() % 3 ? 0 : RS_EVENT_HAS_ERROR_CODE,
-		.error_code = (uint32_t)rnd(),
-	};
+	struct rs_event ev;
 
+	rs_fuzz_event(&ev);
 	if (ioctl(vcpu->fd, RS_INJECT_EVENT, &ev))
 		EXPECT_TRUE(errno == EINVAL || errno == EBUSY)
 			TH_LOG("RS_INJECT_EVENT: %s", strerror(errno));
@@ -295,18 +170,14 @@ TEST(random_states_run)
 	int kmsg;
 
 	RS_REQUIRE_VM();
-	env = getenv("RS_SEED");
 	/*
 	 * A fixed seed by default, so that make check is reproducible (this
 	 * one fails two entries in the SVM test VM); RS_SEED=random for a new
 	 * one.  QEMU 7.2's TCG itself crashes or
 	 * hangs on some states (RS_SEED=1 near iteration 1840).
 	 */
-	if (env && !strcmp(env, "random"))
-		seed = (uint64_t)time(NULL) * 2654435761u;
-	else
-		seed = env ? strtoull(env, NULL, 0) : 0x422c5810f4adc0bfULL;
-	rng_state = seed ? seed : 1;
+	seed = rs_fuzz_env_seed(0x422c5810f4adc0bfULL);
+	rs_rng_seed(seed);
 	verbose = getenv("RS_FUZZ_VERBOSE");
 	env = getenv("RS_FUZZ_SECONDS");
 	deadline = time(NULL) + (env ? atoi(env) : 15);
@@ -338,28 +209,28 @@ TEST(random_states_run)
 			vm = rs_vm_create_bare();
 			ram = rs_vm_add_region(vm, 0, 0, 0, RAM_SIZE);
 			for (i = 0; i < RAM_SIZE / 8; i++)
-				ram[i] = rnd();
+				ram[i] = rs_rnd();
 			for (i = 0; i < NR_VCPUS; i++)
 				vcpu[i] = rs_vcpu_create_bare(vm, i);
 			sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 		}
-		v = vcpu[rnd() % NR_VCPUS];
+		v = vcpu[rs_rnd() % NR_VCPUS];
 
 		rs_vcpu_sregs_get(v, &s);
-		mutate_sregs(&s);
+		rs_fuzz_mutate_sregs(&s, RAM_SIZE);
 		if (ioctl(v->fd, RS_SET_SREGS, &s)) {
 			EXPECT_EQ(EINVAL, errno) TH_LOG("RS_SET_SREGS: %s", strerror(errno));
 			einval++;
 		}
 		rs_vcpu_regs_get(v, &r);
-		mutate_regs(&r);
+		rs_fuzz_mutate_regs(&r, RAM_SIZE);
 		if (ioctl(v->fd, RS_SET_REGS, &r)) {
 			EXPECT_EQ(EINVAL, errno) TH_LOG("RS_SET_REGS: %s", strerror(errno));
 			einval++;
 		}
-		if (rnd() & 1)
+		if (rs_rnd() & 1)
 			set_msrs(_metadata, v);
-		if (!(rnd() % 4))
+		if (!(rs_rnd() % 4))
 			inject(_metadata, v);
 		if (verbose) {
 			rs_vcpu_sregs_get(v, &set_s);
