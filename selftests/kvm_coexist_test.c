@@ -9,22 +9,29 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/ringside.h>
 
 #include "kselftest_harness.h"
 #include "rs_test.h"
 
+/*
+ * KVM's modules load once, before the harness starts any test's clock:
+ * on the debug kernel (KASAN, lockdep) under TCG, loading them takes
+ * longer than a test may, and a modprobe cut short by the timeout goes on
+ * loading beside the next test.
+ */
+static void __attribute__((constructor)) kvm_load(void)
+{
+	if (access("/dev/kvm", F_OK) &&
+	    system("modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null"))
+		return;	/* the tests skip */
+}
+
 static int kvm_open(void)
 {
-	int fd = open("/dev/kvm", O_RDWR);
-
-	if (fd < 0) {
-		if (system("modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null"))
-			return -1;
-		fd = open("/dev/kvm", O_RDWR);
-	}
-	return fd;
+	return open("/dev/kvm", O_RDWR);
 }
 
 /* Whether the kernel log, from fd's position on, has a line with text. */

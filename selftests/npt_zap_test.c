@@ -150,8 +150,16 @@ static void check_zaps(struct __test_metadata *_metadata, struct rs_vm *vm,
 		SKIP(return, "no ringside_npt_zap tracepoint (tracefs not mounted?)"); \
 } while (0)
 
+/*
+ * 32768 nested page faults and their zap take a few seconds on Debian's
+ * kernel and minutes on the debug kernel (KASAN, lockdep) under TCG.
+ */
+FIXTURE(zap) {};
+FIXTURE_SETUP(zap) {}
+FIXTURE_TEARDOWN(zap) {}
+
 /* The MMU notifier of MADV_DONTNEED zaps it; munmap finds nothing left. */
-TEST(sparse_64g_dontneed)
+TEST_F_TIMEOUT(zap, sparse_64g_dontneed, 900)
 {
 	struct rs_vm *vm;
 	void *mem;
@@ -174,7 +182,7 @@ TEST(sparse_64g_dontneed)
  * finds nothing there afterwards (an MMIO exit), though the memory is
  * still mapped in the owner.
  */
-TEST(sparse_64g_slot_delete)
+TEST_F_TIMEOUT(zap, sparse_64g_slot_delete, 900)
 {
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;

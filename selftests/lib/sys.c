@@ -269,6 +269,41 @@ const char *rs_kmsg_find_splat(const char *log, size_t *len)
 	return NULL;
 }
 
+bool rs_in_host_text(uint64_t addr)
+{
+	static uint64_t lo[2], hi[2];
+	static bool read;
+	char line[256], name[128];
+	unsigned long long a;
+	unsigned long size;
+	FILE *f;
+
+	if (!read) {
+		read = true;
+		f = fopen("/proc/kallsyms", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llx %*s %127s", &a, name) != 2)
+				continue;
+			if (!strcmp(name, "_stext"))
+				lo[0] = a;
+			else if (!strcmp(name, "_etext"))
+				hi[0] = a;
+		}
+		if (f)
+			fclose(f);
+		f = fopen("/proc/modules", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%127s %lu %*s %*s %*s %llx", name, &size,
+				   &a) == 3 && !strcmp(name, RS_MODULE_NAME)) {
+				lo[1] = a;
+				hi[1] = a + size;
+			}
+		if (f)
+			fclose(f);
+	}
+	return (addr >= lo[0] && addr < hi[0]) || (addr >= lo[1] && addr < hi[1]);
+}
+
 unsigned long rs_kernel_tainted(void)
 {
 	unsigned long t = ~0UL;
@@ -399,4 +434,48 @@ int rs_mem_snapshot(struct rs_mem *m)
 		usleep(20000);
 	}
 	return 0;
+}
+
+bool rs_kmemleak_present(void)
+{
+	return !access(RS_KMEMLEAK, W_OK);
+}
+
+int rs_kmemleak_clear(void)
+{
+	return rs_write_file(RS_KMEMLEAK, "clear");
+}
+
+char *rs_kmemleak_scan(void)
+{
+	size_t len = 0, cap = 4096;
+	char *out;
+	ssize_t n;
+	int fd;
+
+	/* kmemleak calls nothing younger than 5 s unreferenced */
+	sleep(6);
+	if (rs_write_file(RS_KMEMLEAK, "scan"))
+		return NULL;
+	fd = open(RS_KMEMLEAK, O_RDONLY | O_CLOEXEC);
+	out = fd >= 0 ? malloc(cap) : NULL;
+	if (!out) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, out + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 1024) {
+			char *more = realloc(out, cap * 2);
+
+			if (!more)
+				break;
+			out = more;
+			cap *= 2;
+		}
+	}
+	out[len] = 0;
+	close(fd);
+	return out;
 }

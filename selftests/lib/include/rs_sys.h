@@ -45,6 +45,13 @@ char *rs_kmsg_read(int fd);
 /* The first line of @log that looks like a kernel warning, BUG or oops. */
 const char *rs_kmsg_find_splat(const char *log, size_t *len);
 
+/*
+ * Whether @addr is in the host kernel's text or ringside's module: the
+ * first call reads /proc/kallsyms and /proc/modules (make it before
+ * threads call it).  False everywhere where they show no addresses.
+ */
+bool rs_in_host_text(uint64_t addr);
+
 /* /proc/sys/kernel/tainted. */
 unsigned long rs_kernel_tainted(void);
 /* Taint flags loading an out-of-tree, unsigned module sets (O, E). */
@@ -67,6 +74,17 @@ struct rs_mem {
 };
 
 int rs_mem_snapshot(struct rs_mem *m);
+
+/*
+ * kmemleak (debug kernels: scripts/debug-kernel): whether it is there,
+ * forget the suspects found so far (0 or -errno), and scan, returning
+ * what it reports (malloc'ed; "" if nothing) or NULL on error.  A scan
+ * first waits 6 s: younger objects are never reported.
+ */
+#define RS_KMEMLEAK		"/sys/kernel/debug/kmemleak"
+bool rs_kmemleak_present(void);
+int rs_kmemleak_clear(void);
+char *rs_kmemleak_scan(void);
 
 /* tracefs, for ringside's tracepoints (kmod/trace.h). */
 #define RS_TRACEFS		"/sys/kernel/tracing"
