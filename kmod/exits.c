@@ -269,6 +269,22 @@ int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip)
 	return RS_EXIT_USER;
 }
 
+/*
+ * The exit returned a state that cannot be the guest's (svm.c): it is
+ * gone, and the next entry starts from RESET.
+ */
+int rs_exit_lost_state(struct rs_vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+
+	pr_warn_ratelimited("vCPU %u: the processor saved the host's state as the guest's; the guest's is lost\n",
+			    vcpu->id);
+	run->exit_reason = RS_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = RS_INTERNAL_LOST_STATE;
+	run->internal.ndata = 0;
+	return RS_EXIT_USER;
+}
+
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual)
 {
 	struct rs_run *run = vcpu->run;

@@ -484,6 +484,7 @@ int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
 int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip);
+int rs_exit_lost_state(struct rs_vcpu *vcpu);
 int rs_complete_user_exit(struct rs_vcpu *vcpu);
 int rs_exit_table_init(struct rs_exit_table *t);
 void rs_machine_check(void);

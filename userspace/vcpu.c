@@ -229,6 +229,8 @@ static const char *internal_error_name(uint32_t suberror)
 		return "unhandled exit";
 	case RS_INTERNAL_EMULATION:
 		return "an access ringside cannot decode";
+	case RS_INTERNAL_LOST_STATE:
+		return "the processor's exit lost the guest's state (an emulator defect)";
 	}
 	return "unknown";
 }

@@ -18,7 +18,7 @@
 # BOOT_TIMEOUT the seconds after which a boot that has not ended is stopped
 # with SIGTERM and fails (default 300: a hung guest must not eat the test
 # VM's whole time), ATTEMPTS how many boots each count gets (default 1; see
-# Documentation/testing.rst for why make check gives SVM two).  Ends with
+# Documentation/testing.rst for why make check gives SVM three).  Ends with
 # "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
@@ -78,7 +78,10 @@ check_boot() {
 		return
 	fi
 	if [ "$status" != 0 ]; then
-		bad "$name: the launcher ended with status $status, not 0"
+		why=
+		grep -aq 'an emulator defect' "$T/out" &&
+			why=" (the emulator saved the host's state as the guest's: Documentation/testing.rst)"
+		bad "$name: the launcher ended with status $status, not 0$why"
 		return
 	fi
 	line=$(grep -a 'ringside-guest: cpus=' "$T/out" | head -n 1)
