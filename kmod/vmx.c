@@ -84,6 +84,9 @@ static bool vmx_is_machine_check(u32 intr_info)
 
 #define VMX_INTR_SHADOW		(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
 
+/* The "load CET state" VM-entry control (24.8.1), newer than asm/vmx.h. */
+#define VMX_ENTRY_LOAD_CET_STATE	BIT(20)
+
 /*
  * CR0 bits the guest sees from the read shadow while the VMCS holds others
  * (24.6.6, 25.3): NE must stay set in VMX operation (23.8), and CD/NW stay
@@ -112,6 +115,7 @@ static struct {
 	u32 invept_type;	/* single-context if the CPU has it */
 	bool invept_global;
 	bool ins_outs_info;	/* INS/OUTS exits report the address size */
+	u32 error_codes;	/* exceptions VM entry delivers with one */
 } vmx_cfg;
 
 static struct rs_arch_ops vmx_ops;
@@ -888,18 +892,24 @@ static void vmx_inject_extint(struct vmx_vcpu *vmx)
 			      false, 0, false);
 }
 
-/* Program the event injection of the next entry (24.8.3, 26.6). */
+/*
+ * Program the event injection of the next entry (24.8.3, 26.6).  VM entry
+ * fails unless it delivers an error code exactly outside real mode with
+ * the exceptions in vmx_cfg.error_codes (26.2.1.3): #CP without CET's
+ * entry control, #VC and #SX, which user space may inject with one (AMD
+ * CPUs push it), go without it.
+ */
 static void vmx_write_event(struct vmx_vcpu *vmx)
 {
 	u32 info = vmx->event_info;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
-	/* 26.2.1.3: real mode pushes no error code. */
-	if (info & INTR_INFO_DELIVER_CODE_MASK) {
-		if (vmcs_read(GUEST_CR0) & X86_CR0_PE)
-			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->event_err);
-		else
-			info &= ~INTR_INFO_DELIVER_CODE_MASK;
-	}
+	if ((info & INTR_INFO_DELIVER_CODE_MASK) && vector < 32 &&
+	    (vmx_cfg.error_codes & BIT(vector)) &&
+	    (vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->event_err);
+	else
+		info &= ~INTR_INFO_DELIVER_CODE_MASK;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
@@ -1855,6 +1865,7 @@ static int vmx_probe_controls(bool true_ctls)
 			  VM_ENTRY_LOAD_IA32_EFER;
 	u32 want2 = exec2 | SECONDARY_EXEC_ENABLE_VPID;
 	u32 window;
+	u64 cap;
 
 	/* Without INVPCID enabled it is #UD (25.3); the guest sees the host's CPUID. */
 	if (boot_cpu_has(X86_FEATURE_INVPCID))
@@ -1877,6 +1888,13 @@ static int vmx_probe_controls(bool true_ctls)
 				   MSR_IA32_VMX_PROCBASED_CTLS,
 		       VMX_WINDOWS, VMX_WINDOWS, &window, "window exiting"))
 		return -ENODEV;
+	/* #CP has an error code where VM entry can load CET state (A.5). */
+	rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+	       cap);
+	vmx_cfg.error_codes = BIT(X86_TRAP_DF) | GENMASK(X86_TRAP_PF, X86_TRAP_TS) |
+			      BIT(X86_TRAP_AC);
+	if (cap >> 32 & VMX_ENTRY_LOAD_CET_STATE)
+		vmx_cfg.error_codes |= BIT(X86_TRAP_CP);
 	/* These are set and cleared on demand. */
 	vmx_cfg.exec &= ~VMX_WINDOWS;
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;

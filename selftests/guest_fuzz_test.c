@@ -92,7 +92,7 @@ static const unsigned int mode_bits[] = { 16, 16, 16, 32, 32, 32, 64, 32 };
 
 struct stats {			/* unsigned longs only: summed as an array */
 	unsigned long programs, by_mode[NR_MODES], biased, perturbed, refused;
-	unsigned long runs, exits[RS_EXIT_INTERNAL_ERROR + 1], emulation;
+	unsigned long runs, exits[RS_EXIT_INTERNAL_ERROR + 1], emulation, lost_state;
 	unsigned long fail_entry_valid, injected, inject_busy;
 	unsigned long reached[3], insns;
 };
@@ -110,6 +110,8 @@ struct thread {
 	bool cpl3, biased, perturbed;
 	uint8_t code[CODE_MAX];
 	unsigned int len, ninsns, sentinel, eintr;
+	pid_t tid_os;
+	volatile time_t run_since;	/* when RS_RUN began, 0 outside it */
 	struct rs_sregs s;
 	struct rs_regs r;
 };
@@ -319,8 +321,10 @@ static unsigned int gen_insn(struct gen *g)
 	const struct op *op;
 	uint8_t rex = 0;
 
-	for (i = 0; !total && i < ARRAY_LEN(ops); i++)
-		total += ops[i].weight;		/* threads race to the same sum */
+	for (i = 0, k = 0; !total && i < ARRAY_LEN(ops); i++)
+		k += ops[i].weight;
+	if (!total)
+		total = k;			/* threads race to the same sum */
 	do {
 		for (k = rs_rnd() % total, op = ops; k >= op->weight; op++)
 			k -= op->weight;
@@ -688,8 +692,10 @@ static bool run_once(struct thread *t, bool window)
 	int ret, err;
 
 	timer_settime(t->timer, 0, &on, NULL);
+	t->run_since = time(NULL);
 	ret = ioctl(t->vcpu->fd, RS_RUN, 0);
 	err = errno;
+	t->run_since = 0;
 	timer_settime(t->timer, 0, &off, NULL);
 	t->st.runs++;
 	x = run->exit_reason;
@@ -734,17 +740,21 @@ static bool run_once(struct thread *t, bool window)
 		break;
 	case RS_EXIT_INTERNAL_ERROR:
 		if ((run->internal.suberror != RS_INTERNAL_UNHANDLED_EXIT &&
-		     run->internal.suberror != RS_INTERNAL_EMULATION) || run->internal.ndata > 8)
+		     run->internal.suberror != RS_INTERNAL_EMULATION &&
+		     run->internal.suberror != RS_INTERNAL_LOST_STATE) || run->internal.ndata > 8)
 			fail(t, "# internal error %u, ndata %u", run->internal.suberror,
 			     run->internal.ndata);
 		t->st.emulation += run->internal.suberror == RS_INTERNAL_EMULATION;
+		/* QEMU's second #VMEXIT (Documentation/testing.rst), not ringside's. */
+		t->st.lost_state += run->internal.suberror == RS_INTERNAL_LOST_STATE;
 		break;
 	case RS_EXIT_FAIL_ENTRY:	/* from a valid state: QEMU's, see qemu_safe() */
 		if (!t->perturbed && t->st.fail_entry_valid++ < 2) {
 			rs_vcpu_sregs_get(t->vcpu, &s);
 			rs_vcpu_regs_get(t->vcpu, &r);
 			pthread_mutex_lock(&log_lock);
-			fprintf(stderr, "# FAIL_ENTRY from a valid state, state now and program:\n");
+			fprintf(stderr, "# FAIL_ENTRY %#llx/%#llx from a valid state; state now, program:\n",
+				run->fail_entry.hardware_reason, run->fail_entry.qualification);
 			dump_state(&s, &r);
 			dump_program(t);
 			pthread_mutex_unlock(&log_lock);
@@ -896,7 +906,7 @@ static void *vcpu_thread(void *arg)
 	struct thread *t = arg;
 	unsigned long n;
 
-	sev._sigev_un._tid = gettid();
+	sev._sigev_un._tid = t->tid_os = gettid();
 	if (timer_create(CLOCK_MONOTONIC, &sev, &t->timer)) {
 		fail(t, "# timer_create: %s", strerror(errno));
 		return NULL;
@@ -908,6 +918,21 @@ static void *vcpu_thread(void *arg)
 	}
 	timer_delete(t->timer);
 	return NULL;
+}
+
+/* RS_RUN that outlives its timer by seconds: a hang, and where it is. */
+static void stuck(struct thread *t)
+{
+	char path[64], buf[4096] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", t->tid_os);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	fail(t, "# RS_RUN did not return for %lld s; its kernel stack:\n%s",
+	     (long long)(time(NULL) - t->run_since), buf);
 }
 
 static void add_ram(struct rs_vm *vm, uint32_t slot, uint32_t flags,
@@ -930,8 +955,8 @@ static void print_totals(const struct stats *st)
 	fprintf(stderr, "\n#   exits:");
 	for (i = RS_EXIT_IO; i <= RS_EXIT_INTERNAL_ERROR; i++)
 		fprintf(stderr, " %s %lu", rs_exit_reason_str(i), st->exits[i]);
-	fprintf(stderr, " (EINTR); emulation failures %lu; FAIL_ENTRY from valid states %lu; events injected %lu (%lu EBUSY)\n",
-		st->emulation, st->fail_entry_valid, st->injected, st->inject_busy);
+	fprintf(stderr, " (EINTR); emulation failures %lu; states lost by the emulator %lu; FAIL_ENTRY from valid states %lu; events injected %lu (%lu EBUSY)\n",
+		st->emulation, st->lost_state, st->fail_entry_valid, st->injected, st->inject_busy);
 	/*
 	 * "Instructions retired" counts, for biased programs started from a
 	 * valid state that reached their sentinel (an IO exit of its OUT with
@@ -997,12 +1022,18 @@ TEST(guest_programs)
 
 	for (i = first; i < first + nr; i++)
 		ASSERT_EQ(0, pthread_create(&threads[i].tid, NULL, vcpu_thread, &threads[i]));
-	for (i = first; i < first + nr; i++) {
-		pthread_join(threads[i].tid, NULL);
-		for (j = 0; j < sizeof(st) / sizeof(long); j++)
-			((unsigned long *)&st)[j] += ((unsigned long *)&threads[i].st)[j];
+	for (i = first; i < first + nr; usleep(100000)) {
+		if (!pthread_tryjoin_np(threads[i].tid, NULL)) {
+			for (j = 0; j < sizeof(st) / sizeof(long); j++)
+				((unsigned long *)&st)[j] += ((unsigned long *)&threads[i].st)[j];
+			i++;
+		} else if (threads[i].run_since && time(NULL) - threads[i].run_since > 10) {
+			stuck(&threads[i]);	/* the VM stays, with the thread */
+			break;
+		}
 	}
-	rs_vm_free(vm);
+	if (i == first + nr)
+		rs_vm_free(vm);
 	print_totals(&st);
 
 	log = rs_kmsg_read(kmsg);
@@ -1013,6 +1044,39 @@ TEST(guest_programs)
 	close(kmsg);
 	EXPECT_EQ(tainted, rs_kernel_tainted());
 	EXPECT_EQ(0, failed) TH_LOG("RS_SEED=%#llx", (unsigned long long)seed);
+}
+
+static void hlt_loop(void)
+{
+	for (;;)
+		hlt();
+}
+
+/*
+ * The uAPI takes #CP, #VC and #SX with an error code (AMD CPUs push one);
+ * VMX refused the entry that injected one (VM-instruction error 7) and
+ * kept the event, so that no RS_RUN of the vCPU ever entered again.
+ */
+TEST(error_code_exceptions_enter)
+{
+	static const uint32_t vectors[] = { 21, 29, 30 };
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	unsigned int i, k;
+	char buf[256];
+
+	RS_REQUIRE_VM();
+	for (i = 0; i < ARRAY_LEN(vectors); i++) {
+		vm = rs_vm_create_with_one_vcpu(&vcpu, hlt_loop);
+		rs_vcpu_inject(vcpu, RS_EVENT_EXCEPTION, vectors[i], true, 0x10);
+		for (k = 0; k < 2; k++) {	/* the handler's ucall: port I/O */
+			EXPECT_EQ(0, __rs_vcpu_run(vcpu));
+			EXPECT_EQ(RS_EXIT_IO, vcpu->run->exit_reason)
+				TH_LOG("vector %u: %s", vectors[i],
+				       rs_exit_describe(vcpu, buf, sizeof(buf)));
+		}
+		rs_vm_free(vm);
+	}
 }
 
 int main(int argc, char **argv)
