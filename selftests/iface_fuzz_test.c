@@ -187,7 +187,7 @@ static struct {
 	int null_fd, nthreads, failures;
 	uint64_t seed;
 	unsigned long max_calls;
-	bool replay;
+	bool replay, svm;
 	sigset_t sigs;		/* SIGUSR1, SIGALRM */
 	volatile bool stop;
 	char fail_msg[1024];
@@ -689,6 +689,27 @@ static void set_seg(struct rs_segment *s, uint16_t sel, uint16_t attr, uint32_t 
 	*s = (struct rs_segment){ .selector = sel, .attr = attr, .limit = limit };
 }
 
+/*
+ * QEMU 7.2's #VMEXIT restores the host's CR0 before its CR4 and EFER, and
+ * cpu_x86_update_cr0() returns early, leaving the guest's CR0, when the
+ * guest's EFER.LME is set with CR0.PG and CR4.PAE clear (a legal state):
+ * the test VM's CPU then runs on without paging, dead to interrupts and
+ * NMIs (Documentation/testing.rst).  Under SVM such states keep LME clear;
+ * RS_SET_MSRS never sets it.
+ */
+static void qemu_safe_sregs(struct rs_sregs *s)
+{
+	if (g.svm && !(s->cr0 & X86_CR0_PG) && !(s->cr4 & X86_CR4_PAE))
+		s->efer &= ~EFER_LME;
+}
+
+static void qemu_safe_msrs(struct rs_msr_entry *e, unsigned int n)
+{
+	while (g.svm && n--)
+		if (e[n].index == MSR_EFER)
+			e[n].data &= ~EFER_LME;
+}
+
 /* The vCPU to 64-bit mode at LM_CODE (as lib/x86.c sets it up), or back to reset. */
 static void set_state(struct thr *t, struct obj *o, unsigned int gen, bool lm)
 {
@@ -946,6 +967,7 @@ static void op_vcpu(struct thr *t)
 	case C_SET_SREGS:
 		IOCTL(t, C_GET_SREGS, o, gen, b);
 		rs_fuzz_mutate_sregs((void *)b, UNIT);
+		qemu_safe_sregs((void *)b);
 		((struct rs_sregs *)b)->reserved[0] = one_in(32);
 		arg = pick_ptr(t, b, 256);
 		break;
@@ -958,6 +980,7 @@ static void op_vcpu(struct thr *t)
 			me[i].reserved = one_in(64);
 			me[i].data = rs_fuzz_pick(0);
 		}
+		qemu_safe_msrs(me, m->nmsrs < 256 ? m->nmsrs : 256);
 		m->entries = pick_ptr(t, me, m->nmsrs * 16ULL);
 		arg = one_in(16) ? pick_ptr(t, m, sizeof(*m)) : arg;
 		break;
@@ -1577,6 +1600,7 @@ TEST(iface_fuzz)
 	env = getenv("RS_FUZZ_CALLS");
 	g.max_calls = env ? strtoul(env, NULL, 0) :
 		      !getenv("RS_FUZZ_SECONDS") && rs_check_cap(RS_CAP_VMX) ? VMX_CALLS : 0;
+	g.svm = rs_check_cap(RS_CAP_SVM) == 1;
 	env = getenv("RS_FUZZ_REPLAY");
 	g.replay = env && atoi(env);
 	if (g.replay)
