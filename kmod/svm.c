@@ -443,6 +443,36 @@ static void svm_inject_extint(struct rs_vcpu *vcpu)
 			      false, 0, false);
 }
 
+/*
+ * The entry was called off (a signal, a reschedule) after an interrupt or
+ * NMI was taken from the pending ones: it goes back, to be decided again
+ * at the next entry, against a state user space may change meanwhile
+ * (RFLAGS.IF cleared, say), as KVM's cancel_injection does.  An event
+ * whose delivery an exit interrupted stays, unless a pending one of the
+ * same kind would be overwritten: either way one of them is delivered.
+ */
+static void svm_cancel_injection(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	u32 inj = vmcb->control.event_inj;
+
+	if (!(inj & SVM_EVTINJ_VALID))
+		return;
+	if ((inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_INTR &&
+	    !vcpu->extint_pending) {
+		vcpu->extint_vector = inj & SVM_EVTINJ_VEC_MASK;
+		vcpu->extint_pending = true;
+		vmcb->control.event_inj = 0;
+	} else if ((inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI &&
+		   !vcpu->nmi_pending) {
+		vcpu->nmi_pending = true;
+		svm->nmi_masked = false;
+		svm_clr_intercept(vmcb, INTERCEPT_IRET);
+		vmcb->control.event_inj = 0;
+	}
+}
+
 /* DR6 and DR7 are in the VMCB; DR0-3 are the core's to switch (15.5.1). */
 static void svm_save_guest_drs(struct rs_vcpu *vcpu)
 {
@@ -518,6 +548,7 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	if (unlikely(!__this_cpu_read(rs_hw_on)) ||
 	    !rs_vcpu_enter_prepare(vcpu)) {
 		local_irq_enable();
+		svm_cancel_injection(vcpu);
 		return 0;
 	}
 	svm_pick_asid(vcpu);
@@ -911,6 +942,9 @@ static int svm_handle_exit(struct rs_vcpu *vcpu)
 	rs_exit_observe(vcpu, invalid ? RS_STAT_INVALID : row->stat, code,
 			vmcb->save.rip, vmcb->control.exit_info_1,
 			vmcb->control.exit_info_2);
+	/* Nothing was delivered: an interrupt or NMI goes back to pending. */
+	if (invalid)
+		svm_cancel_injection(vcpu);
 	if (code == (u32)SVM_EXIT_ERR)
 		return rs_exit_fail_entry(vcpu, SVM_EXIT_ERR, 0);
 	if (unlikely(code == (u32)SVM_EXIT_HOST_STATE))

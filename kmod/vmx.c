@@ -893,21 +893,63 @@ static void vmx_inject_extint(struct vmx_vcpu *vmx)
 }
 
 /*
+ * As svm_cancel_injection(): the entry was called off, or failed.  A
+ * VMLAUNCH/VMRESUME that failed left its injection in the VMCS (only VM
+ * exits clear its valid bit, 27.2): clear it too.
+ */
+static void vmx_cancel_injection(struct vmx_vcpu *vmx)
+{
+	struct rs_vcpu *vcpu = vmx->vcpu;
+	u32 info = vmx->event_info;
+
+	if (!(info & INTR_INFO_VALID_MASK))
+		return;
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
+	    !vcpu->extint_pending) {
+		vcpu->extint_vector = info & INTR_INFO_VECTOR_MASK;
+		vcpu->extint_pending = true;
+	} else if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR &&
+		   !vcpu->nmi_pending) {
+		vcpu->nmi_pending = true;
+	} else {
+		return;
+	}
+	vmx->event_info = 0;
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/*
  * Program the event injection of the next entry (24.8.3, 26.6).  VM entry
  * fails unless it delivers an error code exactly outside real mode with
  * the exceptions in vmx_cfg.error_codes (26.2.1.3): #CP without CET's
  * entry control, #VC and #SX, which user space may inject with one (AMD
- * CPUs push it), go without it.
+ * CPUs push it), go without it.  It also fails on an error code with bits
+ * 31:16 set, which AMD CPUs push and user space may give: as KVM does,
+ * the guest gets the low 16 bits, all that Intel CPUs deliver.
  */
 static void vmx_write_event(struct vmx_vcpu *vmx)
 {
 	u32 info = vmx->event_info;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
+	/*
+	 * An interrupt whose delivery an exit interrupted, when user space
+	 * has since cleared RFLAGS.IF: the entry would fail (26.3.1.5), so it
+	 * waits for IF again.
+	 */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
+	    !((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	      !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW)) &&
+	    !vmx->vcpu->extint_pending) {
+		vmx_cancel_injection(vmx);
+		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
+		return;
+	}
+
 	if ((info & INTR_INFO_DELIVER_CODE_MASK) && vector < 32 &&
 	    (vmx_cfg.error_codes & BIT(vector)) &&
 	    (vmcs_read(GUEST_CR0) & X86_CR0_PE))
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->event_err);
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, (u16)vmx->event_err);
 	else
 		info &= ~INTR_INFO_DELIVER_CODE_MASK;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
@@ -1163,6 +1205,7 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 
 	if (!rs_vcpu_enter_prepare(vcpu)) {
+		vmx_cancel_injection(vmx);
 		vmx_vmcs_leave(flags);
 		return 0;
 	}
@@ -1194,10 +1237,18 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 
 	if (unlikely(failed)) {
 		vmx->vm_error = vmcs_read(VM_INSTRUCTION_ERROR);
+		vmx_cancel_injection(vmx);
 	} else {
 		vmx_read_exit(vmx);
-		/* A VM entry that failed loading guest state delivered nothing (26.7). */
-		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		/*
+		 * A VM entry that failed loading guest state delivered nothing
+		 * (26.7): an interrupt or NMI goes back to pending, to be
+		 * decided against the state user space sets next, or the stale
+		 * injection would fail every entry from then on.
+		 */
+		if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+			vmx_cancel_injection(vmx);
+		} else {
 			vmx->launched = true;
 			vmx->event_info = 0;
 			vmx->rsp = vmcs_read(GUEST_RSP);
