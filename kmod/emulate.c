@@ -3,8 +3,8 @@
  * The little instruction emulation an exit needs, for both backends:
  * walking the guest's page tables, fetching the instruction at RIP, and
  * decoding the MOV forms that access MMIO, so that a nested page fault
- * outside guest RAM becomes an MMIO exit (SDM vol. 2, "MOV", "MOVZX",
- * "MOVSX"; APM vol. 3).  Anything else is reported to user space as an
+ * outside guest RAM becomes an MMIO exit (SDM vol. 2, "MOV" with a ModRM
+ * operand or a moffs, "MOVZX", "MOVSX"; APM vol. 3).  Anything else is reported to user space as an
  * emulation failure, never guessed at.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -165,21 +165,26 @@ static int rs_modrm_len(const u8 *p, unsigned int avail, bool addr16)
 static int rs_decode_mov(const struct rs_mode *m, const u8 *p,
 			 unsigned int avail, struct rs_insn *in)
 {
-	bool addr16 = !m->long64 && m->opsize == 2;
 	unsigned int i = 0, opsize = m->opsize;
+	bool addr16, o66 = false, a67 = false;
 	u8 rex = 0, op;
 	int n;
 
 	memset(in, 0, sizeof(*in));
-	for (; i < avail; i++) {		/* legacy prefixes */
+	/* Legacy prefixes; a repeated one counts once (SDM vol. 2, 2.1.1). */
+	for (; i < avail; i++) {
 		if (p[i] == 0x66)
-			opsize = opsize == 2 ? 4 : 2;
+			o66 = true;
 		else if (p[i] == 0x67)
-			addr16 = !addr16 && !m->long64;
+			a67 = true;
 		else if (p[i] != 0x2e && p[i] != 0x36 && p[i] != 0x3e &&
 			 p[i] != 0x26 && p[i] != 0x64 && p[i] != 0x65)
 			break;
 	}
+	if (o66)
+		opsize = opsize == 2 ? 4 : 2;
+	/* Outside 64-bit mode the default address size is the operand's. */
+	addr16 = !m->long64 && (m->opsize == 2) != a67;
 	if (i < avail && m->long64 && (p[i] & 0xf0) == 0x40)
 		rex = p[i++];
 	if (rex & 0x8)
@@ -201,6 +206,18 @@ static int rs_decode_mov(const struct rs_mode *m, const u8 *p,
 		in->size = (op & 1) ? opsize : 1;
 		in->write = op <= 0x89;
 		in->dst_size = in->size;
+	} else if (op >= 0xa0 && op <= 0xa3) {
+		/* AL/rAX to or from an address the size of an address */
+		unsigned int asize = m->long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
+
+		if (i + asize > avail)
+			return -EINVAL;
+		in->size = (op & 1) ? opsize : 1;
+		in->write = op >= 0xa2;
+		in->dst_size = in->size;
+		in->reg = RS_RAX;
+		in->len = i + asize;
+		return 0;
 	} else if (op == 0xc6 || op == 0xc7) {
 		in->size = (op & 1) ? opsize : 1;
 		in->write = true;

@@ -4,7 +4,10 @@
  * writes of 1, 2, 4 and 8 bytes show the address, length, is_write and the
  * data; reads take the data user space leaves in run->mmio.data, with the
  * register semantics of MOV (8/16-bit loads keep the rest of the register,
- * 32-bit loads zero-extend).  Covers legacy and REX (r8-r15) registers.
+ * 32-bit loads zero-extend).  Covers legacy and REX (r8-r15) registers,
+ * and MOV with a moffs operand (A0-A3: AL/AX/EAX/RAX and an absolute
+ * address of 8 bytes, or 4 with an address-size prefix), which is how
+ * compilers write an access to a constant address.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
@@ -42,6 +45,42 @@ static void guest_code(void)
 	r9 = FILL;
 	asm volatile("movq (%1), %0" : "+r"(r9) : "r"(MMIO + 0x30) : "memory");
 	GUEST_ASSERT_EQ(r9, 0xa5b5c5d5e5f50515ULL);
+	GUEST_DONE();
+}
+
+/* MOV between AL/rAX and a moffs: A0-A3 with their prefixes, as bytes. */
+#define MOFFS64(...)	".byte " #__VA_ARGS__ "\n\t.quad %p1"
+#define MOFFS32(...)	".byte " #__VA_ARGS__ "\n\t.long %p1"
+
+static void guest_moffs(void)
+{
+	uint64_t v;
+
+	asm volatile(MOFFS64(0xa2) :: "a"(0xc1ULL), "i"(MMIO + 0x40) : "memory");
+	asm volatile(MOFFS64(0x66, 0xa3) :: "a"(0xc2c3ULL), "i"(MMIO + 0x42) : "memory");
+	asm volatile(MOFFS64(0xa3) :: "a"(0xc4c5c6c7ULL), "i"(MMIO + 0x44) : "memory");
+	asm volatile(MOFFS64(0x48, 0xa3) :: "a"(0x0102030405060708ULL), "i"(MMIO + 0x48)
+		     : "memory");
+	/* 67h: a 4-byte address; a repeated 66h still means 16 bits */
+	asm volatile(MOFFS32(0x67, 0xa3) :: "a"(0xd1d2d3d4ULL), "i"(MMIO + 0x50) : "memory");
+	asm volatile(MOFFS64(0x66, 0x66, 0xa3) :: "a"(0xe1e2ULL), "i"(MMIO + 0x54) : "memory");
+	GUEST_SYNC(1);
+
+	v = FILL;
+	asm volatile(MOFFS64(0xa0) : "+a"(v) : "i"(MMIO + 0x60) : "memory");
+	GUEST_ASSERT_EQ(v, 0x11223344556677f1ULL);
+	v = FILL;
+	asm volatile(MOFFS64(0x66, 0xa1) : "+a"(v) : "i"(MMIO + 0x62) : "memory");
+	GUEST_ASSERT_EQ(v, 0x112233445566f2f3ULL);
+	v = FILL;
+	asm volatile(MOFFS64(0xa1) : "+a"(v) : "i"(MMIO + 0x64) : "memory");
+	GUEST_ASSERT_EQ(v, 0x00000000f4f5f6f7ULL);
+	v = FILL;
+	asm volatile(MOFFS64(0x48, 0xa1) : "+a"(v) : "i"(MMIO + 0x68) : "memory");
+	GUEST_ASSERT_EQ(v, 0xf8f9fafbfcfdfeffULL);
+	v = FILL;
+	asm volatile(MOFFS32(0x67, 0x48, 0xa1) : "+a"(v) : "i"(MMIO + 0x70) : "memory");
+	GUEST_ASSERT_EQ(v, 0x0a0b0c0d0e0f1011ULL);
 	GUEST_DONE();
 }
 
@@ -91,6 +130,31 @@ TEST(mmio_round_trip)
 	expect_mmio(_metadata, vcpu, MMIO + 0x24, 4, false, 0xa3b3c3d3);
 	expect_mmio(_metadata, vcpu, MMIO + 0x28, 8, false, 0xa4b4c4d4e4f40414ULL);
 	expect_mmio(_metadata, vcpu, MMIO + 0x30, 8, false, 0xa5b5c5d5e5f50515ULL);
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
+TEST(mmio_moffs)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_moffs);
+
+	expect_mmio(_metadata, vcpu, MMIO + 0x40, 1, true, 0xc1);
+	expect_mmio(_metadata, vcpu, MMIO + 0x42, 2, true, 0xc2c3);
+	expect_mmio(_metadata, vcpu, MMIO + 0x44, 4, true, 0xc4c5c6c7);
+	expect_mmio(_metadata, vcpu, MMIO + 0x48, 8, true, 0x0102030405060708ULL);
+	expect_mmio(_metadata, vcpu, MMIO + 0x50, 4, true, 0xd1d2d3d4);
+	expect_mmio(_metadata, vcpu, MMIO + 0x54, 2, true, 0xe1e2);
+	rs_vcpu_expect_sync(vcpu, 1);
+
+	expect_mmio(_metadata, vcpu, MMIO + 0x60, 1, false, 0xf1);
+	expect_mmio(_metadata, vcpu, MMIO + 0x62, 2, false, 0xf2f3);
+	expect_mmio(_metadata, vcpu, MMIO + 0x64, 4, false, 0xf4f5f6f7);
+	expect_mmio(_metadata, vcpu, MMIO + 0x68, 8, false, 0xf8f9fafbfcfdfeffULL);
+	expect_mmio(_metadata, vcpu, MMIO + 0x70, 8, false, 0x0a0b0c0d0e0f1011ULL);
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);
 }
