@@ -314,20 +314,13 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 /* One biased instruction and its set-up: returns how many it emitted. */
 static unsigned int gen_insn(struct gen *g)
 {
-	static unsigned int total;
-	unsigned int i, k, osz, asz, reg, rm, mod, n = 1;
+	unsigned int i, k, total = 0, osz, asz, reg, rm, mod, n = 1;
 	bool o16 = false, a16 = false, digit;
 	uint32_t v, msr = 0;
 	const struct op *op;
 	uint8_t rex = 0;
 
-	/*
-	 * Only the first op's weight: the loop ends once total is nonzero,
-	 * so biased programs are all MOV 88-8B; random and perturbed ones
-	 * still draw every byte.  Summing every weight is the fix, to be
-	 * made with a run of its own (Documentation/testing.rst).
-	 */
-	for (i = 0; !total && i < ARRAY_LEN(ops); i++)
+	for (i = 0; i < ARRAY_LEN(ops); i++)
 		total += ops[i].weight;
 	do {
 		for (k = rs_rnd() % total, op = ops; k >= op->weight; op++)
