@@ -923,7 +923,8 @@ static void vmx_cancel_injection(struct vmx_vcpu *vmx)
  * fails unless it delivers an error code exactly outside real mode with
  * the exceptions in vmx_cfg.error_codes (26.2.1.3): #CP without CET's
  * entry control, #VC and #SX, which user space may inject with one (AMD
- * CPUs push it), go without it.  It also fails on an error code with bits
+ * CPUs push it), go without it, and an exception whose delivery began in
+ * real mode gets one if user space has since left it.  It also fails on an error code with bits
  * 31:16 set, which AMD CPUs push and user space may give: as KVM does,
  * the guest gets the low 16 bits, all that Intel CPUs deliver.
  */
@@ -946,12 +947,17 @@ static void vmx_write_event(struct vmx_vcpu *vmx)
 		return;
 	}
 
-	if ((info & INTR_INFO_DELIVER_CODE_MASK) && vector < 32 &&
-	    (vmx_cfg.error_codes & BIT(vector)) &&
-	    (vmcs_read(GUEST_CR0) & X86_CR0_PE))
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
+	    vector < 32 && (vmx_cfg.error_codes & BIT(vector)) &&
+	    (vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
+		/* 0 for one whose delivery began in real mode: it had none. */
+		if (!(info & INTR_INFO_DELIVER_CODE_MASK))
+			vmx->event_err = 0;
+		info |= INTR_INFO_DELIVER_CODE_MASK;
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, (u16)vmx->event_err);
-	else
+	} else {
 		info &= ~INTR_INFO_DELIVER_CODE_MASK;
+	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 

@@ -745,8 +745,16 @@ static bool run_once(struct thread *t, bool window)
 		/* QEMU's second #VMEXIT (Documentation/testing.rst), not ringside's. */
 		t->st.lost_state += run->internal.suberror == RS_INTERNAL_LOST_STATE;
 		break;
-	case RS_EXIT_FAIL_ENTRY:	/* from a valid state: QEMU's, see qemu_safe() */
-		if (!t->perturbed && t->st.fail_entry_valid++ < 2) {
+	case RS_EXIT_FAIL_ENTRY:
+		/*
+		 * From a valid state: under QEMU, its own quirks (qemu_safe());
+		 * on VMX, where nothing the guest does may fail an entry, a bug
+		 * of ringside's (an event the guest cannot take, say).
+		 */
+		if (!t->perturbed && !is_svm)
+			fail(t, "# FAIL_ENTRY %#llx/%#llx from a valid state",
+			     run->fail_entry.hardware_reason, run->fail_entry.qualification);
+		else if (!t->perturbed && t->st.fail_entry_valid++ < 2) {
 			rs_vcpu_sregs_get(t->vcpu, &s);
 			rs_vcpu_regs_get(t->vcpu, &r);
 			pthread_mutex_lock(&log_lock);
