@@ -563,6 +563,7 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data,
 #define RS_EVENT_INFO_VALID		BIT(31)
 
 /* vcpu.c */
+bool rs_unqueue_event(struct rs_vcpu *vcpu, u32 type, u8 vector);
 int rs_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector, bool has_error,
 		   u32 error);
 

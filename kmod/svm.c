@@ -459,17 +459,14 @@ static void svm_cancel_injection(struct rs_vcpu *vcpu)
 
 	if (!(inj & SVM_EVTINJ_VALID))
 		return;
-	if ((inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_INTR &&
-	    !vcpu->extint_pending) {
-		vcpu->extint_vector = inj & SVM_EVTINJ_VEC_MASK;
-		vcpu->extint_pending = true;
-		vmcb->control.event_inj = 0;
-	} else if ((inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI &&
-		   !vcpu->nmi_pending) {
-		vcpu->nmi_pending = true;
+	/* EVENTINJ's TYPE field holds the RS_EVENT_* numbers (15.20). */
+	if (!rs_unqueue_event(vcpu, (inj & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT,
+			      inj & SVM_EVTINJ_VEC_MASK))
+		return;
+	vmcb->control.event_inj = 0;
+	if ((inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI) {
 		svm->nmi_masked = false;
 		svm_clr_intercept(vmcb, INTERCEPT_IRET);
-		vmcb->control.event_inj = 0;
 	}
 }
 

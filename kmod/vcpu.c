@@ -268,6 +268,26 @@ int rs_queue_event(struct rs_vcpu *vcpu, u32 type, u8 vector, bool has_error,
 	return r;
 }
 
+/*
+ * An external interrupt or NMI (@type RS_EVENT_*) that the backend took
+ * from the pending ones for an entry that delivered nothing goes back to
+ * pending, unless another one of its kind waits there.  Returns whether
+ * it did (the backend then forgets it).
+ */
+bool rs_unqueue_event(struct rs_vcpu *vcpu, u32 type, u8 vector)
+{
+	if (type == RS_EVENT_EXTINT && !vcpu->extint_pending) {
+		vcpu->extint_vector = vector;
+		vcpu->extint_pending = true;
+		return true;
+	}
+	if (type == RS_EVENT_NMI && !vcpu->nmi_pending) {
+		vcpu->nmi_pending = true;
+		return true;
+	}
+	return false;
+}
+
 /* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
 #define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
 				 BIT(21) | BIT(29) | BIT(30))

@@ -899,21 +899,14 @@ static void vmx_inject_extint(struct vmx_vcpu *vmx)
  */
 static void vmx_cancel_injection(struct vmx_vcpu *vmx)
 {
-	struct rs_vcpu *vcpu = vmx->vcpu;
 	u32 info = vmx->event_info;
+	u32 type = (info & INTR_INFO_INTR_TYPE_MASK) >> RS_EVENT_INFO_TYPE_SHIFT;
 
 	if (!(info & INTR_INFO_VALID_MASK))
 		return;
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
-	    !vcpu->extint_pending) {
-		vcpu->extint_vector = info & INTR_INFO_VECTOR_MASK;
-		vcpu->extint_pending = true;
-	} else if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR &&
-		   !vcpu->nmi_pending) {
-		vcpu->nmi_pending = true;
-	} else {
+	/* The interruption types of interrupts and NMIs are RS_EVENT_*. */
+	if (!rs_unqueue_event(vmx->vcpu, type, info & INTR_INFO_VECTOR_MASK))
 		return;
-	}
 	vmx->event_info = 0;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
