@@ -17,8 +17,8 @@
 # more options for "ringside run" (--kvm: the same machine on KVM),
 # BOOT_TIMEOUT the seconds after which a boot that has not ended is stopped
 # with SIGTERM and fails (default 300: a hung guest must not eat the test
-# VM's whole time), ATTEMPTS how many boots each count gets (default 1; see
-# Documentation/testing.rst for why make check gives SVM three).  Ends with
+# VM's whole time), ATTEMPTS how many boots each count gets (default 1: a
+# failed attempt is printed, and only the last one counts).  Ends with
 # "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
