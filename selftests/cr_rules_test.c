@@ -141,4 +141,53 @@ TEST(legal_writes_take_effect)
 	rs_vm_free(vm);
 }
 
+/* Runs in 32-bit protected mode without paging: the same bytes there. */
+void lme_hlt(void);
+asm(".pushsection .text\n"
+    "lme_hlt: hlt\n"
+    "	jmp lme_hlt\n"
+    ".popsection");
+
+/*
+ * EFER.LME set with CR0.PG and CR4.PAE clear: long mode enabled, not
+ * active, a legal state (SDM vol. 3A, 9.8.5), which RS_SET_SREGS takes.
+ * An exit from it must leave the host as it was.  QEMU 7.2 restored the
+ * host's CR0 before its CR4 at #VMEXIT and refused it there, so the host
+ * CPU ran on without paging and died (Documentation/testing.rst): the
+ * test VM hung here instead of seeing the HLT.
+ */
+TEST(long_mode_enabled_paging_off)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_sregs s;
+	struct rs_regs r;
+	struct rs_vm *vm;
+	char buf[256];
+	int i;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_good_writes);
+	rs_vcpu_sregs_get(vcpu, &s);
+	s.cr0 = X86_CR0_PE | X86_CR0_ET;
+	s.cr4 = 0;
+	s.efer = EFER_LME;
+	s.cs.attr = (s.cs.attr & ~RS_SEG_L) | RS_SEG_DB;
+	rs_vcpu_sregs_set(vcpu, &s);
+	rs_vcpu_regs_get(vcpu, &r);
+	r.rip = (uint64_t)lme_hlt;
+	r.rflags = 2;
+	rs_vcpu_regs_set(vcpu, &r);
+
+	/* Twice: the second entry starts from what the first exit left. */
+	for (i = 0; i < 2; i++) {
+		rs_vcpu_run(vcpu);
+		ASSERT_EQ(RS_EXIT_HLT, vcpu->run->exit_reason)
+			TH_LOG("run %d: %s", i, rs_exit_describe(vcpu, buf, sizeof(buf)));
+	}
+	rs_vcpu_sregs_get(vcpu, &s);
+	EXPECT_EQ(X86_CR0_PE | X86_CR0_ET, s.cr0 & (X86_CR0_PE | X86_CR0_PG | X86_CR0_ET));
+	EXPECT_EQ(EFER_LME, s.efer & (EFER_LME | EFER_LMA));
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
