@@ -288,6 +288,17 @@ out_put:
 }
 
 /*
+ * A dump lists the VMs that exist when it starts (cb->args[2], the time):
+ * VMs created while it runs are left out, so that it ends however fast
+ * other threads create VMs, and lists no more VMs than were there.
+ */
+static int rs_nl_dump_start(struct netlink_callback *cb)
+{
+	cb->args[2] = ktime_get_ns();
+	return 0;
+}
+
+/*
  * Dumps resume where the last skb filled up: cb->args[0] is the next VM id
  * to look at, cb->args[1] the next message of that VM (0: the VM's own,
  * n: its n-th vCPU's, with RS_NL_A_PER_VCPU).
@@ -321,7 +332,8 @@ static int rs_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			rs_vm_put(vm);
 			break;
 		}
-		if (rs_nl_may_read(cb->skb, vm)) {
+		if (vm->created_ns <= (u64)cb->args[2] &&
+		    rs_nl_may_read(cb->skb, vm)) {
 			mutex_lock(&vm->lock);
 			for (; part <= (per_vcpu ? vm->nr_vcpus : 0); part++) {
 				r = rs_nl_fill(skb, NETLINK_CB(cb->skb).portid,
@@ -351,6 +363,7 @@ static const struct genl_ops rs_nl_ops[] = {
 	{
 		.cmd = RS_NL_CMD_GET_VM,
 		.doit = rs_nl_get_doit,
+		.start = rs_nl_dump_start,
 		.dumpit = rs_nl_get_dumpit,
 		.policy = rs_nl_get_vm_policy,
 		.maxattr = RS_NL_REQ_MAXATTR,
@@ -358,6 +371,7 @@ static const struct genl_ops rs_nl_ops[] = {
 	{
 		.cmd = RS_NL_CMD_GET_STATS,
 		.doit = rs_nl_get_doit,
+		.start = rs_nl_dump_start,
 		.dumpit = rs_nl_get_dumpit,
 		.policy = rs_nl_get_stats_policy,
 		.maxattr = RS_NL_REQ_MAXATTR,

@@ -449,11 +449,16 @@ int rs_nl_next_event(struct rs_nl *nl, struct rs_nl_event *ev, int timeout_ms)
 
 uint32_t rs_vm_id(struct rs_vm *vm)
 {
+	return rs_vm_fd_id(vm->fd);
+}
+
+uint32_t rs_vm_fd_id(int vm_fd)
+{
 	char path[64], line[128];
 	unsigned int id = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm->fd);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm_fd);
 	f = fopen(path, "r");
 	RS_ASSERT(f, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f))

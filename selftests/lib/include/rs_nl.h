@@ -120,6 +120,7 @@ int rs_nl_next_event(struct rs_nl *nl, struct rs_nl_event *ev,
 
 /* The VM's id, from its fd's /proc/self/fdinfo. */
 uint32_t rs_vm_id(struct rs_vm *vm);
+uint32_t rs_vm_fd_id(int vm_fd);
 
 /* A module parameter of ringside: read and write as text. */
 int rs_param_read(const char *name, char *buf, size_t size);
