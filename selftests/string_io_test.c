@@ -70,7 +70,7 @@ static void guest_code(void)
 /* Collects exits on PORT until a ucall: the bytes and the exit count. */
 static size_t collect_out(struct __test_metadata *_metadata,
 			  struct rs_vcpu *vcpu, int size, uint8_t *got,
-			  int *exits)
+			  int *exits, size_t max)
 {
 	struct rs_run *run = vcpu->run;
 	size_t n = 0;
@@ -89,7 +89,7 @@ static size_t collect_out(struct __test_metadata *_metadata,
 		ASSERT_LE(1U, run->io.count);
 		ASSERT_GE((uint64_t)vcpu->vm->run_size,
 			  run->io.data_offset + run->io.count * size);
-		ASSERT_GE(LEN, n + run->io.count * size)
+		ASSERT_GE(max, n + run->io.count * size)
 			TH_LOG("more data than the guest sent");
 		memcpy(got + n, rs_io_data(vcpu), run->io.count * size);
 		n += run->io.count * size;
@@ -114,7 +114,7 @@ TEST(rep_outs_and_ins)
 
 	for (size = 1; size <= 4; size *= 2) {
 		memset(got, 0, sizeof(got));
-		n = collect_out(_metadata, vcpu, size, got, &exits);
+		n = collect_out(_metadata, vcpu, size, got, &exits, LEN);
 		ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
 		EXPECT_EQ(size, uc.args[0]);
 		EXPECT_EQ(LEN, n) TH_LOG("rep outs%c: %zu bytes in %d exits",
@@ -167,6 +167,113 @@ TEST(rep_outs_and_ins)
 	*(uint8_t *)rs_io_data(vcpu) = 0x77;
 
 	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
+/*
+ * Long strings across pages: the kernel moves the items of one page at
+ * once, so check the edges.  REP INSW starts one byte before a page end,
+ * so its first word straddles two pages; REP OUTSL reads 12,000 bytes
+ * from an unaligned start; with DF set, REP INSB stores downwards across
+ * a page boundary, the first item at the highest address.
+ */
+#define BIG		(3 * 4096)
+#define INSW_AT		4095
+#define INSW_COUNT	4000ULL
+#define OUTSL_AT	2
+#define OUTSL_COUNT	3000ULL
+#define STD_AT		4100
+#define STD_COUNT	10ULL
+
+static uint8_t big[BIG] __attribute__((aligned(4096)));
+
+static void guest_pages(void)
+{
+	uint64_t count = INSW_COUNT;
+	void *p = big + INSW_AT;
+	int i;
+
+	asm volatile("rep insw" : "+D"(p), "+c"(count) : "d"(PORT) : "memory");
+	GUEST_ASSERT_EQ(p, big + INSW_AT + 2 * INSW_COUNT);
+	GUEST_ASSERT_EQ(count, 0);
+	GUEST_SYNC(1);
+
+	for (i = 0; i < BIG; i++)
+		big[i] = i * 7 + 3;
+	p = big + OUTSL_AT;
+	count = OUTSL_COUNT;
+	asm volatile("rep outsl" : "+S"(p), "+c"(count) : "d"(PORT) : "memory");
+	GUEST_ASSERT_EQ(p, big + OUTSL_AT + 4 * OUTSL_COUNT);
+	GUEST_SYNC(2);
+
+	p = big + STD_AT;
+	count = STD_COUNT;
+	asm volatile("std; rep insb; cld"
+		     : "+D"(p), "+c"(count) : "d"(PORT) : "memory");
+	GUEST_ASSERT_EQ(p, big + STD_AT - STD_COUNT);
+	GUEST_DONE();
+}
+
+/* Answers IN exits on PORT with data[] until a ucall; returns the bytes. */
+static size_t answer_in(struct __test_metadata *_metadata,
+			struct rs_vcpu *vcpu, int size, const uint8_t *data,
+			size_t len)
+{
+	struct rs_run *run = vcpu->run;
+	size_t done = 0;
+	char buf[256];
+
+	for (;;) {
+		rs_vcpu_run(vcpu);
+		if (rs_get_ucall(vcpu, NULL) != UCALL_NONE)
+			return done;
+		ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		ASSERT_EQ(RS_IO_IN, run->io.direction);
+		ASSERT_EQ(size, run->io.size);
+		ASSERT_LE(1U, run->io.count);
+		ASSERT_GE(len, done + run->io.count * size);
+		memcpy(rs_io_data(vcpu), data + done, run->io.count * size);
+		done += run->io.count * size;
+	}
+}
+
+TEST(strings_across_pages)
+{
+	static uint8_t pattern[BIG], got[BIG];
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+	uint8_t *g;
+	int exits, i;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_pages);
+	g = rs_gpa2hva(vm, (uint64_t)big);
+	for (i = 0; i < BIG; i++)
+		pattern[i] = i * 13 + 1;
+
+	EXPECT_EQ(2 * INSW_COUNT,
+		  answer_in(_metadata, vcpu, 2, pattern, 2 * INSW_COUNT));
+	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
+	EXPECT_EQ(0, memcmp(g + INSW_AT, pattern, 2 * INSW_COUNT))
+		TH_LOG("rep insw across pages: guest memory differs");
+	EXPECT_EQ(0, g[INSW_AT - 1]) TH_LOG("written before the string");
+	EXPECT_EQ(0, g[INSW_AT + 2 * INSW_COUNT]) TH_LOG("written past it");
+
+	EXPECT_EQ(4 * OUTSL_COUNT, collect_out(_metadata, vcpu, 4, got, &exits,
+					       sizeof(got)));
+	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
+	EXPECT_EQ(0, memcmp(got, g + OUTSL_AT, 4 * OUTSL_COUNT))
+		TH_LOG("rep outsl across pages: data differ");
+
+	EXPECT_EQ(STD_COUNT, answer_in(_metadata, vcpu, 1, pattern, STD_COUNT));
+	ASSERT_EQ(UCALL_DONE, rs_get_ucall(vcpu, &uc));
+	for (i = 0; i < (int)STD_COUNT; i++)
+		EXPECT_EQ(pattern[i], g[STD_AT - i])
+			TH_LOG("std; rep insb: item %d", i);
+	EXPECT_EQ(g[STD_AT + 1], (uint8_t)((STD_AT + 1) * 7 + 3));
+	EXPECT_EQ(g[STD_AT - STD_COUNT], (uint8_t)((STD_AT - STD_COUNT) * 7 + 3));
 	rs_vm_free(vm);
 }
 
