@@ -150,6 +150,7 @@ static int kvm_run_once(struct bench_vm *v, struct bench_exit *x)
 		x->kind = BENCH_EXIT_IO;
 		x->port = run->io.port;
 		x->is_write = run->io.direction == KVM_EXIT_IO_OUT;
+		x->count = run->io.count;
 		break;
 	case KVM_EXIT_MMIO:
 		x->kind = BENCH_EXIT_MMIO;

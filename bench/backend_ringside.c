@@ -123,6 +123,7 @@ static int rs_run(struct bench_vm *v, struct bench_exit *x)
 		x->kind = BENCH_EXIT_IO;
 		x->port = run->io.port;
 		x->is_write = run->io.direction == RS_IO_OUT;
+		x->count = run->io.count;
 		break;
 	case RS_EXIT_MMIO:
 		x->kind = BENCH_EXIT_MMIO;

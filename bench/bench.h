@@ -18,10 +18,12 @@
 /* What the guest code exits with (guest.S). */
 #define BENCH_IO_PORT		0x80
 #define BENCH_MMIO_GPA		0x100000UL	/* the first byte past the slot */
+#define BENCH_STRING_GPA	0x2000UL
+#define BENCH_STRING_BYTES	1024
 
 /* An exit as the measuring loop sees it. */
 enum bench_exit_kind {
-	BENCH_EXIT_IO,		/* port I/O: port, is_write */
+	BENCH_EXIT_IO,		/* port I/O: port, is_write, count */
 	BENCH_EXIT_MMIO,	/* access outside memory: addr, is_write */
 	BENCH_EXIT_HLT,
 	BENCH_EXIT_OTHER,	/* anything else: raw reason in addr */
@@ -31,6 +33,7 @@ struct bench_exit {
 	enum bench_exit_kind kind;
 	int is_write;
 	uint16_t port;
+	uint32_t count;		/* items of a string I/O, else 1 */
 	uint64_t addr;
 };
 
@@ -61,6 +64,7 @@ extern const struct bench_backend bench_kvm;
 /* The guest loops of guest.S: [start, end) is copied to BENCH_CODE_GPA. */
 extern const uint8_t bench_guest_cpuid[], bench_guest_cpuid_end[];
 extern const uint8_t bench_guest_io[], bench_guest_io_end[];
+extern const uint8_t bench_guest_ins[], bench_guest_ins_end[];
 extern const uint8_t bench_guest_mmio[], bench_guest_mmio_end[];
 extern const uint8_t bench_guest_hlt[], bench_guest_hlt_end[];
 

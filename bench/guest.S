@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The benchmark's guest: four 16-bit real-mode loops, one per exit kind,
+ * The benchmark's guest: five 16-bit real-mode loops, one per exit kind,
  * assembled into read-only data of the host program.  The host copies one
  * of them to guest-physical 0x1000 and runs it from CS:IP 0000:1000 with
  * the iteration count N in ESI (not ECX: CPUID overwrites it).  Each does
@@ -35,6 +35,26 @@ bench_guest_io:
 2:	hlt
 	jmp	2b
 bench_guest_io_end:
+
+/*
+ * REP INSB of BENCH_STRING_BYTES from the same port into 0000:2000, all
+ * in one page: one exit to user space per string on both hypervisors
+ * (ringside's run page and KVM's emulator both take a page's worth), and
+ * the hypervisor then copies the bytes into guest memory.
+ */
+	.globl bench_guest_ins, bench_guest_ins_end
+bench_guest_ins:
+	xorw	%ax, %ax
+	movw	%ax, %es
+1:	movw	$0x2000, %di			/* BENCH_STRING_GPA */
+	movw	$1024, %cx			/* BENCH_STRING_BYTES */
+	movw	$0x80, %dx			/* BENCH_IO_PORT */
+	rep insb
+	decl	%esi
+	jnz	1b
+2:	hlt
+	jmp	2b
+bench_guest_ins_end:
 
 /*
  * A byte store to 0xffff:0x0010, linear 0x100000: the first byte past the

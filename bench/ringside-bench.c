@@ -41,6 +41,8 @@ static const struct exit_kind kinds[] = {
 	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0 },
 	{ "io", "OUT, to user space", bench_guest_io,
 	  bench_guest_io_end, BENCH_EXIT_IO, 1 },
+	{ "ins", "REP INSB 1KiB, to user", bench_guest_ins,
+	  bench_guest_ins_end, BENCH_EXIT_IO, 1 },
 	{ "mmio", "MMIO write, to user", bench_guest_mmio,
 	  bench_guest_mmio_end, BENCH_EXIT_MMIO, 1 },
 	{ "hlt", "HLT, to user space", bench_guest_hlt,
@@ -117,6 +119,9 @@ static int is_loop_exit(const struct exit_kind *k, const struct bench_exit *x)
 {
 	if (x->kind != k->exit)
 		return 0;
+	if (x->kind == BENCH_EXIT_IO && k->start == bench_guest_ins)
+		return !x->is_write && x->port == BENCH_IO_PORT &&
+		       x->count == BENCH_STRING_BYTES;
 	if (x->kind == BENCH_EXIT_IO)
 		return x->is_write && x->port == BENCH_IO_PORT;
 	if (x->kind == BENCH_EXIT_MMIO)
@@ -448,7 +453,7 @@ static void usage(FILE *f)
 "                      reported (default %d, at most %d)\n"
 "  -w, --warmup N      exits of an unmeasured loop before each measured one\n"
 "                      (default %lu, 0 for none)\n"
-"  -k, --kinds LIST    comma-separated subset of cpuid,io,mmio,hlt\n"
+"  -k, --kinds LIST    comma-separated subset of cpuid,io,ins,mmio,hlt\n"
 "  -b, --backend B     ringside, kvm or both (default both)\n"
 "  -j, --json          JSON instead of the table\n"
 "  -v, --verbose       every run's figures on stderr\n"
@@ -485,7 +490,7 @@ static void parse_kinds(char *list)
 			if (!strcmp(tok, kinds[ki].name))
 				break;
 		if (ki == NR_KINDS) {
-			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, mmio, hlt)\n", tok);
+			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ins, mmio, hlt)\n", tok);
 			exit(2);
 		}
 		opt.kind_on[ki] = 1;
