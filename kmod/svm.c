@@ -444,12 +444,13 @@ static void svm_inject_extint(struct rs_vcpu *vcpu)
 }
 
 /*
- * The entry was called off (a signal, a reschedule) after an interrupt or
- * NMI was taken from the pending ones: it goes back, to be decided again
- * at the next entry, against a state user space may change meanwhile
- * (RFLAGS.IF cleared, say), as KVM's cancel_injection does.  An event
- * whose delivery an exit interrupted stays, unless a pending one of the
- * same kind would be overwritten: either way one of them is delivered.
+ * The entry was called off (a signal, a reschedule) or VMRUN failed after
+ * an interrupt or NMI was put in EVENTINJ: it goes back to pending, to be
+ * decided again at the next entry against a state user space may change
+ * meanwhile (RFLAGS.IF cleared, say), as KVM's cancel_injection does.
+ * That holds for one whose delivery an exit interrupted too, unless one
+ * of its kind already waits: then it stays in EVENTINJ and that one waits
+ * on, so that neither is lost.  Exceptions stay where they are.
  */
 static void svm_cancel_injection(struct rs_vcpu *vcpu)
 {

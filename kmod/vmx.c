@@ -826,11 +826,17 @@ static int vmx_clear_exec(struct vmx_vcpu *vmx, u32 exec)
 	return 0;
 }
 
-/* With the VMCS current. */
-static bool __vmx_irq_allowed(struct vmx_vcpu *vmx)
+/* IF set and no STI or MOV SS shadow; with the VMCS current. */
+static bool vmx_guest_interruptible(void)
 {
 	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW) &&
+	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW);
+}
+
+/* ...and no other event on its way in. */
+static bool __vmx_irq_allowed(struct vmx_vcpu *vmx)
+{
+	return vmx_guest_interruptible() &&
 	       !(vmx->event_info & INTR_INFO_VALID_MASK);
 }
 
@@ -917,9 +923,10 @@ static void vmx_cancel_injection(struct vmx_vcpu *vmx)
  * the exceptions in vmx_cfg.error_codes (26.2.1.3): #CP without CET's
  * entry control, #VC and #SX, which user space may inject with one (AMD
  * CPUs push it), go without it, and an exception whose delivery began in
- * real mode gets one if user space has since left it.  It also fails on an error code with bits
- * 31:16 set, which AMD CPUs push and user space may give: as KVM does,
- * the guest gets the low 16 bits, all that Intel CPUs deliver.
+ * real mode gets one if user space has since left it.  It also fails on
+ * an error code with bits 31:16 set, which AMD CPUs push and user space
+ * may give: as KVM does, the guest gets the low 16 bits, all that Intel
+ * CPUs deliver.
  */
 static void vmx_write_event(struct vmx_vcpu *vmx)
 {
@@ -932,9 +939,7 @@ static void vmx_write_event(struct vmx_vcpu *vmx)
 	 * waits for IF again.
 	 */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
-	    !((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	      !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW)) &&
-	    !vmx->vcpu->extint_pending) {
+	    !vmx_guest_interruptible() && !vmx->vcpu->extint_pending) {
 		vmx_cancel_injection(vmx);
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 		return;
