@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The little instruction emulation an exit needs, for both backends:
- * walking the guest's page tables, fetching the instruction at RIP, and
+ * walking the guest's page tables, fetching the instruction at RIP,
  * decoding the MOV forms that access MMIO, so that a nested page fault
  * outside guest RAM becomes an MMIO exit (SDM vol. 2, "MOV" with a ModRM
- * operand or a moffs, "MOVZX", "MOVSX"; APM vol. 3).  Anything else is reported to user space as an
+ * operand or a moffs, "MOVZX", "MOVSX"; APM vol. 3), and moving the data
+ * of string port I/O.  Anything else is reported to user space as an
  * emulation failure, never guessed at.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
