@@ -109,54 +109,78 @@ static void expect_mmio(struct __test_metadata *_metadata,
 	}
 }
 
-TEST(mmio_round_trip)
+struct access {
+	uint64_t off;		/* from MMIO */
+	uint32_t len;
+	uint64_t data;		/* the guest writes it, or user space answers it */
+};
+
+/*
+ * Runs @guest: its writes, GUEST_SYNC(1), its reads (each answered with
+ * its data, which the guest checks), GUEST_DONE().
+ */
+static void run_accesses(struct __test_metadata *_metadata,
+			 void (*guest)(void), const struct access *writes,
+			 size_t nr_writes, const struct access *reads,
+			 size_t nr_reads)
 {
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
+	size_t i;
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
-
-	expect_mmio(_metadata, vcpu, MMIO + 0x00, 1, true, 0x5a);
-	expect_mmio(_metadata, vcpu, MMIO + 0x02, 2, true, 0x6b5a);
-	expect_mmio(_metadata, vcpu, MMIO + 0x04, 4, true, 0x8d7c6b5a);
-	expect_mmio(_metadata, vcpu, MMIO + 0x08, 8, true, 0x0123456789abcdefULL);
-	expect_mmio(_metadata, vcpu, MMIO + 0x10, 8, true, 0xfedcba9876543210ULL);
-	expect_mmio(_metadata, vcpu, MMIO + 0x18, 4, true, 0x13579bdf);
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest);
+	for (i = 0; i < nr_writes; i++)
+		expect_mmio(_metadata, vcpu, MMIO + writes[i].off,
+			    writes[i].len, true, writes[i].data);
 	rs_vcpu_expect_sync(vcpu, 1);
-
-	expect_mmio(_metadata, vcpu, MMIO + 0x20, 1, false, 0xa1);
-	expect_mmio(_metadata, vcpu, MMIO + 0x22, 2, false, 0xa2b2);
-	expect_mmio(_metadata, vcpu, MMIO + 0x24, 4, false, 0xa3b3c3d3);
-	expect_mmio(_metadata, vcpu, MMIO + 0x28, 8, false, 0xa4b4c4d4e4f40414ULL);
-	expect_mmio(_metadata, vcpu, MMIO + 0x30, 8, false, 0xa5b5c5d5e5f50515ULL);
+	for (i = 0; i < nr_reads; i++)
+		expect_mmio(_metadata, vcpu, MMIO + reads[i].off,
+			    reads[i].len, false, reads[i].data);
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);
 }
 
+TEST(mmio_round_trip)
+{
+	static const struct access writes[] = {
+		{ 0x00, 1, 0x5a },
+		{ 0x02, 2, 0x6b5a },
+		{ 0x04, 4, 0x8d7c6b5a },
+		{ 0x08, 8, 0x0123456789abcdefULL },
+		{ 0x10, 8, 0xfedcba9876543210ULL },
+		{ 0x18, 4, 0x13579bdf },
+	}, reads[] = {
+		{ 0x20, 1, 0xa1 },
+		{ 0x22, 2, 0xa2b2 },
+		{ 0x24, 4, 0xa3b3c3d3 },
+		{ 0x28, 8, 0xa4b4c4d4e4f40414ULL },
+		{ 0x30, 8, 0xa5b5c5d5e5f50515ULL },
+	};
+
+	run_accesses(_metadata, guest_code, writes, ARRAY_SIZE(writes),
+		     reads, ARRAY_SIZE(reads));
+}
+
 TEST(mmio_moffs)
 {
-	struct rs_vcpu *vcpu;
-	struct rs_vm *vm;
+	static const struct access writes[] = {
+		{ 0x40, 1, 0xc1 },
+		{ 0x42, 2, 0xc2c3 },
+		{ 0x44, 4, 0xc4c5c6c7 },
+		{ 0x48, 8, 0x0102030405060708ULL },
+		{ 0x50, 4, 0xd1d2d3d4 },
+		{ 0x54, 2, 0xe1e2 },
+	}, reads[] = {
+		{ 0x60, 1, 0xf1 },
+		{ 0x62, 2, 0xf2f3 },
+		{ 0x64, 4, 0xf4f5f6f7 },
+		{ 0x68, 8, 0xf8f9fafbfcfdfeffULL },
+		{ 0x70, 8, 0x0a0b0c0d0e0f1011ULL },
+	};
 
-	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_moffs);
-
-	expect_mmio(_metadata, vcpu, MMIO + 0x40, 1, true, 0xc1);
-	expect_mmio(_metadata, vcpu, MMIO + 0x42, 2, true, 0xc2c3);
-	expect_mmio(_metadata, vcpu, MMIO + 0x44, 4, true, 0xc4c5c6c7);
-	expect_mmio(_metadata, vcpu, MMIO + 0x48, 8, true, 0x0102030405060708ULL);
-	expect_mmio(_metadata, vcpu, MMIO + 0x50, 4, true, 0xd1d2d3d4);
-	expect_mmio(_metadata, vcpu, MMIO + 0x54, 2, true, 0xe1e2);
-	rs_vcpu_expect_sync(vcpu, 1);
-
-	expect_mmio(_metadata, vcpu, MMIO + 0x60, 1, false, 0xf1);
-	expect_mmio(_metadata, vcpu, MMIO + 0x62, 2, false, 0xf2f3);
-	expect_mmio(_metadata, vcpu, MMIO + 0x64, 4, false, 0xf4f5f6f7);
-	expect_mmio(_metadata, vcpu, MMIO + 0x68, 8, false, 0xf8f9fafbfcfdfeffULL);
-	expect_mmio(_metadata, vcpu, MMIO + 0x70, 8, false, 0x0a0b0c0d0e0f1011ULL);
-	rs_vcpu_expect_done(vcpu);
-	rs_vm_free(vm);
+	run_accesses(_metadata, guest_moffs, writes, ARRAY_SIZE(writes),
+		     reads, ARRAY_SIZE(reads));
 }
 
 TEST_HARNESS_MAIN
