@@ -903,8 +903,11 @@ static void op_run(struct thr *t)
 				     (imm && reason != RS_EXIT_INTERNAL_ERROR)))
 			fail(t, "RS_RUN returned 0 with exit reason %s%s", rs_exit_reason_str(reason),
 			     imm ? " and immediate_exit set" : "");
+		/* Open finding (Documentation/testing.rst): say what may tell why. */
 		if (strict && r < 0 && err == EINTR && reason != RS_EXIT_INTR)
-			fail(t, "RS_RUN failed with EINTR, exit reason %s", rs_exit_reason_str(reason));
+			fail(t, "RS_RUN failed with EINTR, exit reason %s (the run page now says %s; vCPU %u: %u RS_RUN begun since, %u under way)",
+			     rs_exit_reason_str(reason), rs_exit_reason_str(READ_ONCE(run->exit_reason)),
+			     o->vid, READ_ONCE(*seqp) - seq, READ_ONCE(*activep));
 		if (strict && !r && (why = bad_exit(run)))
 			fail(t, "RS_RUN: %s", why);
 		if (!r) {
