@@ -121,19 +121,6 @@ static int rs_access_linear(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	return 0;
 }
 
-/* The decoded form of a MOV to or from memory. */
-struct rs_insn {
-	unsigned int len;
-	unsigned int size;	/* bytes accessed */
-	bool write;
-	bool sign;		/* MOVSX */
-	bool reg8_legacy;	/* an 8-bit register without REX: AH-BH */
-	bool has_imm;		/* an immediate, not a register, is stored */
-	int reg;		/* the register operand */
-	unsigned int dst_size;	/* register size for loads */
-	u64 imm;
-};
-
 /* Length of ModRM + SIB + displacement (SDM vol. 2, 2.1.5). */
 static int rs_modrm_len(const u8 *p, unsigned int avail, bool addr16)
 {
@@ -163,23 +150,122 @@ static int rs_modrm_len(const u8 *p, unsigned int avail, bool addr16)
 	return len;
 }
 
-static int rs_decode_mov(const struct rs_mode *m, const u8 *p,
-			 unsigned int avail, struct rs_insn *in)
+/*
+ * The opcodes with a memory operand that may be MMIO (SDM vol. 2, appendix
+ * A): the MOV forms, the ALU operations 00-3F and 80-83 (the register or
+ * an immediate with it), TEST, XCHG, and NOT/NEG/INC/DEC.  @op is the byte
+ * after the prefixes (0F xx: 0x100 | xx), @sub the ModRM reg field.
+ * Returns false for what is not decoded.
+ */
+static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
+			 unsigned int sub, unsigned int opsize,
+			 struct rs_insn *in, unsigned int *imm_bytes)
 {
-	unsigned int i = 0, opsize = m->opsize;
+	unsigned int size = (op & 1) ? opsize : 1;
+
+	in->size = size;
+	in->dst_size = size;
+	*imm_bytes = 0;
+	if (op < 0x40 && (op & 7) < 4) {
+		/* ALU r/m, reg (bit 1 clear) or reg, r/m (set) */
+		in->alu = RS_ALU_ADD + (op >> 3);
+		in->reg_dst = op & 2;
+		in->mem_dst = !in->reg_dst && in->alu != RS_ALU_CMP;
+		return true;
+	}
+	switch (op) {
+	case 0x82:			/* 80's alias, outside 64-bit mode */
+		if (m->long64)
+			return false;
+		fallthrough;
+	case 0x80:
+	case 0x81:
+	case 0x83:
+		in->size = op == 0x81 || op == 0x83 ? opsize : 1;
+		in->dst_size = in->size;
+		in->alu = RS_ALU_ADD + sub;
+		in->mem_dst = in->alu != RS_ALU_CMP;
+		in->has_imm = true;
+		*imm_bytes = op == 0x81 ? min(in->size, 4U) : 1;
+		return true;
+	case 0x84:
+	case 0x85:
+		in->alu = RS_ALU_TEST;
+		return true;
+	case 0x86:
+	case 0x87:
+		in->alu = RS_ALU_XCHG;	/* the register gets the old value */
+		in->mem_dst = true;
+		return true;
+	case 0x88:
+	case 0x89:
+		in->write = true;
+		return true;
+	case 0x8a:
+	case 0x8b:
+		return true;
+	case 0xc6:
+	case 0xc7:
+		if (sub)
+			return false;
+		in->write = true;
+		in->has_imm = true;
+		*imm_bytes = min(size, 4U);
+		return true;
+	case 0xf6:
+	case 0xf7:
+		if (sub == 0) {
+			in->alu = RS_ALU_TEST;
+			in->has_imm = true;
+			*imm_bytes = min(size, 4U);
+		} else if (sub == 2 || sub == 3) {
+			in->alu = sub == 2 ? RS_ALU_NOT : RS_ALU_NEG;
+			in->mem_dst = true;
+		} else {
+			return false;	/* MUL, IMUL, DIV, IDIV */
+		}
+		return true;
+	case 0xfe:
+	case 0xff:
+		if (sub > 1)
+			return false;	/* CALL, JMP, PUSH */
+		in->alu = sub ? RS_ALU_DEC : RS_ALU_INC;
+		in->mem_dst = true;
+		return true;
+	case 0x1b6:
+	case 0x1b7:
+	case 0x1be:
+	case 0x1bf:
+		in->size = (op & 1) ? 2 : 1;
+		in->dst_size = opsize;
+		in->sign = op >= 0x1be;
+		return true;
+	}
+	return false;
+}
+
+static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
+		     struct rs_insn *in)
+{
+	unsigned int i = 0, opsize = m->opsize, op, imm_bytes, sub;
 	bool addr16, o66 = false, a67 = false;
-	u8 rex = 0, op;
+	u8 rex = 0;
 	int n;
 
 	memset(in, 0, sizeof(*in));
-	/* Legacy prefixes; a repeated one counts once (SDM vol. 2, 2.1.1). */
+	/*
+	 * Legacy prefixes; a repeated one counts once (SDM vol. 2, 2.1.1).
+	 * LOCK changes nothing here: where it is not allowed, the CPU raised
+	 * #UD before any access.
+	 */
 	for (; i < avail; i++) {
 		if (p[i] == 0x66)
 			o66 = true;
 		else if (p[i] == 0x67)
 			a67 = true;
 		else if (p[i] != 0x2e && p[i] != 0x36 && p[i] != 0x3e &&
-			 p[i] != 0x26 && p[i] != 0x64 && p[i] != 0x65)
+			 p[i] != 0x26 && p[i] != 0x64 && p[i] != 0x65 &&
+			 p[i] != 0xf0)
 			break;
 	}
 	if (o66)
@@ -194,61 +280,44 @@ static int rs_decode_mov(const struct rs_mode *m, const u8 *p,
 		return -EINVAL;
 
 	op = p[i++];
-	if (op == 0x0f) {
-		if (i >= avail)
-			return -EINVAL;
-		op = p[i++];
-		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
-			return -EINVAL;
-		in->size = (op & 1) ? 2 : 1;
-		in->sign = op >= 0xbe;
-		in->dst_size = opsize;
-	} else if (op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b) {
-		in->size = (op & 1) ? opsize : 1;
-		in->write = op <= 0x89;
-		in->dst_size = in->size;
-	} else if (op >= 0xa0 && op <= 0xa3) {
+	if (op >= 0xa0 && op <= 0xa3) {
 		/* AL/rAX to or from an address the size of an address */
 		unsigned int asize = m->long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
 
 		if (i + asize > avail)
 			return -EINVAL;
 		in->size = (op & 1) ? opsize : 1;
-		in->write = op >= 0xa2;
 		in->dst_size = in->size;
+		in->write = op >= 0xa2;
 		in->reg = RS_RAX;
 		in->len = i + asize;
 		return 0;
-	} else if (op == 0xc6 || op == 0xc7) {
-		in->size = (op & 1) ? opsize : 1;
-		in->write = true;
-		in->has_imm = true;
-	} else {
-		return -EINVAL;
 	}
-
+	if (op == 0x0f) {
+		if (i >= avail)
+			return -EINVAL;
+		op = 0x100 | p[i++];
+	}
 	if (i >= avail)
 		return -EINVAL;
-	if (!in->has_imm) {
-		in->reg = ((p[i] >> 3) & 7) | ((rex & 0x4) ? 8 : 0);
-		in->reg8_legacy = in->size == 1 && !rex && in->dst_size == 1;
-	} else if ((p[i] >> 3) & 7) {
-		return -EINVAL;			/* C6/C7 other than /0 */
-	}
+	sub = (p[i] >> 3) & 7;
+	if (!rs_decode_op(m, op, sub, opsize, in, &imm_bytes))
+		return -EINVAL;
+	in->reg = sub | ((rex & 0x4) ? 8 : 0);
+	in->reg8_legacy = !rex;
 	n = rs_modrm_len(p + i, avail - i, addr16);
 	if (n < 0)
 		return n;
 	i += n;
 
-	if (in->has_imm) {
-		unsigned int isize = min(in->size, 4U);
-
-		if (i + isize > avail)
+	if (imm_bytes) {
+		if (i + imm_bytes > avail)
 			return -EINVAL;
-		memcpy(&in->imm, p + i, isize);
-		if (in->size == 8)		/* imm32, sign-extended */
-			in->imm = (s64)(s32)in->imm;
-		i += isize;
+		memcpy(&in->imm, p + i, imm_bytes);
+		/* sign-extended from its width; only in->size bytes count */
+		in->imm = (u64)((s64)(in->imm << (64 - 8 * imm_bytes)) >>
+				(64 - 8 * imm_bytes));
+		i += imm_bytes;
 	}
 	if (i > avail)
 		return -EINVAL;
@@ -256,30 +325,224 @@ static int rs_decode_mov(const struct rs_mode *m, const u8 *p,
 	return 0;
 }
 
-/* An 8-bit register: AL-BL are bits 7:0, AH-BH (4-7 without REX) 15:8. */
-static u64 *rs_reg8(struct rs_vcpu *vcpu, const struct rs_insn *in,
-		    unsigned int *shift)
+/*
+ * The register operand, @size bytes of it: AL-BL are bits 7:0 of RAX-RBX,
+ * AH-BH (4-7 without REX) bits 15:8.
+ */
+static u64 rs_reg_read(struct rs_vcpu *vcpu, const struct rs_insn *in,
+		       unsigned int size)
 {
-	if (in->reg8_legacy && in->reg >= 4) {
-		*shift = 8;
-		return &vcpu->gpr[in->reg - 4];
+	if (size == 1 && in->reg8_legacy && in->reg >= 4)
+		return (u8)(vcpu->gpr[in->reg - 4] >> 8);
+	return vcpu->gpr[in->reg] & (size == 8 ? ~0ULL : BIT_ULL(8 * size) - 1);
+}
+
+/*
+ * Write @size bytes of the register operand: 8- and 16-bit writes keep
+ * the rest of the register, 32-bit ones zero-extend (SDM vol. 1, 3.4.1.1).
+ */
+static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
+			 unsigned int size, u64 v)
+{
+	u64 *reg = &vcpu->gpr[in->reg];
+
+	switch (size) {
+	case 1:
+		if (in->reg8_legacy && in->reg >= 4) {
+			reg = &vcpu->gpr[in->reg - 4];
+			*reg = (*reg & ~0xff00ULL) | (v & 0xff) << 8;
+		} else {
+			*reg = (*reg & ~0xffULL) | (v & 0xff);
+		}
+		break;
+	case 2:
+		*reg = (*reg & ~0xffffULL) | (v & 0xffff);
+		break;
+	case 4:
+		*reg = (u32)v;
+		break;
+	default:
+		*reg = v;
 	}
-	*shift = 0;
-	return &vcpu->gpr[in->reg];
+}
+
+#define RS_ARITH_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+/*
+ * The instruction @mn on the local variables dst, src and fl, with the
+ * register modifier @r of its operand size (b, w, k, q).  CF goes in from
+ * bit 0 of fl (for ADC and SBB), the flags come out in fl.
+ */
+#define RS_BINARY(mn, r)						\
+	asm(mn " %" #r "[src], %" #r "[dst]\n\t"			\
+	    "pushf\n\tpop %[fl]"					\
+	    : [dst] "+r"(dst), [fl] "+r"(fl) : [src] "r"(src) : "cc")
+#define RS_UNARY(mn, r)							\
+	asm(mn " %" #r "[dst]\n\tpushf\n\tpop %[fl]"			\
+	    : [dst] "+r"(dst), [fl] "+r"(fl) : : "cc")
+
+/* One of each operand size, as AT&T spells them: "addb" to "addq". */
+#define RS_SIZED_BINARY(size, insn) do {				\
+	switch (size) {							\
+	case 1:								\
+		RS_BINARY("bt $0, %[fl]\n\t" #insn "b", b);		\
+		break;							\
+	case 2:								\
+		RS_BINARY("bt $0, %[fl]\n\t" #insn "w", w);		\
+		break;							\
+	case 4:								\
+		RS_BINARY("bt $0, %[fl]\n\t" #insn "l", k);		\
+		break;							\
+	default:							\
+		RS_BINARY("bt $0, %[fl]\n\t" #insn "q", q);		\
+	}								\
+} while (0)
+#define RS_SIZED_UNARY(size, insn) do {					\
+	switch (size) {							\
+	case 1:								\
+		RS_UNARY(#insn "b", b);					\
+		break;							\
+	case 2:								\
+		RS_UNARY(#insn "w", w);					\
+		break;							\
+	case 4:								\
+		RS_UNARY(#insn "l", k);					\
+		break;							\
+	default:							\
+		RS_UNARY(#insn "q", q);					\
+	}								\
+} while (0)
+
+/*
+ * @alu on @dst and @src of @size bytes, carried out by the host's own
+ * instruction, so that the result and the flags are what hardware gives,
+ * undefined ones included.  The guest's RFLAGS go in (CF, for ADC and
+ * SBB) and come out with the flags the operation writes.
+ */
+static u64 rs_alu(enum rs_alu alu, unsigned int size, u64 dst, u64 src,
+		  u64 *rflags)
+{
+	u64 fl = !!(*rflags & X86_EFLAGS_CF), written = RS_ARITH_FLAGS;
+
+	switch (alu) {
+	case RS_ALU_ADD:
+		RS_SIZED_BINARY(size, add);
+		break;
+	case RS_ALU_OR:
+		RS_SIZED_BINARY(size, or);
+		break;
+	case RS_ALU_ADC:
+		RS_SIZED_BINARY(size, adc);
+		break;
+	case RS_ALU_SBB:
+		RS_SIZED_BINARY(size, sbb);
+		break;
+	case RS_ALU_AND:
+		RS_SIZED_BINARY(size, and);
+		break;
+	case RS_ALU_SUB:
+		RS_SIZED_BINARY(size, sub);
+		break;
+	case RS_ALU_XOR:
+		RS_SIZED_BINARY(size, xor);
+		break;
+	case RS_ALU_CMP:
+		RS_SIZED_BINARY(size, cmp);
+		break;
+	case RS_ALU_TEST:
+		RS_SIZED_BINARY(size, test);
+		break;
+	case RS_ALU_NEG:
+		RS_SIZED_UNARY(size, neg);
+		break;
+	case RS_ALU_INC:
+		RS_SIZED_UNARY(size, inc);
+		written &= ~X86_EFLAGS_CF;
+		break;
+	case RS_ALU_DEC:
+		RS_SIZED_UNARY(size, dec);
+		written &= ~X86_EFLAGS_CF;
+		break;
+	case RS_ALU_NOT:
+		dst = ~dst;
+		written = 0;
+		break;
+	default:			/* MOV, XCHG */
+		dst = src;
+		written = 0;
+	}
+	*rflags = (*rflags & ~written) | (fl & written);
+	return dst;
+}
+
+/* Hand an access of @in->size bytes at @in->gpa to user space. */
+static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
+			bool write, u64 data)
+{
+	struct rs_run *run = vcpu->run;
+
+	run->exit_reason = RS_EXIT_MMIO;
+	run->mmio.phys_addr = in->gpa;
+	run->mmio.len = in->size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write) {
+		memcpy(run->mmio.data, &data, in->size);
+	} else {
+		vcpu->pending = RS_PENDING_MMIO_READ;
+		vcpu->pending_insn = *in;
+	}
+	return RS_EXIT_USER;
+}
+
+/*
+ * The memory operand's value is @mem: carry out the rest of @in.  Returns
+ * RS_EXIT_USER when its result goes to MMIO, 0 when it is done.
+ */
+static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
+			  u64 mem)
+{
+	u64 rip, rflags, src, v;
+
+	if (in->alu == RS_ALU_MOV) {
+		if (in->sign)
+			mem = in->size == 1 ? (u64)(s64)(s8)mem :
+					      (u64)(s64)(s16)mem;
+		rs_reg_write(vcpu, in, in->dst_size, mem);
+		return 0;
+	}
+	src = in->has_imm ? in->imm : rs_reg_read(vcpu, in, in->size);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (in->reg_dst) {		/* reg op= mem; CMP only compares */
+		v = rs_alu(in->alu, in->size, src, mem, &rflags);
+		if (in->alu != RS_ALU_CMP)
+			rs_reg_write(vcpu, in, in->size, v);
+	} else {			/* mem op= reg or imm */
+		v = rs_alu(in->alu, in->size, mem, src, &rflags);
+		if (in->alu == RS_ALU_XCHG)
+			rs_reg_write(vcpu, in, in->size, mem);
+	}
+	rs_call(set_rip_rflags)(vcpu, rip, rflags);
+	if (in->mem_dst)
+		return rs_mmio_user(vcpu, in, true, v);
+	return 0;
 }
 
 /*
  * An access to guest-physical memory that no slot backs, or a write to a
- * read-only slot: decode the instruction and hand the access to user space.
+ * read-only slot: decode the instruction and hand the access to user
+ * space.  An operation that reads and writes memory makes two exits, a
+ * read and then the write of its result; on a read-only slot it reads the
+ * slot, and only the write exits.  RIP moves past the instruction now.
  */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 {
-	struct rs_run *run = vcpu->run;
 	struct rs_mode m;
 	struct rs_insn in;
-	u64 rip, rflags, la;
+	u64 rip, rflags, la, v = 0;
 	u8 bytes[15];
-	unsigned int avail, shift;
+	unsigned int avail;
 
 	rs_get_mode(vcpu, &m);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
@@ -293,62 +556,28 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	    !rs_access_linear(vcpu, &m, la + avail, bytes + avail,
 			      sizeof(bytes) - avail, false))
 		avail = sizeof(bytes);
-	if (rs_decode_mov(&m, bytes, avail, &in) || in.write != write)
+	if (rs_decode(&m, bytes, avail, &in) ||
+	    (write && !in.write && !in.mem_dst) || (!write && in.write))
 		return rs_exit_emulation_failed(vcpu, gpa, rip);
 
-	run->exit_reason = RS_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = in.size;
-	run->mmio.is_write = in.write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (in.write) {
-		u64 v = in.imm;
-
-		if (!in.has_imm && in.size == 1)
-			v = *rs_reg8(vcpu, &in, &shift) >> shift;
-		else if (!in.has_imm)
-			v = vcpu->gpr[in.reg];
-		memcpy(run->mmio.data, &v, in.size);
-	} else {
-		vcpu->pending = RS_PENDING_MMIO_READ;
-		vcpu->pending_insn.reg = in.reg;
-		vcpu->pending_insn.size = in.size;
-		vcpu->pending_insn.dst_size = in.dst_size;
-		vcpu->pending_insn.sign = in.sign;
-		vcpu->pending_insn.reg8_legacy = in.reg8_legacy;
-	}
+	in.gpa = gpa;
 	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
 			       (u32)(rip + in.len), rflags);
-	return RS_EXIT_USER;
+	if (in.write)
+		return rs_mmio_user(vcpu, &in, true, in.has_imm ? in.imm :
+				    rs_reg_read(vcpu, &in, in.size));
+	if (in.mem_dst && !rs_read_guest(vcpu->vm, gpa, &v, in.size))
+		return rs_mmio_finish(vcpu, &in, v);
+	return rs_mmio_user(vcpu, &in, false, 0);
 }
 
-/* The value user space read for the MMIO load lands in its register. */
-void rs_complete_mmio_read(struct rs_vcpu *vcpu)
+/* The value user space read for the instruction: carry it out. */
+int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 {
-	const struct rs_pending_insn *p = &vcpu->pending_insn;
-	struct rs_insn in = { .reg = p->reg, .reg8_legacy = p->reg8_legacy };
-	u64 v = 0, *reg;
-	unsigned int shift;
+	u64 v = 0;
 
-	memcpy(&v, vcpu->run->mmio.data, p->size);
-	if (p->sign)
-		v = p->size == 1 ? (u64)(s64)(s8)v : (u64)(s64)(s16)v;
-
-	switch (p->dst_size) {
-	case 1:
-		reg = rs_reg8(vcpu, &in, &shift);
-		*reg = (*reg & ~(0xffULL << shift)) | ((v & 0xff) << shift);
-		break;
-	case 2:
-		reg = &vcpu->gpr[p->reg];
-		*reg = (*reg & ~0xffffULL) | (v & 0xffff);
-		break;
-	case 4:				/* a 32-bit result zero-extends */
-		vcpu->gpr[p->reg] = (u32)v;
-		break;
-	default:
-		vcpu->gpr[p->reg] = v;
-	}
+	memcpy(&v, vcpu->run->mmio.data, vcpu->pending_insn.size);
+	return rs_mmio_finish(vcpu, &vcpu->pending_insn, v);
 }
 
 /*

@@ -297,7 +297,8 @@ int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual)
 
 /*
  * Finish, at the next RS_RUN, what the last exit left to user space.
- * Returns RS_EXIT_USER if that failed and the run page says why.
+ * Returns RS_EXIT_USER if that failed and the run page says why, or if
+ * finishing made another exit (the store of a read-modify-write to MMIO).
  */
 int rs_complete_user_exit(struct rs_vcpu *vcpu)
 {
@@ -320,8 +321,7 @@ int rs_complete_user_exit(struct rs_vcpu *vcpu)
 		*rax = vcpu->run->hypercall.ret;
 		break;
 	case RS_PENDING_MMIO_READ:
-		rs_complete_mmio_read(vcpu);
-		break;
+		return rs_complete_mmio_read(vcpu);
 	case RS_PENDING_PIO_STRING_IN:
 		if (rs_string_io_step(vcpu, RS_RDI))
 			return rs_exit_emulation_failed(vcpu, 0, 0);

@@ -289,13 +289,31 @@ enum rs_pending {
 	RS_PENDING_PIO_STRING_IN, /* copy run data to ES:RDI */
 };
 
-/* An MMIO load waiting for its data (emulate.c). */
-struct rs_pending_insn {
-	int reg;
-	u8 size;
-	u8 dst_size;
-	bool sign;
-	bool reg8_legacy;
+/* What an instruction that touched MMIO does with its memory operand. */
+enum rs_alu {
+	RS_ALU_MOV,		/* a load or a store */
+	/* in the order of their opcodes 00-3F and 80-83 /0-/7 */
+	RS_ALU_ADD, RS_ALU_OR, RS_ALU_ADC, RS_ALU_SBB,
+	RS_ALU_AND, RS_ALU_SUB, RS_ALU_XOR, RS_ALU_CMP,
+	RS_ALU_TEST, RS_ALU_NOT, RS_ALU_NEG, RS_ALU_INC, RS_ALU_DEC,
+	RS_ALU_XCHG,
+};
+
+/* A decoded instruction whose memory operand is MMIO (emulate.c). */
+struct rs_insn {
+	unsigned int len;
+	unsigned int size;	/* bytes accessed */
+	enum rs_alu alu;
+	bool write;		/* a MOV store */
+	bool mem_dst;		/* the operation writes its result to memory */
+	bool reg_dst;		/* the register is the first operand (02-3B) */
+	bool sign;		/* MOVSX */
+	bool reg8_legacy;	/* an 8-bit register without REX: AH-BH */
+	bool has_imm;		/* the source is an immediate, not a register */
+	int reg;		/* the register operand */
+	unsigned int dst_size;	/* register size for loads */
+	u64 imm;		/* sign-extended to 64 bits */
+	u64 gpa;
 };
 
 /* The part of an INS/OUTS that this exit moves (emulate.c). */
@@ -341,7 +359,7 @@ struct rs_vcpu {
 
 	enum rs_pending pending;
 	u8 pending_size;		/* of a port read */
-	struct rs_pending_insn pending_insn;
+	struct rs_insn pending_insn;
 	struct rs_pending_string pending_string;
 
 	/* An injected external interrupt waiting for the guest's IF. */
@@ -519,7 +537,7 @@ bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
 
 /* emulate.c: MMIO and string I/O */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
-void rs_complete_mmio_read(struct rs_vcpu *vcpu);
+int rs_complete_mmio_read(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		      bool rep, unsigned int addr_bytes, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);

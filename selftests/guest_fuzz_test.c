@@ -884,14 +884,22 @@ static void program(struct thread *t, unsigned long n)
 		fprintf(stderr, "#   -> vCPU %u program %lu: %u runs, %s\n", t->index,
 			n, i, rs_exit_describe(t->vcpu, buf, sizeof(buf)));
 	run->request_interrupt_window = 0;
-	/* An IN, MMIO read or hypercall completes now, not in the next program. */
+	/*
+	 * An IN, MMIO read or hypercall completes now, not in the next
+	 * program; the read of a read-modify-write ends in its write.
+	 */
 	if (!failed && ((run->exit_reason == RS_EXIT_IO && run->io.direction == RS_IO_IN) ||
 			(run->exit_reason == RS_EXIT_MMIO && !run->mmio.is_write) ||
 			run->exit_reason == RS_EXIT_HYPERCALL)) {
+		bool rmw = run->exit_reason == RS_EXIT_MMIO;
+
 		run->immediate_exit = 1;
-		if (!ioctl(t->vcpu->fd, RS_RUN, 0) ? run->exit_reason != RS_EXIT_INTERNAL_ERROR :
+		if (!ioctl(t->vcpu->fd, RS_RUN, 0) ?
+		    run->exit_reason != RS_EXIT_INTERNAL_ERROR &&
+		    !(rmw && run->exit_reason == RS_EXIT_MMIO && run->mmio.is_write) :
 		    errno != EINTR || run->exit_reason != RS_EXIT_INTR)
-			fail(t, "# RS_RUN with immediate_exit: %s", strerror(errno));
+			fail(t, "# RS_RUN with immediate_exit: %s, exit reason %u",
+			     strerror(errno), run->exit_reason);
 		run->immediate_exit = 0;
 		t->st.runs++;
 	}
