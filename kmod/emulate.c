@@ -11,6 +11,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/swab.h>
+#include <asm/irqflags.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
@@ -152,10 +154,12 @@ static int rs_modrm_len(const u8 *p, unsigned int avail, bool addr16)
 
 /*
  * The opcodes with a memory operand that may be MMIO (SDM vol. 2, appendix
- * A): the MOV forms, the ALU operations 00-3F and 80-83 (the register or
- * an immediate with it), TEST, XCHG, and NOT/NEG/INC/DEC.  @op is the byte
- * after the prefixes (0F xx: 0x100 | xx), @sub the ModRM reg field.
- * Returns false for what is not decoded.
+ * A): the MOV forms, MOVBE and MOVNTI, the ALU operations 00-3F and 80-83
+ * (the register or an immediate with it), shifts and rotates, BT* with an
+ * immediate, TEST, XCHG, XADD, CMPXCHG, SETcc and NOT/NEG/INC/DEC.  @op is
+ * the byte after the prefixes (0F xx: 0x100 | xx, 0F 38 xx: 0x200 | xx),
+ * @sub the ModRM reg field.  Returns false for what is not decoded; BT*
+ * with a register offset is not, as its address depends on the offset.
  */
 static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 			 unsigned int sub, unsigned int opsize,
@@ -212,6 +216,19 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		in->has_imm = true;
 		*imm_bytes = min(size, 4U);
 		return true;
+	case 0xc0:			/* shifts and rotates by imm8 */
+	case 0xc1:
+	case 0xd0:			/* ...by 1 */
+	case 0xd1:
+	case 0xd2:			/* ...by CL */
+	case 0xd3:
+		in->alu = RS_ALU_ROL + sub;
+		in->mem_dst = true;
+		in->src_cl = op >= 0xd2;
+		in->has_imm = op < 0xd2;
+		in->imm = 1;
+		*imm_bytes = op < 0xc2 ? 1 : 0;
+		return true;
 	case 0xf6:
 	case 0xf7:
 		if (sub == 0) {
@@ -231,6 +248,42 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 			return false;	/* CALL, JMP, PUSH */
 		in->alu = sub ? RS_ALU_DEC : RS_ALU_INC;
 		in->mem_dst = true;
+		return true;
+	case 0x190 ... 0x19f:		/* SETcc */
+		in->alu = RS_ALU_SETCC;
+		in->size = 1;
+		in->imm = op & 0xf;
+		in->write = true;
+		return true;
+	case 0x1b0:
+	case 0x1b1:
+		in->alu = RS_ALU_CMPXCHG;
+		in->mem_dst = true;
+		return true;
+	case 0x1ba:			/* BT, BTS, BTR, BTC with imm8 */
+		if (sub < 4)
+			return false;
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = RS_ALU_BT + sub - 4;
+		in->mem_dst = sub > 4;
+		in->has_imm = true;
+		*imm_bytes = 1;
+		return true;
+	case 0x1c0:
+	case 0x1c1:
+		in->alu = RS_ALU_XADD;
+		in->mem_dst = true;
+		return true;
+	case 0x1c3:			/* MOVNTI */
+		in->write = true;
+		return true;
+	case 0x2f0:			/* MOVBE (0F 38 F0/F1) */
+	case 0x2f1:
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->write = op & 1;
+		in->bswap = true;
 		return true;
 	case 0x1b6:
 	case 0x1b7:
@@ -293,10 +346,11 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		in->len = i + asize;
 		return 0;
 	}
-	if (op == 0x0f) {
-		if (i >= avail)
+	if (op == 0x0f) {		/* 0F xx: 0x1xx, 0F 38 xx: 0x2xx */
+		if (i + 1 >= avail)
 			return -EINVAL;
-		op = 0x100 | p[i++];
+		op = p[i] == 0x38 ? 0x200 | p[i + 1] : 0x100 | p[i];
+		i += op >= 0x200 ? 2 : 1;
 	}
 	if (i >= avail)
 		return -EINVAL;
@@ -370,110 +424,192 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
 
 /*
- * The instruction @mn on the local variables dst, src and fl, with the
- * register modifier @r of its operand size (b, w, k, q).  CF goes in from
- * bit 0 of fl (for ADC and SBB), the flags come out in fl.
+ * @body on the local variables dst, src and fl: the guest's arithmetic
+ * flags go in through POPF, over the host's own IF, AC and the rest, which
+ * stay as they are; the flags come out in fl.  What @body leaves alone
+ * (CF for INC, all for NOT, all for a shift by 0) comes out as it went in.
  */
+#define RS_FLAGS_ASM(body, ...)						\
+	asm("push %[fl]\n\tpopf\n\t" body "\n\tpushf\n\tpop %[fl]"	\
+	    : [dst] "+r"(dst), [fl] "+r"(fl) : __VA_ARGS__ : "cc")
+/* @mn with the register modifier @r of the operand size (b, w, k, q). */
 #define RS_BINARY(mn, r)						\
-	asm(mn " %" #r "[src], %" #r "[dst]\n\t"			\
-	    "pushf\n\tpop %[fl]"					\
-	    : [dst] "+r"(dst), [fl] "+r"(fl) : [src] "r"(src) : "cc")
+	RS_FLAGS_ASM(mn " %" #r "[src], %" #r "[dst]", [src] "r"(src))
 #define RS_UNARY(mn, r)							\
-	asm(mn " %" #r "[dst]\n\tpushf\n\tpop %[fl]"			\
-	    : [dst] "+r"(dst), [fl] "+r"(fl) : : "cc")
+	RS_FLAGS_ASM(mn " %" #r "[dst]")
+#define RS_SHIFT(mn, r)							\
+	RS_FLAGS_ASM(mn " %%cl, %" #r "[dst]", "c"(src))
 
-/* One of each operand size, as AT&T spells them: "addb" to "addq". */
-#define RS_SIZED_BINARY(size, insn) do {				\
+/* The assembler takes the operand size from the registers. */
+#define RS_SIZED(size, kind, insn) do {					\
 	switch (size) {							\
 	case 1:								\
-		RS_BINARY("bt $0, %[fl]\n\t" #insn "b", b);		\
+		RS_##kind(#insn, b);					\
 		break;							\
 	case 2:								\
-		RS_BINARY("bt $0, %[fl]\n\t" #insn "w", w);		\
+		RS_##kind(#insn, w);					\
 		break;							\
 	case 4:								\
-		RS_BINARY("bt $0, %[fl]\n\t" #insn "l", k);		\
+		RS_##kind(#insn, k);					\
 		break;							\
 	default:							\
-		RS_BINARY("bt $0, %[fl]\n\t" #insn "q", q);		\
+		RS_##kind(#insn, q);					\
 	}								\
 } while (0)
-#define RS_SIZED_UNARY(size, insn) do {					\
+/* BT and its kin have no 8-bit form. */
+#define RS_SIZED_BT(size, insn) do {					\
 	switch (size) {							\
-	case 1:								\
-		RS_UNARY(#insn "b", b);					\
-		break;							\
 	case 2:								\
-		RS_UNARY(#insn "w", w);					\
+		RS_BINARY(#insn, w);					\
 		break;							\
 	case 4:								\
-		RS_UNARY(#insn "l", k);					\
+		RS_BINARY(#insn, k);					\
 		break;							\
 	default:							\
-		RS_UNARY(#insn "q", q);					\
+		RS_BINARY(#insn, q);					\
 	}								\
 } while (0)
 
 /*
- * @alu on @dst and @src of @size bytes, carried out by the host's own
- * instruction, so that the result and the flags are what hardware gives,
- * undefined ones included.  The guest's RFLAGS go in (CF, for ADC and
- * SBB) and come out with the flags the operation writes.
+ * @alu on @dst and @src (the count of a shift, the bit of a BT) of @size
+ * bytes, carried out by the host's own instruction, so that the result and
+ * the flags are what hardware gives, undefined ones included.  The
+ * guest's RFLAGS go in and come out with the flags the operation writes.
  */
 static u64 rs_alu(enum rs_alu alu, unsigned int size, u64 dst, u64 src,
 		  u64 *rflags)
 {
-	u64 fl = !!(*rflags & X86_EFLAGS_CF), written = RS_ARITH_FLAGS;
+	u64 fl = (native_save_fl() & ~RS_ARITH_FLAGS) |
+		 (*rflags & RS_ARITH_FLAGS);
 
 	switch (alu) {
 	case RS_ALU_ADD:
-		RS_SIZED_BINARY(size, add);
+		RS_SIZED(size, BINARY, add);
 		break;
 	case RS_ALU_OR:
-		RS_SIZED_BINARY(size, or);
+		RS_SIZED(size, BINARY, or);
 		break;
 	case RS_ALU_ADC:
-		RS_SIZED_BINARY(size, adc);
+		RS_SIZED(size, BINARY, adc);
 		break;
 	case RS_ALU_SBB:
-		RS_SIZED_BINARY(size, sbb);
+		RS_SIZED(size, BINARY, sbb);
 		break;
 	case RS_ALU_AND:
-		RS_SIZED_BINARY(size, and);
+		RS_SIZED(size, BINARY, and);
 		break;
 	case RS_ALU_SUB:
-		RS_SIZED_BINARY(size, sub);
+		RS_SIZED(size, BINARY, sub);
 		break;
 	case RS_ALU_XOR:
-		RS_SIZED_BINARY(size, xor);
+		RS_SIZED(size, BINARY, xor);
 		break;
 	case RS_ALU_CMP:
-		RS_SIZED_BINARY(size, cmp);
+		RS_SIZED(size, BINARY, cmp);
 		break;
 	case RS_ALU_TEST:
-		RS_SIZED_BINARY(size, test);
+		RS_SIZED(size, BINARY, test);
 		break;
-	case RS_ALU_NEG:
-		RS_SIZED_UNARY(size, neg);
+	case RS_ALU_ROL:
+		RS_SIZED(size, SHIFT, rol);
 		break;
-	case RS_ALU_INC:
-		RS_SIZED_UNARY(size, inc);
-		written &= ~X86_EFLAGS_CF;
+	case RS_ALU_ROR:
+		RS_SIZED(size, SHIFT, ror);
 		break;
-	case RS_ALU_DEC:
-		RS_SIZED_UNARY(size, dec);
-		written &= ~X86_EFLAGS_CF;
+	case RS_ALU_RCL:
+		RS_SIZED(size, SHIFT, rcl);
+		break;
+	case RS_ALU_RCR:
+		RS_SIZED(size, SHIFT, rcr);
+		break;
+	case RS_ALU_SHL:
+	case RS_ALU_SAL:
+		RS_SIZED(size, SHIFT, shl);
+		break;
+	case RS_ALU_SHR:
+		RS_SIZED(size, SHIFT, shr);
+		break;
+	case RS_ALU_SAR:
+		RS_SIZED(size, SHIFT, sar);
+		break;
+	case RS_ALU_BT:
+		RS_SIZED_BT(size, bt);
+		break;
+	case RS_ALU_BTS:
+		RS_SIZED_BT(size, bts);
+		break;
+	case RS_ALU_BTR:
+		RS_SIZED_BT(size, btr);
+		break;
+	case RS_ALU_BTC:
+		RS_SIZED_BT(size, btc);
 		break;
 	case RS_ALU_NOT:
-		dst = ~dst;
-		written = 0;
+		RS_SIZED(size, UNARY, not);
 		break;
-	default:			/* MOV, XCHG */
-		dst = src;
-		written = 0;
+	case RS_ALU_NEG:
+		RS_SIZED(size, UNARY, neg);
+		break;
+	case RS_ALU_INC:
+		RS_SIZED(size, UNARY, inc);
+		break;
+	case RS_ALU_DEC:
+		RS_SIZED(size, UNARY, dec);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		return dst;
 	}
-	*rflags = (*rflags & ~written) | (fl & written);
+	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
 	return dst;
+}
+
+/* A condition code of Jcc, SETcc, CMOVcc (SDM vol. 2, appendix B.1.4.7). */
+static bool rs_cond(unsigned int cc, u64 f)
+{
+	bool lt = !(f & X86_EFLAGS_SF) != !(f & X86_EFLAGS_OF), r;
+
+	switch (cc >> 1) {
+	case 0:
+		r = f & X86_EFLAGS_OF;
+		break;
+	case 1:
+		r = f & X86_EFLAGS_CF;
+		break;
+	case 2:
+		r = f & X86_EFLAGS_ZF;
+		break;
+	case 3:
+		r = f & (X86_EFLAGS_CF | X86_EFLAGS_ZF);
+		break;
+	case 4:
+		r = f & X86_EFLAGS_SF;
+		break;
+	case 5:
+		r = f & X86_EFLAGS_PF;
+		break;
+	case 6:
+		r = lt;
+		break;
+	default:
+		r = lt || (f & X86_EFLAGS_ZF);
+	}
+	return r != (cc & 1);
+}
+
+static u64 rs_bswap(u64 v, unsigned int size)
+{
+	return size == 2 ? swab16(v) : size == 4 ? swab32(v) : swab64(v);
+}
+
+/* The source operand: an immediate, CL, or the register. */
+static u64 rs_src(struct rs_vcpu *vcpu, const struct rs_insn *in)
+{
+	if (in->src_cl)
+		return (u8)vcpu->gpr[RS_RCX];
+	if (in->has_imm)
+		return in->imm;
+	return rs_reg_read(vcpu, in, in->size);
 }
 
 /* Hand an access of @in->size bytes at @in->gpa to user space. */
@@ -503,25 +639,44 @@ static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
 static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 			  u64 mem)
 {
-	u64 rip, rflags, src, v;
+	struct rs_insn acc = { .reg = RS_RAX };
+	u64 rip, rflags, src = rs_src(vcpu, in), v;
 
-	if (in->alu == RS_ALU_MOV) {
-		if (in->sign)
+	if (in->alu == RS_ALU_MOV) {	/* a load */
+		if (in->bswap)
+			mem = rs_bswap(mem, in->size);
+		else if (in->sign)
 			mem = in->size == 1 ? (u64)(s64)(s8)mem :
 					      (u64)(s64)(s16)mem;
 		rs_reg_write(vcpu, in, in->dst_size, mem);
 		return 0;
 	}
-	src = in->has_imm ? in->imm : rs_reg_read(vcpu, in, in->size);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	if (in->reg_dst) {		/* reg op= mem; CMP only compares */
-		v = rs_alu(in->alu, in->size, src, mem, &rflags);
-		if (in->alu != RS_ALU_CMP)
-			rs_reg_write(vcpu, in, in->size, v);
-	} else {			/* mem op= reg or imm */
-		v = rs_alu(in->alu, in->size, mem, src, &rflags);
-		if (in->alu == RS_ALU_XCHG)
-			rs_reg_write(vcpu, in, in->size, mem);
+	switch (in->alu) {
+	case RS_ALU_XCHG:
+		v = src;
+		rs_reg_write(vcpu, in, in->size, mem);
+		break;
+	case RS_ALU_XADD:
+		v = rs_alu(RS_ALU_ADD, in->size, mem, src, &rflags);
+		rs_reg_write(vcpu, in, in->size, mem);
+		break;
+	case RS_ALU_CMPXCHG:
+		/* A failed compare writes back what it read (SDM vol. 2). */
+		rs_alu(RS_ALU_CMP, in->size, rs_reg_read(vcpu, &acc, in->size),
+		       mem, &rflags);
+		v = (rflags & X86_EFLAGS_ZF) ? src : mem;
+		if (!(rflags & X86_EFLAGS_ZF))
+			rs_reg_write(vcpu, &acc, in->size, mem);
+		break;
+	default:
+		if (in->reg_dst) {	/* reg op= mem; CMP only compares */
+			v = rs_alu(in->alu, in->size, src, mem, &rflags);
+			if (in->alu != RS_ALU_CMP)
+				rs_reg_write(vcpu, in, in->size, v);
+		} else {		/* mem op= reg, imm or CL */
+			v = rs_alu(in->alu, in->size, mem, src, &rflags);
+		}
 	}
 	rs_call(set_rip_rflags)(vcpu, rip, rflags);
 	if (in->mem_dst)
@@ -563,9 +718,12 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	in.gpa = gpa;
 	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
 			       (u32)(rip + in.len), rflags);
+	if (in.alu == RS_ALU_SETCC)
+		return rs_mmio_user(vcpu, &in, true, rs_cond(in.imm, rflags));
 	if (in.write)
-		return rs_mmio_user(vcpu, &in, true, in.has_imm ? in.imm :
-				    rs_reg_read(vcpu, &in, in.size));
+		return rs_mmio_user(vcpu, &in, true, in.bswap ?
+				    rs_bswap(rs_src(vcpu, &in), in.size) :
+				    rs_src(vcpu, &in));
 	if (in.mem_dst && !rs_read_guest(vcpu->vm, gpa, &v, in.size))
 		return rs_mmio_finish(vcpu, &in, v);
 	return rs_mmio_user(vcpu, &in, false, 0);

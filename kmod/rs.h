@@ -291,12 +291,18 @@ enum rs_pending {
 
 /* What an instruction that touched MMIO does with its memory operand. */
 enum rs_alu {
-	RS_ALU_MOV,		/* a load or a store */
+	RS_ALU_MOV,		/* a load or a store (MOVBE: byte-swapped) */
 	/* in the order of their opcodes 00-3F and 80-83 /0-/7 */
 	RS_ALU_ADD, RS_ALU_OR, RS_ALU_ADC, RS_ALU_SBB,
 	RS_ALU_AND, RS_ALU_SUB, RS_ALU_XOR, RS_ALU_CMP,
+	/* C0/C1 and D0-D3 /0-/7; /6 is SHL again */
+	RS_ALU_ROL, RS_ALU_ROR, RS_ALU_RCL, RS_ALU_RCR,
+	RS_ALU_SHL, RS_ALU_SHR, RS_ALU_SAL, RS_ALU_SAR,
+	/* 0F BA /4-/7 */
+	RS_ALU_BT, RS_ALU_BTS, RS_ALU_BTR, RS_ALU_BTC,
 	RS_ALU_TEST, RS_ALU_NOT, RS_ALU_NEG, RS_ALU_INC, RS_ALU_DEC,
-	RS_ALU_XCHG,
+	RS_ALU_XCHG, RS_ALU_XADD, RS_ALU_CMPXCHG,
+	RS_ALU_SETCC,		/* a store of the condition in imm */
 };
 
 /* A decoded instruction whose memory operand is MMIO (emulate.c). */
@@ -310,6 +316,8 @@ struct rs_insn {
 	bool sign;		/* MOVSX */
 	bool reg8_legacy;	/* an 8-bit register without REX: AH-BH */
 	bool has_imm;		/* the source is an immediate, not a register */
+	bool src_cl;		/* ...or CL (shifts and rotates) */
+	bool bswap;		/* MOVBE */
 	int reg;		/* the register operand */
 	unsigned int dst_size;	/* register size for loads */
 	u64 imm;		/* sign-extended to 64 bits */

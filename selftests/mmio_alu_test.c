@@ -2,9 +2,11 @@
 /*
  * Arithmetic and logic on MMIO: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in
  * both directions and with immediates (00-3B, 80/81/83), TEST (85, F6),
- * NOT, NEG (F7), INC, DEC (FE, FF), XCHG (87) and LOCK.  An instruction
- * that reads and writes memory makes two exits, the read (user space
- * answers it) and the write of the result; one that only reads makes one.
+ * NOT, NEG (F7), INC, DEC (FE, FF), shifts and rotates by 1, imm8 and CL,
+ * BT/BTS/BTR/BTC with imm8, XCHG, XADD, CMPXCHG (both outcomes), SETcc,
+ * MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
+ * makes two exits, the read (user space answers it) and the write of the
+ * result; one that only reads makes one, a store one.
  *
  * The guest runs each instruction twice with the same register, flags and
  * memory value: on RAM, where the CPU itself computes, then on MMIO, where
@@ -28,66 +30,97 @@
 struct alu_case {
 	const char *insn;
 	unsigned int size;
-	bool writes;
-	uint64_t mem, reg, flags;
+	bool reads, writes;
+	uint64_t mem, reg, flags, acc;
 };
 
 /*
- * X(instruction, size, writes memory, memory value, register, RFLAGS in).
- * %[r] is RCX (so that CH is a legacy 8-bit register: no REX), %[m] RDI.
+ * X(instruction, size, reads memory, writes memory, memory value,
+ *   register, RFLAGS in, RAX).
+ * %[r] is RCX (so that CH is a legacy 8-bit register: no REX, and CL is
+ * the count of shifts), %[m] RDI, RAX the accumulator of CMPXCHG.
  */
 #define ALU_CASES(X)							\
-	X("addl %k[r], (%[m])", 4, true, 0x7fffffff, 1, FLAGS_IN)	\
-	X("orb %b[r], (%[m])", 1, true, 0x80, 0x01, FLAGS_IN | ALL_ARITH) \
-	X("adcq %[r], (%[m])", 8, true, ~0ULL, 0, FLAGS_IN | CF)	\
-	X("sbbw %w[r], (%[m])", 2, true, 0x8000, 0, FLAGS_IN | CF)	\
-	X("andl (%[m]), %k[r]", 4, false, 0xf0f0f0f0,			\
-	  0xffffffff0f0ff0ffULL, FLAGS_IN)				\
-	X("subq (%[m]), %[r]", 8, false, 1, 0, FLAGS_IN)		\
-	X("xorb $0x5a, (%[m])", 1, true, 0x5a, 0, FLAGS_IN | CF)	\
-	X("cmpl $-3, (%[m])", 4, false, 0xfffffffd, 0, FLAGS_IN)	\
-	X("cmpq (%[m]), %[r]", 8, false, 5, 3, FLAGS_IN)		\
-	X("cmpw %w[r], (%[m])", 2, false, 5, 3, FLAGS_IN)		\
-	X("addq $0x7fffffff, (%[m])", 8, true, 0x7fffffff80000001ULL, 0, \
-	  FLAGS_IN)							\
-	X("subw $0x1234, (%[m])", 2, true, 0x1233, 0, FLAGS_IN)		\
-	X("testl %k[r], (%[m])", 4, false, 0x80000000, 0x80000001,	\
-	  FLAGS_IN | CF)						\
-	X("testb $0x81, (%[m])", 1, false, 0x7e, 0, FLAGS_IN)		\
-	X("notl (%[m])", 4, true, 0x12345678, 0, FLAGS_IN | ALL_ARITH)	\
-	X("negq (%[m])", 8, true, 0x8000000000000000ULL, 0, FLAGS_IN)	\
-	X("incb (%[m])", 1, true, 0x7f, 0, FLAGS_IN | CF)		\
-	X("decw (%[m])", 2, true, 0, 0, FLAGS_IN)			\
-	X("xchgl %k[r], (%[m])", 4, true, 0xaabbccdd,			\
-	  0x1122334455667788ULL, FLAGS_IN)				\
-	X("lock addl %k[r], (%[m])", 4, true, 0xffffffff, 1, FLAGS_IN)	\
-	X("addb %%ch, (%[m])", 1, true, 0x80, 0x8000, FLAGS_IN)		\
-	X("orb (%[m]), %%ch", 1, false, 0x0f, 0xa0f0, FLAGS_IN)		\
-	X("adcl $-1, (%[m])", 4, true, 0, 0, FLAGS_IN | CF)		\
-	X("sbbq (%[m]), %[r]", 8, false, 1, 1, FLAGS_IN | CF)
+	X("addl %k[r], (%[m])", 4, 1, 1, 0x7fffffff, 1, FLAGS_IN, 0)	\
+	X("orb %b[r], (%[m])", 1, 1, 1, 0x80, 0x01, FLAGS_IN | ALL_ARITH, 0) \
+	X("adcq %[r], (%[m])", 8, 1, 1, ~0ULL, 0, FLAGS_IN | CF, 0)	\
+	X("sbbw %w[r], (%[m])", 2, 1, 1, 0x8000, 0, FLAGS_IN | CF, 0)	\
+	X("andl (%[m]), %k[r]", 4, 1, 0, 0xf0f0f0f0,			\
+	  0xffffffff0f0ff0ffULL, FLAGS_IN, 0)				\
+	X("subq (%[m]), %[r]", 8, 1, 0, 1, 0, FLAGS_IN, 0)		\
+	X("xorb $0x5a, (%[m])", 1, 1, 1, 0x5a, 0, FLAGS_IN | CF, 0)	\
+	X("cmpl $-3, (%[m])", 4, 1, 0, 0xfffffffd, 0, FLAGS_IN, 0)	\
+	X("cmpq (%[m]), %[r]", 8, 1, 0, 5, 3, FLAGS_IN, 0)		\
+	X("cmpw %w[r], (%[m])", 2, 1, 0, 5, 3, FLAGS_IN, 0)		\
+	X("addq $0x7fffffff, (%[m])", 8, 1, 1, 0x7fffffff80000001ULL, 0, \
+	  FLAGS_IN, 0)							\
+	X("subw $0x1234, (%[m])", 2, 1, 1, 0x1233, 0, FLAGS_IN, 0)	\
+	X("testl %k[r], (%[m])", 4, 1, 0, 0x80000000, 0x80000001,	\
+	  FLAGS_IN | CF, 0)						\
+	X("testb $0x81, (%[m])", 1, 1, 0, 0x7e, 0, FLAGS_IN, 0)		\
+	X("notl (%[m])", 4, 1, 1, 0x12345678, 0, FLAGS_IN | ALL_ARITH, 0) \
+	X("negq (%[m])", 8, 1, 1, 0x8000000000000000ULL, 0, FLAGS_IN, 0) \
+	X("incb (%[m])", 1, 1, 1, 0x7f, 0, FLAGS_IN | CF, 0)		\
+	X("decw (%[m])", 2, 1, 1, 0, 0, FLAGS_IN, 0)			\
+	X("xchgl %k[r], (%[m])", 4, 1, 1, 0xaabbccdd,			\
+	  0x1122334455667788ULL, FLAGS_IN, 0)				\
+	X("lock addl %k[r], (%[m])", 4, 1, 1, 0xffffffff, 1, FLAGS_IN, 0) \
+	X("addb %%ch, (%[m])", 1, 1, 1, 0x80, 0x8000, FLAGS_IN, 0)	\
+	X("orb (%[m]), %%ch", 1, 1, 0, 0x0f, 0xa0f0, FLAGS_IN, 0)	\
+	X("adcl $-1, (%[m])", 4, 1, 1, 0, 0, FLAGS_IN | CF, 0)		\
+	X("sbbq (%[m]), %[r]", 8, 1, 0, 1, 1, FLAGS_IN | CF, 0)		\
+	X("shll $3, (%[m])", 4, 1, 1, 0x30000001, 0, FLAGS_IN, 0)	\
+	X("shrb (%[m])", 1, 1, 1, 0x81, 0, FLAGS_IN, 0)			\
+	X("sarw $15, (%[m])", 2, 1, 1, 0x8001, 0, FLAGS_IN, 0)		\
+	X("rclq %%cl, (%[m])", 8, 1, 1, 0x8000000000000001ULL, 65,	\
+	  FLAGS_IN | CF, 0)						\
+	X("rcrb %%cl, (%[m])", 1, 1, 1, 0x01, 9, FLAGS_IN, 0)		\
+	X("roll %%cl, (%[m])", 4, 1, 1, 0x80000000, 32,			\
+	  FLAGS_IN | ALL_ARITH, 0)					\
+	X("rorw $1, (%[m])", 2, 1, 1, 0x0001, 0, FLAGS_IN, 0)		\
+	X("btl $31, (%[m])", 4, 1, 0, 0x80000000, 0, FLAGS_IN, 0)	\
+	X("btsq $63, (%[m])", 8, 1, 1, 0, 0, FLAGS_IN | ALL_ARITH, 0)	\
+	X("btrw $17, (%[m])", 2, 1, 1, 0xffff, 0, FLAGS_IN, 0)		\
+	X("btcl $0, (%[m])", 4, 1, 1, 0x10, 0, FLAGS_IN, 0)		\
+	X("xaddl %k[r], (%[m])", 4, 1, 1, 0xfffffff0, 0x20, FLAGS_IN, 0) \
+	X("cmpxchgl %k[r], (%[m])", 4, 1, 1, 0x1234, 0x5678, FLAGS_IN,	\
+	  0xffffffff00001234ULL)					\
+	X("cmpxchgq %[r], (%[m])", 8, 1, 1, 0x1234, 0x5678, FLAGS_IN,	\
+	  0x4321)							\
+	X("lock cmpxchgb %b[r], (%[m])", 1, 1, 1, 0x80, 0x7f, FLAGS_IN, \
+	  0x80)								\
+	X("setb (%[m])", 1, 0, 1, 0xff, 0, FLAGS_IN | CF, 0)		\
+	X("setg (%[m])", 1, 0, 1, 0xff, 0, FLAGS_IN | 0x800, 0)		\
+	X("setnp (%[m])", 1, 0, 1, 0xff, 0, FLAGS_IN, 0)		\
+	X("movbel (%[m]), %k[r]", 4, 1, 0, 0x11223344, ~0ULL, FLAGS_IN, 0) \
+	X("movbeq %[r], (%[m])", 8, 0, 1, 0, 0x0102030405060708ULL,	\
+	  FLAGS_IN, 0)							\
+	X("movbew (%[m]), %w[r]", 2, 1, 0, 0xaabb, ~0ULL, FLAGS_IN, 0)	\
+	X("movntil %k[r], (%[m])", 4, 0, 1, 0, 0xdeadbeefcafeULL, FLAGS_IN, 0)
 
-#define TABLE_ENTRY(insn, size, writes, mem, reg, flags) \
-	{ insn, size, writes, mem, reg, flags },
+#define TABLE_ENTRY(insn, size, reads, writes, mem, reg, flags, acc) \
+	{ insn, size, reads, writes, mem, reg, flags, acc },
 static const struct alu_case cases[] = { ALU_CASES(TABLE_ENTRY) };
 
-#define RUN(insn, addr, reg, fl)					\
+#define RUN(insn, addr, reg, fl, acc)					\
 	asm volatile("push %[f]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]"	\
-		     : [f] "+r"(fl), [r] "+c"(reg) : [m] "D"(addr)	\
-		     : "memory", "cc")
+		     : [f] "+r"(fl), [r] "+c"(reg), "+a"(acc)		\
+		     : [m] "D"(addr) : "memory", "cc")
 
 /*
  * The next case: on RAM, then (the host answers with the same value) at
  * @at; registers and flags must agree.  The host checks what was written.
  */
-#define GUEST_CASE(insn, size, writes, mem, reg, flags) do {		\
-	uint64_t ram = (mem), r1 = (reg), f1 = (flags);			\
-	uint64_t r2 = (reg), f2 = (flags);				\
+#define GUEST_CASE(insn, size, reads, writes, mem, reg, flags, acc) do { \
+	uint64_t ram = (mem), r1 = (reg), f1 = (flags), a1 = (acc);	\
+	uint64_t r2 = (reg), f2 = (flags), a2 = (acc);			\
 									\
-	RUN(insn, &ram, r1, f1);					\
+	RUN(insn, &ram, r1, f1, a1);					\
 	GUEST_SYNC(i);							\
-	RUN(insn, at, r2, f2);						\
+	RUN(insn, at, r2, f2, a2);					\
 	GUEST_ASSERT_EQ(f1, f2);					\
 	GUEST_ASSERT_EQ(r1, r2);					\
+	GUEST_ASSERT_EQ(a1, a2);					\
 	GUEST_SYNC_ARGS(0x100 + i, ram, 0, 0);				\
 	i++;								\
 } while (0);
@@ -104,11 +137,11 @@ static void guest_mmio(void)
 /* A read-modify-write of a read-only slot: only the write exits. */
 static void guest_rom(void)
 {
-	uint64_t ram = 0x7ffffff0, r1 = 0x10, f1 = FLAGS_IN;
-	uint64_t r2 = 0x10, f2 = FLAGS_IN;
+	uint64_t ram = 0x7ffffff0, r1 = 0x10, f1 = FLAGS_IN, a1 = 0;
+	uint64_t r2 = 0x10, f2 = FLAGS_IN, a2 = 0;
 
-	RUN("addl %k[r], (%[m])", &ram, r1, f1);
-	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2);
+	RUN("addl %k[r], (%[m])", &ram, r1, f1, a1);
+	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2, a2);
 	GUEST_ASSERT_EQ(f1, f2);
 	GUEST_ASSERT_EQ(*(volatile uint32_t *)(RO_GPA + 8), 0x7ffffff0);
 	GUEST_DONE();
@@ -144,7 +177,8 @@ TEST(alu_on_mmio)
 			ASSERT_EQ(0x100 + i, uc.args[0]);
 			mask = cases[i].size == 8 ? ~0ULL :
 			       (1ULL << 8 * cases[i].size) - 1;
-			EXPECT_EQ(1, reads) TH_LOG("%s", cases[i].insn);
+			EXPECT_EQ(cases[i].reads, reads)
+				TH_LOG("%s", cases[i].insn);
 			EXPECT_EQ(cases[i].writes, writes)
 				TH_LOG("%s", cases[i].insn);
 			if (cases[i].writes)
@@ -168,8 +202,8 @@ TEST(alu_on_mmio)
 		EXPECT_EQ(MMIO, run->mmio.phys_addr);
 		EXPECT_EQ(cases[i].size, run->mmio.len) TH_LOG("%s", cases[i].insn);
 		if (run->mmio.is_write) {
-			EXPECT_EQ(1, reads) TH_LOG("%s: write before read",
-						   cases[i].insn);
+			EXPECT_EQ(cases[i].reads, reads)
+				TH_LOG("%s: write before read", cases[i].insn);
 			writes++;
 			written = 0;
 			memcpy(&written, run->mmio.data, run->mmio.len);
