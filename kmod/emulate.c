@@ -307,18 +307,21 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 
 	memset(in, 0, sizeof(*in));
 	/*
-	 * Legacy prefixes; a repeated one counts once (SDM vol. 2, 2.1.1).
-	 * LOCK changes nothing here: where it is not allowed, the CPU raised
-	 * #UD before any access.
+	 * Legacy prefixes; a repeated one counts once, the last of a group
+	 * wins (SDM vol. 2, 2.1.1).  LOCK changes nothing here: where it is
+	 * not allowed, the CPU raised #UD before any access.
 	 */
 	for (; i < avail; i++) {
 		if (p[i] == 0x66)
 			o66 = true;
 		else if (p[i] == 0x67)
 			a67 = true;
-		else if (p[i] != 0x2e && p[i] != 0x36 && p[i] != 0x3e &&
-			 p[i] != 0x26 && p[i] != 0x64 && p[i] != 0x65 &&
-			 p[i] != 0xf0)
+		else if (p[i] == 0xf2 || p[i] == 0xf3)
+			in->rep = p[i];
+		else if (p[i] == 0x2e || p[i] == 0x36 || p[i] == 0x3e ||
+			 p[i] == 0x26 || p[i] == 0x64 || p[i] == 0x65)
+			in->seg = p[i];
+		else if (p[i] != 0xf0)
 			break;
 	}
 	if (o66)
@@ -333,6 +336,15 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		return -EINVAL;
 
 	op = p[i++];
+	if (op >= 0xa4 && op <= 0xaf && op != 0xa8 && op != 0xa9) {
+		/* MOVS, CMPS, STOS, LODS, SCAS (A8/A9 is TEST rAX, imm) */
+		in->string = op & ~1;
+		in->size = (op & 1) ? opsize : 1;
+		in->addr_mask = m->long64 && !a67 ? ~0ULL :
+				addr16 ? 0xffff : 0xffffffff;
+		in->len = i;
+		return 0;
+	}
 	if (op >= 0xa0 && op <= 0xa3) {
 		/* AL/rAX to or from an address the size of an address */
 		unsigned int asize = m->long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
@@ -347,7 +359,8 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		return 0;
 	}
 	if (op == 0x0f) {		/* 0F xx: 0x1xx, 0F 38 xx: 0x2xx */
-		if (i + 1 >= avail)
+		/* F2 and F3 make another instruction of most of these */
+		if (i + 1 >= avail || in->rep)
 			return -EINVAL;
 		op = p[i] == 0x38 ? 0x200 | p[i + 1] : 0x100 | p[i];
 		i += op >= 0x200 ? 2 : 1;
@@ -685,6 +698,133 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * An index register (RSI, RDI) or RCX of a string instruction moves by
+ * @delta within the address size; a 32-bit one zero-extends, as any 32-bit
+ * register write does.
+ */
+static void rs_string_move(u64 *reg, u64 mask, u64 delta)
+{
+	u64 v = (*reg + delta) & mask;
+
+	*reg = mask == 0xffffffff ? v : (*reg & ~mask) | v;
+}
+
+/* The guest-physical address of a string element at @base + @index. */
+static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			 const struct rs_insn *in, u64 base, u64 index,
+			 u64 *gpa)
+{
+	u64 la = base + (index & in->addr_mask);
+
+	if (!m->long64)
+		la = (u32)la;
+	/* One that straddles two pages is not emulated. */
+	if ((la & ~PAGE_MASK) + in->size > PAGE_SIZE)
+		return -EINVAL;
+	return rs_gva_to_gpa(vcpu, m, la, gpa);
+}
+
+/*
+ * One element of a string instruction (SDM vol. 2, "MOVS", "CMPS",
+ * "STOS", "LODS", "SCAS"), from where @in->step says: the reads first,
+ * each from RAM or, with an exit, from user space; then the operation,
+ * the index registers, RCX and RIP, which stays on a REP that is not
+ * done, so that the guest itself runs the elements that touch RAM; then
+ * the write.  Returns RS_EXIT_USER while an access is with user space.
+ */
+static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
+{
+	u8 op = in->string;
+	bool cmp = op == 0xa6 || op == 0xae, done = true;
+	bool reads[2] = { op == 0xa4 || op == 0xa6 || op == 0xac, cmp };
+	struct rs_insn acc = { .reg = RS_RAX };
+	u64 rip, rflags, v = 0, delta;
+
+	for (; in->step < 2; in->step++) {
+		u64 gpa = in->step ? in->dst_gpa : in->src_gpa;
+
+		if (reads[in->step] &&
+		    rs_read_guest(vcpu->vm, gpa, &in->val[in->step], in->size)) {
+			in->gpa = gpa;
+			return rs_mmio_user(vcpu, in, false, 0);
+		}
+	}
+
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (op == 0xa4)				/* MOVS */
+		v = in->val[0];
+	else if (op == 0xaa)			/* STOS */
+		v = rs_reg_read(vcpu, &acc, in->size);
+	else if (op == 0xac)			/* LODS */
+		rs_reg_write(vcpu, &acc, in->size, in->val[0]);
+	else if (op == 0xa6)			/* CMPS: [rSI] - [rDI] */
+		rs_alu(RS_ALU_CMP, in->size, in->val[0], in->val[1], &rflags);
+	else					/* SCAS: rAX - [rDI] */
+		rs_alu(RS_ALU_CMP, in->size, rs_reg_read(vcpu, &acc, in->size),
+		       in->val[1], &rflags);
+
+	delta = (rflags & X86_EFLAGS_DF) ? -(u64)in->size : in->size;
+	if (op != 0xaa && op != 0xae)
+		rs_string_move(&vcpu->gpr[RS_RSI], in->addr_mask, delta);
+	if (op != 0xac)
+		rs_string_move(&vcpu->gpr[RS_RDI], in->addr_mask, delta);
+	if (in->rep) {
+		rs_string_move(&vcpu->gpr[RS_RCX], in->addr_mask, -1ULL);
+		/* REPE/REPZ (F3) goes on while ZF is set, REPNE (F2) while not */
+		done = !(vcpu->gpr[RS_RCX] & in->addr_mask) ||
+		       (cmp && !(rflags & X86_EFLAGS_ZF) == (in->rep == 0xf3));
+	}
+	rs_call(set_rip_rflags)(vcpu, done ? in->next_rip : rip, rflags);
+
+	if ((op == 0xa4 || op == 0xaa) &&
+	    rs_write_guest(vcpu->vm, in->dst_gpa, &v, in->size)) {
+		in->gpa = in->dst_gpa;
+		return rs_mmio_user(vcpu, in, true, v);
+	}
+	return 0;
+}
+
+/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
+static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
+{
+	switch (seg) {
+	case 0x64:
+		return m->s.fs.base;
+	case 0x65:
+		return m->s.gs.base;
+	}
+	if (m->long64)
+		return 0;
+	switch (seg) {
+	case 0x26:
+		return m->s.es.base;
+	case 0x2e:
+		return m->s.cs.base;
+	case 0x36:
+		return m->s.ss.base;
+	}
+	return m->s.ds.base;
+}
+
+/* Where the element's operands are: DS:rSI (or override), ES:rDI. */
+static int rs_string_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			   struct rs_insn *in, u64 rip)
+{
+	u8 op = in->string;
+
+	in->next_rip = m->long64 ? rip + in->len : (u32)(rip + in->len);
+	if (op != 0xaa && op != 0xae &&
+	    rs_string_gpa(vcpu, m, in, rs_string_src_base(m, in->seg),
+			  vcpu->gpr[RS_RSI], &in->src_gpa))
+		return -EINVAL;
+	if (op != 0xac &&
+	    rs_string_gpa(vcpu, m, in, m->long64 ? 0 : m->s.es.base,
+			  vcpu->gpr[RS_RDI], &in->dst_gpa))
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * An access to guest-physical memory that no slot backs, or a write to a
  * read-only slot: decode the instruction and hand the access to user
  * space.  An operation that reads and writes memory makes two exits, a
@@ -711,8 +851,14 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	    !rs_access_linear(vcpu, &m, la + avail, bytes + avail,
 			      sizeof(bytes) - avail, false))
 		avail = sizeof(bytes);
-	if (rs_decode(&m, bytes, avail, &in) ||
-	    (write && !in.write && !in.mem_dst) || (!write && in.write))
+	if (rs_decode(&m, bytes, avail, &in))
+		return rs_exit_emulation_failed(vcpu, gpa, rip);
+	if (in.string) {
+		if (rs_string_begin(vcpu, &m, &in, rip))
+			return rs_exit_emulation_failed(vcpu, gpa, rip);
+		return rs_mmio_string(vcpu, &in);
+	}
+	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
 		return rs_exit_emulation_failed(vcpu, gpa, rip);
 
 	in.gpa = gpa;
@@ -732,10 +878,14 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 /* The value user space read for the instruction: carry it out. */
 int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 {
+	struct rs_insn in = vcpu->pending_insn;
 	u64 v = 0;
 
-	memcpy(&v, vcpu->run->mmio.data, vcpu->pending_insn.size);
-	return rs_mmio_finish(vcpu, &vcpu->pending_insn, v);
+	memcpy(&v, vcpu->run->mmio.data, in.size);
+	if (!in.string)
+		return rs_mmio_finish(vcpu, &in, v);
+	in.val[in.step++] = v;
+	return rs_mmio_string(vcpu, &in);
 }
 
 /*

@@ -322,6 +322,15 @@ struct rs_insn {
 	unsigned int dst_size;	/* register size for loads */
 	u64 imm;		/* sign-extended to 64 bits */
 	u64 gpa;
+	/* one element of a string instruction (rs_mmio_string()) */
+	u8 string;		/* MOVS A4, CMPS A6, STOS AA, LODS AC, SCAS AE */
+	u8 rep;			/* its F2 or F3 prefix */
+	u8 seg;			/* its segment override prefix */
+	u8 step;		/* 0: source next, 1: destination, 2: both read */
+	u64 addr_mask;		/* of the address size */
+	u64 next_rip;
+	u64 src_gpa, dst_gpa;
+	u64 val[2];		/* read from the source and the destination */
 };
 
 /* The part of an INS/OUTS that this exit moves (emulate.c). */

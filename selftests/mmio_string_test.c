@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * String instructions on MMIO: MOVS, CMPS, STOS, LODS, SCAS, with and
+ * without REP/REPE/REPNE, MMIO to RAM, RAM to MMIO and MMIO to MMIO,
+ * upwards and (DF set) downwards, with 64- and 32-bit addresses.
+ *
+ * User space here is a plain memory device: MMIO reads and writes go to
+ * and from dev[].  The guest keeps two copies of the same 128 bytes: one
+ * in RAM only, and one whose source half, destination half or both are
+ * the device.  It runs each instruction on the first copy, where the CPU
+ * does all of it, then on the second, where ringside emulates the
+ * elements that touch MMIO, with the same registers and flags; RSI, RDI,
+ * RCX, RAX and RFLAGS must agree, and so must the two copies.
+ */
+#include "kselftest_harness.h"
+#include "rs_test.h"
+#include "rs_util.h"
+
+#define MMIO		RS_MMIO_GPA
+#define HALF		64
+#define DF		0x400ULL
+#define FLAGS_IN	0x002ULL
+
+/* The first 128 bytes of both copies at the start (period HALF). */
+static uint8_t pattern(unsigned int i)
+{
+	return (i % HALF) * 7 + 1;
+}
+
+static uint8_t ram_a[2 * HALF], ram_b[2 * HALF];
+static uint8_t dev[4096];
+
+#define STR(insn, si, di, cx, ax, fl)					\
+	asm volatile("push %[f]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]\n\tcld" \
+		     : [f] "+r"(fl), "+S"(si), "+D"(di), "+c"(cx), "+a"(ax) \
+		     : : "memory", "cc")
+
+/* Source (0) and destination (1) halves: in RAM, or the device's. */
+enum { RAM, DEV };
+
+/*
+ * X(instruction, source half, destination half, source offset,
+ *   destination offset, RCX, RAX, RFLAGS in)
+ */
+#define STRING_CASES(X)							\
+	X("rep stosl", RAM, DEV, 0, 4, 5, 0xa1b2c3d4, FLAGS_IN)		\
+	X("movsb", DEV, RAM, 3, 9, 0, 0, FLAGS_IN)			\
+	X("rep movsw", RAM, DEV, 2, 20, 4, 0, FLAGS_IN)			\
+	X("movsq", DEV, DEV, 8, 32, 0, 0, FLAGS_IN)			\
+	X("lodsl", DEV, RAM, 12, 0, 0, ~0ULL, FLAGS_IN)			\
+	X("rep stosb", RAM, DEV, 0, 44, 3, 0x5a, FLAGS_IN | DF)		\
+	X("repe cmpsb", DEV, RAM, 24, 24, 8, 0, FLAGS_IN)		\
+	X("repe cmpsb", DEV, DEV, 0, 0, 12, 0, FLAGS_IN)		\
+	X("repne cmpsw", RAM, DEV, 50, 50, 4, 0, FLAGS_IN)		\
+	X("repne scasw", RAM, DEV, 0, 48, 8, 0x2a23, FLAGS_IN)		\
+	X("repe scasb", RAM, DEV, 0, 60, 4, 0xf, FLAGS_IN)		\
+	X("rep movsl", DEV, DEV, 16, 52, 3, 0, FLAGS_IN)		\
+	X("rep movsb", DEV, RAM, 40, 40, 6, 0, FLAGS_IN | DF)		\
+	X("rep lodsw", DEV, RAM, 30, 0, 2, 0, FLAGS_IN)			\
+	X(".byte 0x67; rep stosb", RAM, DEV, 0, 1, 2, 0x77, FLAGS_IN)	\
+	X("movsb %%fs:(%%rsi), %%es:(%%rdi)", DEV, RAM, 5, 6, 0, 0, FLAGS_IN)
+
+/*
+ * The next case, on ram_a and then on the copy whose halves @sh and @dh
+ * say: the same registers and flags must come out.  RDI gets bit 32 with
+ * a 32-bit address size (67h), which must then ignore it.
+ */
+#define GUEST_CASE(insn, sh, dh, so, do_, cx, ax, fl) do {		\
+	uint64_t s1 = (uint64_t)ram_a + (so), d1 = (uint64_t)ram_a + HALF + (do_); \
+	uint64_t s2 = ((sh) == DEV ? MMIO : (uint64_t)ram_b) + (so);	\
+	uint64_t d2 = ((dh) == DEV ? MMIO : (uint64_t)ram_b) + HALF + (do_); \
+	uint64_t c1 = (cx), c2 = (cx), a1 = (ax), a2 = (ax);		\
+	uint64_t f1 = (fl), f2 = (fl);					\
+									\
+	if (insn[0] == '.') {						\
+		d1 |= 1ULL << 32;					\
+		d2 |= 1ULL << 32;					\
+	}								\
+	STR(insn, s1, d1, c1, a1, f1);					\
+	STR(insn, s2, d2, c2, a2, f2);					\
+	GUEST_ASSERT_EQ(f1, f2);					\
+	GUEST_ASSERT_EQ(c1, c2);					\
+	GUEST_ASSERT_EQ(a1, a2);					\
+	GUEST_ASSERT_EQ(s1 - (uint64_t)ram_a, s2 - (((sh) == DEV ? MMIO : (uint64_t)ram_b))); \
+	GUEST_ASSERT_EQ(d1 - (uint64_t)ram_a, d2 - (((dh) == DEV ? MMIO : (uint64_t)ram_b))); \
+	check_copies(sh, dh);						\
+	i++;								\
+} while (0);
+
+/* Both copies the same, the device's halves read through MMIO. */
+static void check_copies(int sh, int dh)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 * HALF; i += 8) {
+		bool dev_half = i < HALF ? sh == DEV : dh == DEV;
+		uint64_t b = dev_half ? *(volatile uint64_t *)(MMIO + i) :
+					*(uint64_t *)&ram_b[i];
+
+		GUEST_ASSERT_EQ(*(uint64_t *)&ram_a[i], b);
+		/* The other copy of that half stays in step too. */
+		if (dev_half)
+			*(uint64_t *)&ram_b[i] = b;
+		else
+			*(volatile uint64_t *)(MMIO + i) = b;
+	}
+}
+
+static void guest_code(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 * HALF; i++)
+		ram_a[i] = ram_b[i] = pattern(i);
+	i = 0;
+	STRING_CASES(GUEST_CASE)
+	GUEST_DONE();
+}
+
+TEST(strings_on_mmio)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_run *run;
+	struct rs_vm *vm;
+	unsigned long exits = 0;
+	char buf[256];
+	unsigned int i;
+	uint64_t off;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
+	run = vcpu->run;
+	for (i = 0; i < 2 * HALF; i++)
+		dev[i] = pattern(i);
+	for (;;) {
+		rs_vcpu_run(vcpu);
+		if (rs_get_ucall(vcpu, NULL) == UCALL_DONE)
+			break;
+		ASSERT_EQ(RS_EXIT_MMIO, run->exit_reason)
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		off = run->mmio.phys_addr - MMIO;
+		ASSERT_GE(sizeof(dev) - 8, off);
+		ASSERT_GE(8U, run->mmio.len);
+		if (run->mmio.is_write)
+			memcpy(dev + off, run->mmio.data, run->mmio.len);
+		else
+			memcpy(run->mmio.data, dev + off, run->mmio.len);
+		exits++;
+	}
+	TH_LOG("%lu MMIO exits", exits);
+	rs_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
