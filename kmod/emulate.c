@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/swab.h>
 #include <asm/irqflags.h>
+#include <asm/trapnr.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
@@ -38,16 +39,50 @@ static void rs_get_mode(struct rs_vcpu *vcpu, struct rs_mode *m)
 }
 
 /*
+ * The access an emulated data operand makes, and on a fault the error
+ * code of its #PF (SDM vol. 3A, 4.7); RS_PF_AC is ringside's own: RFLAGS.AC,
+ * which lets a supervisor access user pages under SMAP.
+ */
+#define RS_PF_PRESENT	BIT(0)
+#define RS_PF_WRITE	BIT(1)
+#define RS_PF_USER	BIT(2)
+#define RS_PF_AC	BIT(31)
+
+/*
+ * A page walk's verdict on @pfec's access (SDM vol. 3A, 4.6), given the
+ * R/W and U/S bits that every level of the walk allowed: 0, or -EFAULT
+ * with RS_PF_PRESENT added to *pfec.
+ */
+static int rs_walk_allows(const struct rs_mode *m, u64 allowed, u32 *pfec)
+{
+	bool user = *pfec & RS_PF_USER, write = *pfec & RS_PF_WRITE;
+	bool user_page = allowed & _PAGE_USER;
+
+	if ((user && !user_page) ||
+	    (write && !(allowed & _PAGE_RW) &&
+	     (user || (m->s.cr0 & X86_CR0_WP))) ||
+	    (!user && user_page && (m->s.cr4 & X86_CR4_SMAP) &&
+	     !(*pfec & RS_PF_AC))) {
+		*pfec |= RS_PF_PRESENT;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
  * Linear to guest-physical, as the guest's paging mode says (SDM vol. 3A,
- * 4.3-4.5): none, 32-bit (with 4 MiB pages), PAE, or 4-level.  Accessed
- * and dirty bits are left alone; the caller already saw the access fault.
+ * 4.3-4.5): none, 32-bit (with 4 MiB pages), PAE, or 4-level.  @pfec NULL:
+ * the emulator's own reads (of the instruction the CPU just ran), which
+ * check nothing; else the access, checked as the CPU would, and on
+ * -EFAULT the #PF error code.  -EINVAL: a table is not in guest RAM.
+ * Accessed and dirty bits are left alone.
  */
 static int rs_gva_to_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			 u64 gva, u64 *gpa)
+			 u64 gva, u32 *pfec, u64 *gpa)
 {
 	const struct rs_sregs *s = &m->s;
+	u64 table, pte, allowed = _PAGE_RW | _PAGE_USER;
 	int levels, level;
-	u64 table, pte;
 
 	if (!(s->cr0 & X86_CR0_PG)) {
 		*gpa = gva & 0xffffffffULL;
@@ -58,19 +93,23 @@ static int rs_gva_to_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
 		u32 pte32;
 
 		table = s->cr3 & 0xfffff000;
-		if (rs_read_guest(vcpu->vm, table + ((gva >> 22) & 1023) * 4,
-				  &pte32, 4) || !(pte32 & PTE_P))
-			return -EFAULT;
-		if ((pte32 & PTE_PS) && (s->cr4 & X86_CR4_PSE)) {
-			*gpa = (pte32 & 0xffc00000) | (gva & 0x3fffff);
-			return 0;
+		for (level = 1; level >= 0; level--) {
+			if (rs_read_guest(vcpu->vm, table +
+					  ((gva >> (12 + 10 * level)) & 1023) * 4,
+					  &pte32, 4))
+				return -EINVAL;
+			if (!(pte32 & PTE_P))
+				return -EFAULT;
+			allowed &= pte32;
+			if (level && (pte32 & PTE_PS) &&
+			    (s->cr4 & X86_CR4_PSE)) {
+				*gpa = (pte32 & 0xffc00000) | (gva & 0x3fffff);
+				goto check;
+			}
+			table = pte32 & 0xfffff000;
 		}
-		table = pte32 & 0xfffff000;
-		if (rs_read_guest(vcpu->vm, table + ((gva >> 12) & 1023) * 4,
-				  &pte32, 4) || !(pte32 & PTE_P))
-			return -EFAULT;
-		*gpa = (pte32 & 0xfffff000) | (gva & 0xfff);
-		return 0;
+		*gpa = table | (gva & 0xfff);
+		goto check;
 	}
 
 	if (s->efer & EFER_LMA) {
@@ -83,21 +122,25 @@ static int rs_gva_to_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	}
 	for (level = levels - 1; level >= 0; level--) {
 		unsigned int shift = 12 + 9 * level;
-		unsigned int index = (gva >> shift) & (level == 2 && levels == 3 ? 3 : 511);
+		bool pdpte = level == 2 && levels == 3;
+		unsigned int index = (gva >> shift) & (pdpte ? 3 : 511);
 
-		if (rs_read_guest(vcpu->vm, table + index * 8, &pte, 8) ||
-		    !(pte & PTE_P))
+		if (rs_read_guest(vcpu->vm, table + index * 8, &pte, 8))
+			return -EINVAL;
+		if (!(pte & PTE_P))
 			return -EFAULT;
-		if (level && level < 3 && (pte & PTE_PS) &&
-		    !(level == 2 && levels == 3)) {
+		if (!pdpte)			/* PDPTEs have no R/W, U/S */
+			allowed &= pte;
+		if (level && level < 3 && (pte & PTE_PS) && !pdpte) {
 			*gpa = (pte & PTE_ADDR & ~((1ULL << shift) - 1)) |
 			       (gva & ((1ULL << shift) - 1));
-			return 0;
+			goto check;
 		}
 		table = pte & PTE_ADDR;
 	}
 	*gpa = table | (gva & 0xfff);
-	return 0;
+check:
+	return pfec ? rs_walk_allows(m, allowed, pfec) : 0;
 }
 
 /* Read or write guest memory at a linear address, page by page. */
@@ -110,7 +153,7 @@ static int rs_access_linear(struct rs_vcpu *vcpu, const struct rs_mode *m,
 		u64 gpa;
 		int r;
 
-		r = rs_gva_to_gpa(vcpu, m, la, &gpa);
+		r = rs_gva_to_gpa(vcpu, m, la, NULL, &gpa);
 		if (!r)
 			r = write ? rs_write_guest(vcpu->vm, gpa, data, n) :
 				    rs_read_guest(vcpu->vm, gpa, data, n);
@@ -709,19 +752,70 @@ static void rs_string_move(u64 *reg, u64 mask, u64 delta)
 	*reg = mask == 0xffffffff ? v : (*reg & ~mask) | v;
 }
 
-/* The guest-physical address of a string element at @base + @index. */
-static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			 const struct rs_insn *in, u64 base, u64 index,
-			 u64 *gpa)
+/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
+static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
 {
-	u64 la = base + (index & in->addr_mask);
+	switch (seg) {
+	case 0x64:
+		return m->s.fs.base;
+	case 0x65:
+		return m->s.gs.base;
+	}
+	if (m->long64)
+		return 0;
+	switch (seg) {
+	case 0x26:
+		return m->s.es.base;
+	case 0x2e:
+		return m->s.cs.base;
+	case 0x36:
+		return m->s.ss.base;
+	}
+	return m->s.ds.base;
+}
+
+/*
+ * The guest-physical address of a string element's source (@src) or
+ * destination operand, which the CPU did not check before the exit (it
+ * faulted on the other operand, or on this one's slot): a fault it would
+ * raise is queued for the guest (#GP, or #SS with SS, for a non-canonical
+ * address; #PF with its error code and CR2), and 1 returned.  -EINVAL:
+ * not emulated.
+ */
+static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			 const struct rs_insn *in, bool src, u64 *gpa)
+{
+	u64 la = (src ? rs_string_src_base(m, in->seg) :
+		  m->long64 ? 0 : m->s.es.base) +
+		 (vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask);
+	unsigned int bits = (m->s.cr4 & X86_CR4_LA57) ? 57 : 48;
+	u32 pfec = 0;
+	u64 rip, rflags;
+	int r;
 
 	if (!m->long64)
 		la = (u32)la;
+	if (m->long64 && (u64)((s64)(la << (64 - bits)) >> (64 - bits)) != la)
+		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
+				      src && in->seg == 0x36 ? X86_TRAP_SS :
+				      X86_TRAP_GP, true, 0) ? -EINVAL : 1;
 	/* One that straddles two pages is not emulated. */
 	if ((la & ~PAGE_MASK) + in->size > PAGE_SIZE)
 		return -EINVAL;
-	return rs_gva_to_gpa(vcpu, m, la, gpa);
+
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (!src && (in->string == 0xa4 || in->string == 0xaa))
+		pfec |= RS_PF_WRITE;		/* MOVS, STOS */
+	if (rs_ops->get_cpl(vcpu) == 3)
+		pfec |= RS_PF_USER;
+	if (rflags & X86_EFLAGS_AC)
+		pfec |= RS_PF_AC;
+	r = rs_gva_to_gpa(vcpu, m, la, &pfec, gpa);
+	if (r != -EFAULT)
+		return r;
+	rs_ops->set_cr2(vcpu, la);
+	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_PF, true,
+			      pfec & ~RS_PF_AC) ? -EINVAL : 1;
 }
 
 /*
@@ -741,8 +835,23 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 	u64 rip, rflags, v = 0, delta;
 
 	for (; in->step < 2; in->step++) {
-		u64 gpa = in->step ? in->dst_gpa : in->src_gpa;
+		u64 gpa;
 
+		/*
+		 * The destination after the source is read, as the CPU goes:
+		 * a fault on it comes after the source's read.
+		 */
+		if (in->step && op != 0xac) {
+			struct rs_mode m;
+			int r;
+
+			rs_get_mode(vcpu, &m);
+			r = rs_string_gpa(vcpu, &m, in, false, &in->dst_gpa);
+			if (r)
+				return r > 0 ? 0 : rs_exit_emulation_failed(vcpu,
+						in->gpa, in->next_rip - in->len);
+		}
+		gpa = in->step ? in->dst_gpa : in->src_gpa;
 		if (reads[in->step] &&
 		    rs_read_guest(vcpu->vm, gpa, &in->val[in->step], in->size)) {
 			in->gpa = gpa;
@@ -784,44 +893,17 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 	return 0;
 }
 
-/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
-static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
-{
-	switch (seg) {
-	case 0x64:
-		return m->s.fs.base;
-	case 0x65:
-		return m->s.gs.base;
-	}
-	if (m->long64)
-		return 0;
-	switch (seg) {
-	case 0x26:
-		return m->s.es.base;
-	case 0x2e:
-		return m->s.cs.base;
-	case 0x36:
-		return m->s.ss.base;
-	}
-	return m->s.ds.base;
-}
-
-/* Where the element's operands are: DS:rSI (or override), ES:rDI. */
+/*
+ * Where the element's source is: DS:rSI (or the override).  Returns 0, 1
+ * if a fault is queued for the guest instead, or -EINVAL.
+ */
 static int rs_string_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 			   struct rs_insn *in, u64 rip)
 {
-	u8 op = in->string;
-
 	in->next_rip = m->long64 ? rip + in->len : (u32)(rip + in->len);
-	if (op != 0xaa && op != 0xae &&
-	    rs_string_gpa(vcpu, m, in, rs_string_src_base(m, in->seg),
-			  vcpu->gpr[RS_RSI], &in->src_gpa))
-		return -EINVAL;
-	if (op != 0xac &&
-	    rs_string_gpa(vcpu, m, in, m->long64 ? 0 : m->s.es.base,
-			  vcpu->gpr[RS_RDI], &in->dst_gpa))
-		return -EINVAL;
-	return 0;
+	if (in->string == 0xaa || in->string == 0xae)
+		return 0;			/* STOS, SCAS: ES:rDI only */
+	return rs_string_gpa(vcpu, m, in, true, &in->src_gpa);
 }
 
 /*
@@ -853,15 +935,17 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		avail = sizeof(bytes);
 	if (rs_decode(&m, bytes, avail, &in))
 		return rs_exit_emulation_failed(vcpu, gpa, rip);
+	in.gpa = gpa;
 	if (in.string) {
-		if (rs_string_begin(vcpu, &m, &in, rip))
+		int r = rs_string_begin(vcpu, &m, &in, rip);
+
+		if (r < 0)
 			return rs_exit_emulation_failed(vcpu, gpa, rip);
-		return rs_mmio_string(vcpu, &in);
+		return r ? 0 : rs_mmio_string(vcpu, &in);
 	}
 	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
 		return rs_exit_emulation_failed(vcpu, gpa, rip);
 
-	in.gpa = gpa;
 	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
 			       (u32)(rip + in.len), rflags);
 	if (in.alu == RS_ALU_SETCC)

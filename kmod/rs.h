@@ -108,6 +108,8 @@ struct rs_arch_ops {
 	 * says so.  -EBUSY if one is already queued.
 	 */
 	int (*queue_event)(struct rs_vcpu *vcpu, u32 info, u32 error);
+	/* The CR2 of a #PF the core queues (neither CPU sets it on entry). */
+	void (*set_cr2)(struct rs_vcpu *vcpu, u64 cr2);
 	int (*get_cpl)(struct rs_vcpu *vcpu);
 	/* IF set and no interrupt shadow: an interrupt can be delivered. */
 	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);

@@ -1187,6 +1187,11 @@ static int svm_queue_event(struct rs_vcpu *vcpu, u32 info, u32 error)
 	return 0;
 }
 
+static void svm_set_cr2(struct rs_vcpu *vcpu, u64 cr2)
+{
+	to_svm(vcpu)->vmcb->save.cr2 = cr2;
+}
+
 static int svm_get_cpl(struct rs_vcpu *vcpu)
 {
 	return to_svm(vcpu)->vmcb->save.cpl;
@@ -1216,6 +1221,7 @@ static struct rs_arch_ops svm_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.queue_event = svm_queue_event,
+	.set_cr2 = svm_set_cr2,
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
 	.skip_instruction = svm_skip,

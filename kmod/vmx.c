@@ -1302,6 +1302,12 @@ static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
 	vmx_vmcs_leave(flags);
 }
 
+/* Loaded into the CPU's CR2 before the next entry (vmx_vcpu_run()). */
+static void vmx_set_cr2(struct rs_vcpu *vcpu, u64 cr2)
+{
+	to_vmx(vcpu)->cr2 = cr2;
+}
+
 static int vmx_get_cpl(struct rs_vcpu *vcpu)
 {
 	/* The CPL is SS.DPL in VMX non-root operation (24.4.1). */
@@ -1848,6 +1854,7 @@ static struct rs_arch_ops vmx_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.queue_event = vmx_queue_event,
+	.set_cr2 = vmx_set_cr2,
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.skip_instruction = vmx_skip,

@@ -151,4 +151,133 @@ TEST(strings_on_mmio)
 	rs_vm_free(vm);
 }
 
+/*
+ * Faults on the operand the CPU did not get to check before the MMIO exit
+ * are the guest's, as hardware raises them, and change no register:
+ * a non-canonical destination #GP(0); one no page maps #PF with W and
+ * CR2; a read-only one (CR0.WP) #PF with P and W; a CMPS whose second
+ * operand is not mapped #PF without W.  MOVS reads its MMIO source first.
+ */
+#define NONCANON	0x8000000000000000ULL
+#define UNMAPPED	(1ULL << 40)	/* past the identity map of 4 GiB */
+#define RO_VA		0x80000000ULL	/* mapped, no RAM: MMIO too */
+
+static uint64_t string_fault(const char *what, uint64_t si, uint64_t di,
+			     uint64_t *ec)
+{
+	uint64_t si0 = si, di0 = di, vec;
+
+	if (what[0] == 'c')
+		vec = RS_ASM_SAFE_EC("cmpsb", ec, COMMA_OUT("+S"(si), "+D"(di)), );
+	else
+		vec = RS_ASM_SAFE_EC("movsb", ec, COMMA_OUT("+S"(si), "+D"(di)), );
+	if (vec != RS_NO_EXCEPTION) {
+		GUEST_ASSERT_EQ(si, si0);
+		GUEST_ASSERT_EQ(di, di0);
+	}
+	return vec;
+}
+
+/* The 2 MiB page-directory entry of @va in the guest's own tables. */
+static uint64_t *pde_of(uint64_t va)
+{
+	uint64_t cr3, *t;
+
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	t = (uint64_t *)(cr3 & ~0xfffULL);
+	t = (uint64_t *)(t[(va >> 39) & 511] & 0xffffffffff000ULL);
+	t = (uint64_t *)(t[(va >> 30) & 511] & 0xffffffffff000ULL);
+	return &t[(va >> 21) & 511];
+}
+
+static void guest_faults(void)
+{
+	uint64_t ec, *pde, cr0;
+
+	GUEST_ASSERT_EQ(string_fault("movs", MMIO, NONCANON, &ec), 13);
+	GUEST_ASSERT_EQ(ec, 0);
+	GUEST_SYNC(1);
+
+	GUEST_ASSERT_EQ(string_fault("movs", MMIO, UNMAPPED, &ec), 14);
+	GUEST_ASSERT_EQ(ec, 0x2);		/* not present, write */
+	GUEST_ASSERT_EQ(read_cr2(), UNMAPPED);
+	GUEST_SYNC(2);
+
+	/* CMPS may read either operand first (QEMU: ES:rDI) */
+	GUEST_ASSERT_EQ(string_fault("cmps", MMIO, UNMAPPED + 8, &ec), 14);
+	GUEST_ASSERT_EQ(ec, 0);			/* not present, read */
+	GUEST_ASSERT_EQ(read_cr2(), UNMAPPED + 8);
+	GUEST_SYNC(3);
+
+	/* RO_VA's 2 MiB page read-only, with CR0.WP */
+	pde = pde_of(RO_VA);
+	GUEST_ASSERT(*pde & 0x80);		/* a 2 MiB page */
+	*pde &= ~0x2ULL;
+	asm volatile("invlpg (%0)" :: "r"(RO_VA) : "memory");
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	asm volatile("mov %0, %%cr0" :: "r"(cr0 | X86_CR0_WP));
+	GUEST_ASSERT_EQ(string_fault("movs", MMIO, RO_VA + 5, &ec), 14);
+	GUEST_ASSERT_EQ(ec, 0x3);		/* present, write */
+	GUEST_ASSERT_EQ(read_cr2(), RO_VA + 5);
+	GUEST_SYNC(4);
+	/* without WP, ring 0 writes it: an MMIO write */
+	asm volatile("mov %0, %%cr0" :: "r"(cr0 & ~X86_CR0_WP));
+	GUEST_ASSERT_EQ(string_fault("movs", MMIO, RO_VA + 5, &ec),
+			RS_NO_EXCEPTION);
+	*pde |= 0x2;
+	asm volatile("invlpg (%0)" :: "r"(RO_VA) : "memory");
+	asm volatile("mov %0, %%cr0" :: "r"(cr0));
+	GUEST_DONE();
+}
+
+TEST(string_faults)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_run *run;
+	struct rs_vm *vm;
+	struct ucall uc;
+	int reads = 0, writes = 0;
+	char buf[256];
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_faults);
+	run = vcpu->run;
+	for (;;) {
+		rs_vcpu_run(vcpu);
+		switch (rs_get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			/* MOVS faulted after its source's read, CMPS may not */
+			if (uc.args[0] == 3) {
+				EXPECT_GE(1, reads);
+			} else {
+				EXPECT_EQ(1, reads)
+					TH_LOG("stage %d", (int)uc.args[0]);
+			}
+			EXPECT_EQ(0, writes);
+			reads = 0;
+			continue;
+		case UCALL_DONE:
+			EXPECT_EQ(1, reads);
+			EXPECT_EQ(1, writes);
+			rs_vm_free(vm);
+			return;
+		case UCALL_NONE:
+			break;
+		default:
+			ASSERT_TRUE(false);
+		}
+		ASSERT_EQ(RS_EXIT_MMIO, run->exit_reason)
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		if (run->mmio.is_write) {
+			EXPECT_EQ(RO_VA + 5, run->mmio.phys_addr);
+			EXPECT_EQ(0x42, run->mmio.data[0]);
+			writes++;
+		} else {
+			EXPECT_EQ(MMIO, run->mmio.phys_addr);
+			memset(run->mmio.data, 0x42, sizeof(run->mmio.data));
+			reads++;
+		}
+	}
+}
+
 TEST_HARNESS_MAIN
