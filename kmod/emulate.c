@@ -907,6 +907,24 @@ static int rs_string_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 }
 
 /*
+ * An instruction the emulator does not know: user space gets its bytes
+ * too, in data[2] and data[3] (in memory order), and their number in
+ * data[4], so that it can tell which it was.
+ */
+static int rs_exit_undecoded(struct rs_vcpu *vcpu, u64 gpa, u64 rip,
+			     const u8 *bytes, unsigned int n)
+{
+	struct rs_run *run = vcpu->run;
+
+	rs_exit_emulation_failed(vcpu, gpa, rip);
+	memset(&run->internal.data[2], 0, 2 * sizeof(u64));
+	memcpy(&run->internal.data[2], bytes, n);
+	run->internal.data[4] = n;
+	run->internal.ndata = 5;
+	return RS_EXIT_USER;
+}
+
+/*
  * An access to guest-physical memory that no slot backs, or a write to a
  * read-only slot: decode the instruction and hand the access to user
  * space.  An operation that reads and writes memory makes two exits, a
@@ -934,7 +952,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 			      sizeof(bytes) - avail, false))
 		avail = sizeof(bytes);
 	if (rs_decode(&m, bytes, avail, &in))
-		return rs_exit_emulation_failed(vcpu, gpa, rip);
+		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 	in.gpa = gpa;
 	if (in.string) {
 		int r = rs_string_begin(vcpu, &m, &in, rip);
@@ -944,7 +962,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		return r ? 0 : rs_mmio_string(vcpu, &in);
 	}
 	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
-		return rs_exit_emulation_failed(vcpu, gpa, rip);
+		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 
 	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
 			       (u32)(rip + in.len), rflags);

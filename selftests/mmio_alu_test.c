@@ -241,4 +241,39 @@ TEST(alu_on_readonly_slot)
 	rs_vm_free(vm);
 }
 
+/* IMUL r32, m32 (0F AF) is not emulated: user space gets its bytes. */
+static void guest_imul(void)
+{
+	asm volatile("imull (%0), %%ecx" :: "D"(MMIO) : "rcx", "memory", "cc");
+	GUEST_DONE();
+}
+
+TEST(unknown_instruction_bytes)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_regs regs;
+	struct rs_run *run;
+	struct rs_vm *vm;
+	const uint8_t *code;
+	char buf[256];
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_imul);
+	run = vcpu->run;
+	rs_vcpu_run(vcpu);
+	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	EXPECT_EQ(RS_INTERNAL_EMULATION, run->internal.suberror);
+	ASSERT_EQ(5U, run->internal.ndata);
+	rs_vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(MMIO, run->internal.data[0]);
+	EXPECT_EQ(regs.rip, run->internal.data[1]) TH_LOG("RIP stays on it");
+	EXPECT_EQ(15U, run->internal.data[4]);
+	code = rs_gpa2hva(vm, regs.rip);
+	EXPECT_EQ(0, memcmp(code, &run->internal.data[2], 15));
+	EXPECT_EQ(0x0f, code[0]);
+	EXPECT_EQ(0xaf, code[1]);
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

@@ -242,6 +242,18 @@ static int handle_internal_error(struct vcpu *vcpu)
 
 	pr_err("vCPU %u: internal error %u (%s)", vcpu->id,
 	       run->internal.suberror, internal_error_name(run->internal.suberror));
+	if (run->internal.suberror == RS_INTERNAL_EMULATION && n == 5 &&
+	    run->internal.data[4] <= 16) {
+		const uint8_t *b = (const uint8_t *)&run->internal.data[2];
+
+		fprintf(stderr, "  at guest-physical %#llx, rip %#llx; instruction:",
+			(unsigned long long)run->internal.data[0],
+			(unsigned long long)run->internal.data[1]);
+		for (i = 0; i < run->internal.data[4]; i++)
+			fprintf(stderr, " %02x", b[i]);
+		fputc('\n', stderr);
+		return vcpu_fail(vcpu);
+	}
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "  data[%u]=%#llx\n", i,
 			(unsigned long long)run->internal.data[i]);
