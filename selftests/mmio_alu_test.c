@@ -160,14 +160,12 @@ TEST(alu_on_mmio)
 	struct ucall uc;
 	int i = -1, reads = 0, writes = 0;
 	uint64_t written = 0, mask;
-	char buf[256];
 
 	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_mmio);
 	run = vcpu->run;
 	for (;;) {
-		rs_vcpu_run(vcpu);
-		switch (rs_get_ucall(vcpu, &uc)) {
+		switch (rs_vcpu_run_mmio(vcpu, &uc)) {
 		case UCALL_SYNC:
 			if (uc.args[0] < 0x100) {
 				i = uc.args[0];
@@ -190,14 +188,11 @@ TEST(alu_on_mmio)
 			EXPECT_EQ((int)ARRAY_SIZE(cases) - 1, i);
 			rs_vm_free(vm);
 			return;
-		case UCALL_NONE:
+		case UCALL_NONE:	/* MMIO */
 			break;
 		default:
 			ASSERT_TRUE(false);
 		}
-		ASSERT_EQ(RS_EXIT_MMIO, run->exit_reason)
-			TH_LOG("case %d: %s", i,
-			       rs_exit_describe(vcpu, buf, sizeof(buf)));
 		ASSERT_LE(0, i);
 		EXPECT_EQ(MMIO, run->mmio.phys_addr);
 		EXPECT_EQ(cases[i].size, run->mmio.len) TH_LOG("%s", cases[i].insn);

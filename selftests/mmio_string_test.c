@@ -123,21 +123,16 @@ TEST(strings_on_mmio)
 	struct rs_run *run;
 	struct rs_vm *vm;
 	unsigned long exits = 0;
-	char buf[256];
+	uint64_t cmd, off;
 	unsigned int i;
-	uint64_t off;
 
 	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
 	run = vcpu->run;
 	for (i = 0; i < 2 * HALF; i++)
 		dev[i] = pattern(i);
-	for (;;) {
-		rs_vcpu_run(vcpu);
-		if (rs_get_ucall(vcpu, NULL) == UCALL_DONE)
-			break;
-		ASSERT_EQ(RS_EXIT_MMIO, run->exit_reason)
-			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	while ((cmd = rs_vcpu_run_mmio(vcpu, NULL)) != UCALL_DONE) {
+		ASSERT_EQ(UCALL_NONE, cmd);
 		off = run->mmio.phys_addr - MMIO;
 		ASSERT_GE(sizeof(dev) - 8, off);
 		ASSERT_GE(8U, run->mmio.len);
@@ -237,14 +232,12 @@ TEST(string_faults)
 	struct rs_vm *vm;
 	struct ucall uc;
 	int reads = 0, writes = 0;
-	char buf[256];
 
 	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_faults);
 	run = vcpu->run;
 	for (;;) {
-		rs_vcpu_run(vcpu);
-		switch (rs_get_ucall(vcpu, &uc)) {
+		switch (rs_vcpu_run_mmio(vcpu, &uc)) {
 		case UCALL_SYNC:
 			/* MOVS faulted after its source's read, CMPS may not */
 			if (uc.args[0] == 3) {
@@ -261,13 +254,11 @@ TEST(string_faults)
 			EXPECT_EQ(1, writes);
 			rs_vm_free(vm);
 			return;
-		case UCALL_NONE:
+		case UCALL_NONE:	/* MMIO */
 			break;
 		default:
 			ASSERT_TRUE(false);
 		}
-		ASSERT_EQ(RS_EXIT_MMIO, run->exit_reason)
-			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
 		if (run->mmio.is_write) {
 			EXPECT_EQ(RO_VA + 5, run->mmio.phys_addr);
 			EXPECT_EQ(0x42, run->mmio.data[0]);

@@ -67,13 +67,17 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* Collects exits on PORT until a ucall: the bytes and the exit count. */
-static size_t collect_out(struct __test_metadata *_metadata,
-			  struct rs_vcpu *vcpu, int size, uint8_t *got,
-			  int *exits, size_t max)
+/*
+ * Serves string I/O exits on PORT of @size-byte items until a ucall: an
+ * OUT's data is collected into @data, an IN's is taken from it, at most
+ * @max bytes.  Returns the bytes moved; *exits counts the exits.
+ */
+static size_t serve_io(struct __test_metadata *_metadata,
+		       struct rs_vcpu *vcpu, bool in, int size, uint8_t *data,
+		       size_t max, int *exits)
 {
 	struct rs_run *run = vcpu->run;
-	size_t n = 0;
+	size_t n = 0, len;
 	char buf[256];
 
 	*exits = 0;
@@ -84,15 +88,18 @@ static size_t collect_out(struct __test_metadata *_metadata,
 		ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
 			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
 		ASSERT_EQ(PORT, run->io.port);
-		ASSERT_EQ(RS_IO_OUT, run->io.direction);
+		ASSERT_EQ(in ? RS_IO_IN : RS_IO_OUT, run->io.direction);
 		ASSERT_EQ(size, run->io.size);
 		ASSERT_LE(1U, run->io.count);
+		len = run->io.count * size;
 		ASSERT_GE((uint64_t)vcpu->vm->run_size,
-			  run->io.data_offset + run->io.count * size);
-		ASSERT_GE(max, n + run->io.count * size)
-			TH_LOG("more data than the guest sent");
-		memcpy(got + n, rs_io_data(vcpu), run->io.count * size);
-		n += run->io.count * size;
+			  run->io.data_offset + len);
+		ASSERT_GE(max, n + len) TH_LOG("more data than the string");
+		if (in)
+			memcpy(rs_io_data(vcpu), data + n, len);
+		else
+			memcpy(data + n, rs_io_data(vcpu), len);
+		n += len;
 		(*exits)++;
 	}
 }
@@ -114,7 +121,7 @@ TEST(rep_outs_and_ins)
 
 	for (size = 1; size <= 4; size *= 2) {
 		memset(got, 0, sizeof(got));
-		n = collect_out(_metadata, vcpu, size, got, &exits, LEN);
+		n = serve_io(_metadata, vcpu, false, size, got, LEN, &exits);
 		ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
 		EXPECT_EQ(size, uc.args[0]);
 		EXPECT_EQ(LEN, n) TH_LOG("rep outs%c: %zu bytes in %d exits",
@@ -126,24 +133,10 @@ TEST(rep_outs_and_ins)
 	for (i = 0; i < LEN; i++)
 		pattern[i] = 0x80 + i;
 	for (size = 1; size <= 4; size *= 2) {
-		size_t done = 0;
+		size_t done = serve_io(_metadata, vcpu, true, size, pattern,
+				       LEN, &exits);
 
-		for (;;) {
-			rs_vcpu_run(vcpu);
-			if (rs_get_ucall(vcpu, &uc) != UCALL_NONE)
-				break;
-			ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
-				TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
-			ASSERT_EQ(RS_IO_IN, run->io.direction);
-			ASSERT_EQ(PORT, run->io.port);
-			ASSERT_EQ(size, run->io.size);
-			ASSERT_LE(1U, run->io.count);
-			ASSERT_GE(LEN, done + run->io.count * size);
-			memcpy(rs_io_data(vcpu), pattern + done,
-			       run->io.count * size);
-			done += run->io.count * size;
-		}
-		ASSERT_EQ(UCALL_SYNC, uc.cmd);
+		ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
 		EXPECT_EQ(0x10 + size, uc.args[0]);
 		EXPECT_EQ(LEN, done);
 		EXPECT_EQ(0, memcmp(rs_gpa2hva(vm, uc.args[1]), pattern, LEN))
@@ -214,30 +207,6 @@ static void guest_pages(void)
 	GUEST_DONE();
 }
 
-/* Answers IN exits on PORT with data[] until a ucall; returns the bytes. */
-static size_t answer_in(struct __test_metadata *_metadata,
-			struct rs_vcpu *vcpu, int size, const uint8_t *data,
-			size_t len)
-{
-	struct rs_run *run = vcpu->run;
-	size_t done = 0;
-	char buf[256];
-
-	for (;;) {
-		rs_vcpu_run(vcpu);
-		if (rs_get_ucall(vcpu, NULL) != UCALL_NONE)
-			return done;
-		ASSERT_EQ(RS_EXIT_IO, run->exit_reason)
-			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
-		ASSERT_EQ(RS_IO_IN, run->io.direction);
-		ASSERT_EQ(size, run->io.size);
-		ASSERT_LE(1U, run->io.count);
-		ASSERT_GE(len, done + run->io.count * size);
-		memcpy(rs_io_data(vcpu), data + done, run->io.count * size);
-		done += run->io.count * size;
-	}
-}
-
 TEST(strings_across_pages)
 {
 	static uint8_t pattern[BIG], got[BIG];
@@ -254,20 +223,22 @@ TEST(strings_across_pages)
 		pattern[i] = i * 13 + 1;
 
 	EXPECT_EQ(2 * INSW_COUNT,
-		  answer_in(_metadata, vcpu, 2, pattern, 2 * INSW_COUNT));
+		  serve_io(_metadata, vcpu, true, 2, pattern, 2 * INSW_COUNT,
+			   &exits));
 	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
 	EXPECT_EQ(0, memcmp(g + INSW_AT, pattern, 2 * INSW_COUNT))
 		TH_LOG("rep insw across pages: guest memory differs");
 	EXPECT_EQ(0, g[INSW_AT - 1]) TH_LOG("written before the string");
 	EXPECT_EQ(0, g[INSW_AT + 2 * INSW_COUNT]) TH_LOG("written past it");
 
-	EXPECT_EQ(4 * OUTSL_COUNT, collect_out(_metadata, vcpu, 4, got, &exits,
-					       sizeof(got)));
+	EXPECT_EQ(4 * OUTSL_COUNT, serve_io(_metadata, vcpu, false, 4, got,
+					    sizeof(got), &exits));
 	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
 	EXPECT_EQ(0, memcmp(got, g + OUTSL_AT, 4 * OUTSL_COUNT))
 		TH_LOG("rep outsl across pages: data differ");
 
-	EXPECT_EQ(STD_COUNT, answer_in(_metadata, vcpu, 1, pattern, STD_COUNT));
+	EXPECT_EQ(STD_COUNT, serve_io(_metadata, vcpu, true, 1, pattern,
+				      STD_COUNT, &exits));
 	ASSERT_EQ(UCALL_DONE, rs_get_ucall(vcpu, &uc));
 	for (i = 0; i < (int)STD_COUNT; i++)
 		EXPECT_EQ(pattern[i], g[STD_AT - i])

@@ -117,6 +117,19 @@ void rs_vcpu_expect_done(struct rs_vcpu *vcpu)
 		  vcpu->id, (unsigned long)cmd, (unsigned long)uc.args[0]);
 }
 
+uint64_t rs_vcpu_run_mmio(struct rs_vcpu *vcpu, struct ucall *uc)
+{
+	char buf[256];
+	uint64_t cmd;
+
+	rs_vcpu_run(vcpu);
+	cmd = rs_get_ucall(vcpu, uc);
+	RS_ASSERT(cmd != UCALL_NONE || vcpu->run->exit_reason == RS_EXIT_MMIO,
+		  "vCPU %u: expected a ucall or an MMIO exit, got %s",
+		  vcpu->id, rs_exit_describe(vcpu, buf, sizeof(buf)));
+	return cmd;
+}
+
 void rs_vcpu_run_expect_exit(struct rs_vcpu *vcpu, uint32_t reason)
 {
 	char buf[256];

@@ -199,6 +199,12 @@ void rs_vcpu_expect_sync(struct rs_vcpu *vcpu, uint64_t stage);
 void rs_vcpu_expect_done(struct rs_vcpu *vcpu);
 /* Run and insist on this exit reason. */
 void rs_vcpu_run_expect_exit(struct rs_vcpu *vcpu, uint32_t reason);
+/*
+ * Run until the next exit and insist it is a ucall (its command, with
+ * *uc) or an MMIO access (UCALL_NONE): the loop of a test that plays a
+ * device.
+ */
+uint64_t rs_vcpu_run_mmio(struct rs_vcpu *vcpu, struct ucall *uc);
 
 /* Where IO data for the last RS_EXIT_IO lives in the run page. */
 static inline void *rs_io_data(struct rs_vcpu *vcpu)
