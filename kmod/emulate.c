@@ -272,6 +272,15 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		in->imm = 1;
 		*imm_bytes = op < 0xc2 ? 1 : 0;
 		return true;
+	case 0x69:			/* IMUL reg, r/m, imm */
+	case 0x6b:
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = RS_ALU_IMUL;
+		in->reg_dst = true;
+		in->has_imm = true;
+		*imm_bytes = op == 0x6b ? 1 : min(opsize, 4U);
+		return true;
 	case 0xf6:
 	case 0xf7:
 		if (sub == 0) {
@@ -281,8 +290,10 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		} else if (sub == 2 || sub == 3) {
 			in->alu = sub == 2 ? RS_ALU_NOT : RS_ALU_NEG;
 			in->mem_dst = true;
+		} else if (sub == 4 || sub == 5) {
+			in->alu = sub == 4 ? RS_ALU_MUL1 : RS_ALU_IMUL1;
 		} else {
-			return false;	/* MUL, IMUL, DIV, IDIV */
+			return false;	/* DIV, IDIV */
 		}
 		return true;
 	case 0xfe:
@@ -290,6 +301,40 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		if (sub > 1)
 			return false;	/* CALL, JMP, PUSH */
 		in->alu = sub ? RS_ALU_DEC : RS_ALU_INC;
+		in->mem_dst = true;
+		return true;
+	case 0x140 ... 0x14f:		/* CMOVcc */
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = RS_ALU_CMOV;
+		in->imm = op & 0xf;
+		return true;
+	case 0x1a4:			/* SHLD, SHRD by imm8 or CL */
+	case 0x1a5:
+	case 0x1ac:
+	case 0x1ad:
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = op < 0x1ac ? RS_ALU_SHLD : RS_ALU_SHRD;
+		in->mem_dst = true;
+		in->src_cl = op & 1;
+		in->has_imm = !in->src_cl;
+		*imm_bytes = in->has_imm;
+		return true;
+	case 0x1af:			/* IMUL reg, r/m */
+	case 0x1bc:			/* BSF, BSR (F3: TZCNT, LZCNT) */
+	case 0x1bd:
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = op == 0x1af ? RS_ALU_IMUL :
+			  op == 0x1bc ? RS_ALU_BSF : RS_ALU_BSR;
+		in->reg_dst = true;
+		return true;
+	case 0x1c7:			/* CMPXCHG8B; not 16B (REX.W) */
+		if (sub != 1 || opsize == 8)
+			return false;
+		in->size = 8;
+		in->alu = RS_ALU_CMPXCHG8B;
 		in->mem_dst = true;
 		return true;
 	case 0x190 ... 0x19f:		/* SETcc */
@@ -495,6 +540,15 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	RS_FLAGS_ASM(mn " %" #r "[dst]")
 #define RS_SHIFT(mn, r)							\
 	RS_FLAGS_ASM(mn " %%cl, %" #r "[dst]", "c"(src))
+/* SHLD, SHRD: dst, the register fill, the count in CL. */
+#define RS_SHIFTD(mn, r)						\
+	RS_FLAGS_ASM(mn " %%cl, %" #r "[fill], %" #r "[dst]",		\
+		     "c"(src), [fill] "r"(fill))
+/* MUL, IMUL of rAX by src into rAX and rDX: the locals a and d. */
+#define RS_MUL(mn, r)							\
+	asm("push %[fl]\n\tpopf\n\t" mn " %" #r "[src]\n\t"		\
+	    "pushf\n\tpop %[fl]"					\
+	    : [fl] "+r"(fl), "+a"(a), "+d"(d) : [src] "r"(src) : "cc")
 
 /* The assembler takes the operand size from the registers. */
 #define RS_SIZED(size, kind, insn) do {					\
@@ -512,17 +566,17 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 		RS_##kind(#insn, q);					\
 	}								\
 } while (0)
-/* BT and its kin have no 8-bit form. */
-#define RS_SIZED_BT(size, insn) do {					\
+/* BT, BSF, IMUL reg, SHLD...: no 8-bit form. */
+#define RS_SIZED_NO8(size, kind, insn) do {				\
 	switch (size) {							\
 	case 2:								\
-		RS_BINARY(#insn, w);					\
+		RS_##kind(#insn, w);					\
 		break;							\
 	case 4:								\
-		RS_BINARY(#insn, k);					\
+		RS_##kind(#insn, k);					\
 		break;							\
 	default:							\
-		RS_BINARY(#insn, q);					\
+		RS_##kind(#insn, q);					\
 	}								\
 } while (0)
 
@@ -588,17 +642,26 @@ static u64 rs_alu(enum rs_alu alu, unsigned int size, u64 dst, u64 src,
 	case RS_ALU_SAR:
 		RS_SIZED(size, SHIFT, sar);
 		break;
+	case RS_ALU_BSF:
+		RS_SIZED_NO8(size, BINARY, bsf);
+		break;
+	case RS_ALU_BSR:
+		RS_SIZED_NO8(size, BINARY, bsr);
+		break;
+	case RS_ALU_IMUL:
+		RS_SIZED_NO8(size, BINARY, imul);
+		break;
 	case RS_ALU_BT:
-		RS_SIZED_BT(size, bt);
+		RS_SIZED_NO8(size, BINARY, bt);
 		break;
 	case RS_ALU_BTS:
-		RS_SIZED_BT(size, bts);
+		RS_SIZED_NO8(size, BINARY, bts);
 		break;
 	case RS_ALU_BTR:
-		RS_SIZED_BT(size, btr);
+		RS_SIZED_NO8(size, BINARY, btr);
 		break;
 	case RS_ALU_BTC:
-		RS_SIZED_BT(size, btc);
+		RS_SIZED_NO8(size, BINARY, btc);
 		break;
 	case RS_ALU_NOT:
 		RS_SIZED(size, UNARY, not);
@@ -618,6 +681,39 @@ static u64 rs_alu(enum rs_alu alu, unsigned int size, u64 dst, u64 src,
 	}
 	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
 	return dst;
+}
+
+/* SHLD, SHRD of @dst with @fill by @count (CL's), as rs_alu(). */
+static u64 rs_shiftd(enum rs_alu alu, unsigned int size, u64 dst, u64 fill,
+		     u64 src, u64 *rflags)
+{
+	u64 fl = (native_save_fl() & ~RS_ARITH_FLAGS) |
+		 (*rflags & RS_ARITH_FLAGS);
+
+	if (alu == RS_ALU_SHLD)
+		RS_SIZED_NO8(size, SHIFTD, shld);
+	else
+		RS_SIZED_NO8(size, SHIFTD, shrd);
+	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
+	return dst;
+}
+
+/* MUL or IMUL (one operand) of rAX by @src into rAX and rDX, as rs_alu(). */
+static void rs_mul(struct rs_vcpu *vcpu, enum rs_alu alu, unsigned int size,
+		   u64 src, u64 *rflags)
+{
+	u64 fl = (native_save_fl() & ~RS_ARITH_FLAGS) |
+		 (*rflags & RS_ARITH_FLAGS);
+	u64 a = vcpu->gpr[RS_RAX], d = vcpu->gpr[RS_RDX];
+
+	if (alu == RS_ALU_MUL1)
+		RS_SIZED(size, MUL, mul);
+	else
+		RS_SIZED(size, MUL, imul);
+	vcpu->gpr[RS_RAX] = a;
+	if (size > 1)			/* MUL r/m8 writes AX alone */
+		vcpu->gpr[RS_RDX] = d;
+	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
 }
 
 /* A condition code of Jcc, SETcc, CMOVcc (SDM vol. 2, appendix B.1.4.7). */
@@ -716,6 +812,32 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	case RS_ALU_XADD:
 		v = rs_alu(RS_ALU_ADD, in->size, mem, src, &rflags);
 		rs_reg_write(vcpu, in, in->size, mem);
+		break;
+	case RS_ALU_CMPXCHG8B:
+		/* EDX:EAX against m64; ECX:EBX in if equal; ZF alone */
+		v = (u32)vcpu->gpr[RS_RAX] | vcpu->gpr[RS_RDX] << 32;
+		rflags &= ~X86_EFLAGS_ZF;
+		if (v == mem) {
+			rflags |= X86_EFLAGS_ZF;
+			v = (u32)vcpu->gpr[RS_RBX] | vcpu->gpr[RS_RCX] << 32;
+		} else {		/* and the read value is written back */
+			vcpu->gpr[RS_RAX] = (u32)mem;
+			vcpu->gpr[RS_RDX] = mem >> 32;
+			v = mem;
+		}
+		break;
+	case RS_ALU_CMOV:		/* a 32-bit one zero-extends, even if not */
+		v = rs_cond(in->imm, rflags) ? mem : rs_reg_read(vcpu, in, in->size);
+		rs_reg_write(vcpu, in, in->size, v);
+		break;
+	case RS_ALU_MUL1:
+	case RS_ALU_IMUL1:
+		rs_mul(vcpu, in->alu, in->size, mem, &rflags);
+		break;
+	case RS_ALU_SHLD:
+	case RS_ALU_SHRD:
+		v = rs_shiftd(in->alu, in->size, mem, rs_reg_read(vcpu, in, in->size),
+			      src, &rflags);
 		break;
 	case RS_ALU_CMPXCHG:
 		/* A failed compare writes back what it read (SDM vol. 2). */

@@ -303,8 +303,12 @@ enum rs_alu {
 	/* 0F BA /4-/7 */
 	RS_ALU_BT, RS_ALU_BTS, RS_ALU_BTR, RS_ALU_BTC,
 	RS_ALU_TEST, RS_ALU_NOT, RS_ALU_NEG, RS_ALU_INC, RS_ALU_DEC,
-	RS_ALU_XCHG, RS_ALU_XADD, RS_ALU_CMPXCHG,
+	RS_ALU_XCHG, RS_ALU_XADD, RS_ALU_CMPXCHG, RS_ALU_CMPXCHG8B,
 	RS_ALU_SETCC,		/* a store of the condition in imm */
+	RS_ALU_CMOV,		/* ...a load if the condition in imm holds */
+	RS_ALU_BSF, RS_ALU_BSR, RS_ALU_IMUL,	/* reg op= mem (or imm) */
+	RS_ALU_MUL1, RS_ALU_IMUL1,		/* rDX:rAX = rAX * mem */
+	RS_ALU_SHLD, RS_ALU_SHRD,		/* mem, reg, imm8 or CL */
 };
 
 /* A decoded instruction whose memory operand is MMIO (emulate.c). */

@@ -3,8 +3,9 @@
  * Arithmetic and logic on MMIO: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in
  * both directions and with immediates (00-3B, 80/81/83), TEST (85, F6),
  * NOT, NEG (F7), INC, DEC (FE, FF), shifts and rotates by 1, imm8 and CL,
- * BT/BTS/BTR/BTC with imm8, XCHG, XADD, CMPXCHG (both outcomes), SETcc,
- * MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
+ * BT/BTS/BTR/BTC with imm8, XCHG, XADD, CMPXCHG and CMPXCHG8B (both
+ * outcomes), SETcc, CMOVcc, BSF/BSR, IMUL (one, two and three operands),
+ * MUL, SHLD/SHRD, MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
  * makes two exits, the read (user space answers it) and the write of the
  * result; one that only reads makes one, a store one.
  *
@@ -24,6 +25,9 @@
 #define RO_GPA		0x80000000ULL
 
 #define CF		0x001ULL
+#define ZF		0x040ULL
+#define DX_IN		0x11111111ULL	/* RDX of every case: MUL, CMPXCHG8B */
+#define BX_IN		0x22222222ULL	/* RBX: CMPXCHG8B's new low half */
 #define FLAGS_IN	0x002ULL	/* bit 1, always set */
 #define ALL_ARITH	0x8d5ULL	/* CF PF AF ZF SF OF */
 
@@ -38,7 +42,8 @@ struct alu_case {
  * X(instruction, size, reads memory, writes memory, memory value,
  *   register, RFLAGS in, RAX).
  * %[r] is RCX (so that CH is a legacy 8-bit register: no REX, and CL is
- * the count of shifts), %[m] RDI, RAX the accumulator of CMPXCHG.
+ * the count of shifts), %[m] RDI, RAX the accumulator of CMPXCHG and MUL,
+ * RDX (DX_IN) and RBX (BX_IN) the rest of CMPXCHG8B's.
  */
 #define ALU_CASES(X)							\
 	X("addl %k[r], (%[m])", 4, 1, 1, 0x7fffffff, 1, FLAGS_IN, 0)	\
@@ -96,15 +101,41 @@ struct alu_case {
 	X("movbeq %[r], (%[m])", 8, 0, 1, 0, 0x0102030405060708ULL,	\
 	  FLAGS_IN, 0)							\
 	X("movbew (%[m]), %w[r]", 2, 1, 0, 0xaabb, ~0ULL, FLAGS_IN, 0)	\
-	X("movntil %k[r], (%[m])", 4, 0, 1, 0, 0xdeadbeefcafeULL, FLAGS_IN, 0)
+	X("movntil %k[r], (%[m])", 4, 0, 1, 0, 0xdeadbeefcafeULL, FLAGS_IN, 0) \
+	X("cmovzl (%[m]), %k[r]", 4, 1, 0, 0x12345678, ~0ULL,		\
+	  FLAGS_IN | ZF, 0)						\
+	X("cmovzl (%[m]), %k[r]", 4, 1, 0, 0x12345678, ~0ULL, FLAGS_IN, 0) \
+	X("cmovsq (%[m]), %[r]", 8, 1, 0, 0x8000000000000001ULL, 5,	\
+	  FLAGS_IN | 0x80, 0)						\
+	X("bsfl (%[m]), %k[r]", 4, 1, 0, 0x80, ~0ULL, FLAGS_IN, 0)	\
+	X("bsrq (%[m]), %[r]", 8, 1, 0, 0x100000000000ULL, 0, FLAGS_IN, 0) \
+	X("bsfw (%[m]), %w[r]", 2, 1, 0, 0x8000, ~0ULL, FLAGS_IN | ZF, 0) \
+	X("imull (%[m]), %k[r]", 4, 1, 0, 0x10000, 0x10000, FLAGS_IN, 0) \
+	X("imulw $300, (%[m]), %w[r]", 2, 1, 0, 0x7000, ~0ULL, FLAGS_IN, 0) \
+	X("imulq $-7, (%[m]), %[r]", 8, 1, 0, 3, 0, FLAGS_IN, 0)	\
+	X("mulb (%[m])", 1, 1, 0, 0x10, 0, FLAGS_IN, 0xffff1234)	\
+	X("mulw (%[m])", 2, 1, 0, 0x1000, 0, FLAGS_IN, 0xffff1234)	\
+	X("mull (%[m])", 4, 1, 0, 2, 0, FLAGS_IN, 0xffffffffffffffffULL) \
+	X("imulq (%[m])", 8, 1, 0, 5, 0, FLAGS_IN, ~0ULL)		\
+	X("shldl $4, %k[r], (%[m])", 4, 1, 1, 0x12345678, 0x9abcdef0,	\
+	  FLAGS_IN, 0)							\
+	X("shrdq %%cl, %[r], (%[m])", 8, 1, 1, 0x1122334455667788ULL,	\
+	  0x0f0f0f0f0f0f0f0cULL, FLAGS_IN, 0)				\
+	X("shldw %%cl, %w[r], (%[m])", 2, 1, 1, 0x8001, 0x0003,	\
+	  FLAGS_IN, 0)							\
+	X("cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe,	\
+	  FLAGS_IN, 0x1234)						\
+	X("lock cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe, \
+	  FLAGS_IN | ZF, 0x4321)
 
 #define TABLE_ENTRY(insn, size, reads, writes, mem, reg, flags, acc) \
 	{ insn, size, reads, writes, mem, reg, flags, acc },
 static const struct alu_case cases[] = { ALU_CASES(TABLE_ENTRY) };
 
-#define RUN(insn, addr, reg, fl, acc)					\
+#define RUN(insn, addr, reg, fl, acc, dx, bx)				\
 	asm volatile("push %[f]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]"	\
-		     : [f] "+r"(fl), [r] "+c"(reg), "+a"(acc)		\
+		     : [f] "+r"(fl), [r] "+c"(reg), "+a"(acc), "+d"(dx),	\
+		       "+b"(bx)						\
 		     : [m] "D"(addr) : "memory", "cc")
 
 /*
@@ -114,13 +145,15 @@ static const struct alu_case cases[] = { ALU_CASES(TABLE_ENTRY) };
 #define GUEST_CASE(insn, size, reads, writes, mem, reg, flags, acc) do { \
 	uint64_t ram = (mem), r1 = (reg), f1 = (flags), a1 = (acc);	\
 	uint64_t r2 = (reg), f2 = (flags), a2 = (acc);			\
+	uint64_t d1 = DX_IN, d2 = DX_IN, b1 = BX_IN, b2 = BX_IN;	\
 									\
-	RUN(insn, &ram, r1, f1, a1);					\
+	RUN(insn, &ram, r1, f1, a1, d1, b1);				\
 	GUEST_SYNC(i);							\
-	RUN(insn, at, r2, f2, a2);					\
+	RUN(insn, at, r2, f2, a2, d2, b2);				\
 	GUEST_ASSERT_EQ(f1, f2);					\
 	GUEST_ASSERT_EQ(r1, r2);					\
 	GUEST_ASSERT_EQ(a1, a2);					\
+	GUEST_ASSERT_EQ(d1, d2);					\
 	GUEST_SYNC_ARGS(0x100 + i, ram, 0, 0);				\
 	i++;								\
 } while (0);
@@ -138,10 +171,10 @@ static void guest_mmio(void)
 static void guest_rom(void)
 {
 	uint64_t ram = 0x7ffffff0, r1 = 0x10, f1 = FLAGS_IN, a1 = 0;
-	uint64_t r2 = 0x10, f2 = FLAGS_IN, a2 = 0;
+	uint64_t r2 = 0x10, f2 = FLAGS_IN, a2 = 0, d = 0, b = 0;
 
-	RUN("addl %k[r], (%[m])", &ram, r1, f1, a1);
-	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2, a2);
+	RUN("addl %k[r], (%[m])", &ram, r1, f1, a1, d, b);
+	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2, a2, d, b);
 	GUEST_ASSERT_EQ(f1, f2);
 	GUEST_ASSERT_EQ(*(volatile uint32_t *)(RO_GPA + 8), 0x7ffffff0);
 	GUEST_DONE();
@@ -236,10 +269,10 @@ TEST(alu_on_readonly_slot)
 	rs_vm_free(vm);
 }
 
-/* IMUL r32, m32 (0F AF) is not emulated: user space gets its bytes. */
-static void guest_imul(void)
+/* DIV m32 (F7 /6) is not emulated: user space gets its bytes. */
+static void guest_div(void)
 {
-	asm volatile("imull (%0), %%ecx" :: "D"(MMIO) : "rcx", "memory", "cc");
+	asm volatile("divl (%0)" :: "D"(MMIO), "a"(0), "d"(0) : "memory", "cc");
 	GUEST_DONE();
 }
 
@@ -253,7 +286,7 @@ TEST(unknown_instruction_bytes)
 	char buf[256];
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_imul);
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_div);
 	run = vcpu->run;
 	rs_vcpu_run(vcpu);
 	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
@@ -266,8 +299,8 @@ TEST(unknown_instruction_bytes)
 	EXPECT_EQ(15U, run->internal.data[4]);
 	code = rs_gpa2hva(vm, regs.rip);
 	EXPECT_EQ(0, memcmp(code, &run->internal.data[2], 15));
-	EXPECT_EQ(0x0f, code[0]);
-	EXPECT_EQ(0xaf, code[1]);
+	EXPECT_EQ(0xf7, code[0]);
+	EXPECT_EQ(0x37, code[1]);		/* ModRM: /6, [RDI] */
 	rs_vm_free(vm);
 }
 
