@@ -290,10 +290,8 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		} else if (sub == 2 || sub == 3) {
 			in->alu = sub == 2 ? RS_ALU_NOT : RS_ALU_NEG;
 			in->mem_dst = true;
-		} else if (sub == 4 || sub == 5) {
-			in->alu = sub == 4 ? RS_ALU_MUL1 : RS_ALU_IMUL1;
-		} else {
-			return false;	/* DIV, IDIV */
+		} else {		/* MUL, IMUL, DIV, IDIV */
+			in->alu = RS_ALU_MUL1 + sub - 4;
 		}
 		return true;
 	case 0xfe:
@@ -544,8 +542,8 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 #define RS_SHIFTD(mn, r)						\
 	RS_FLAGS_ASM(mn " %%cl, %" #r "[fill], %" #r "[dst]",		\
 		     "c"(src), [fill] "r"(fill))
-/* MUL, IMUL of rAX by src into rAX and rDX: the locals a and d. */
-#define RS_MUL(mn, r)							\
+/* MUL, IMUL, DIV, IDIV of rDX:rAX by src: the locals a and d. */
+#define RS_RDX_RAX(mn, r)						\
 	asm("push %[fl]\n\tpopf\n\t" mn " %" #r "[src]\n\t"		\
 	    "pushf\n\tpop %[fl]"					\
 	    : [fl] "+r"(fl), "+a"(a), "+d"(d) : [src] "r"(src) : "cc")
@@ -698,22 +696,75 @@ static u64 rs_shiftd(enum rs_alu alu, unsigned int size, u64 dst, u64 fill,
 	return dst;
 }
 
-/* MUL or IMUL (one operand) of rAX by @src into rAX and rDX, as rs_alu(). */
-static void rs_mul(struct rs_vcpu *vcpu, enum rs_alu alu, unsigned int size,
-		   u64 src, u64 *rflags)
+/*
+ * Whether DIV or IDIV of rDX:rAX (AX for 8 bits) by @divisor raises #DE
+ * (SDM vol. 2, "DIV", "IDIV"): a zero divisor, or a quotient that does not
+ * fit the operand size.  Exact, as the host then executes the division.
+ */
+static bool rs_div_faults(bool sign, unsigned int size, u64 rax, u64 rdx,
+			  u64 divisor)
+{
+	unsigned int bits = 8 * size;
+	u64 mask = size == 8 ? ~0ULL : BIT_ULL(bits) - 1, top = BIT_ULL(bits - 1);
+	u64 lo = rax & mask, hi = (size == 1 ? rax >> 8 : rdx) & mask;
+	u64 d = divisor & mask, q;
+	bool neg = false;
+
+	if (!d)
+		return true;
+	if (sign) {			/* magnitudes, and the quotient's sign */
+		neg = !(hi & top) != !(d & top);
+		if (hi & top) {
+			lo = -lo & mask;
+			hi = (~hi + !lo) & mask;
+		}
+		if (d & top)
+			d = -d & mask;
+	}
+	if (hi >= d)			/* a quotient of more than @bits bits */
+		return true;
+	if (!sign)
+		return false;
+	if (size == 8)
+		asm("divq %[d]" : "=a"(q), "+d"(hi) : "a"(lo), [d] "r"(d));
+	else
+		q = (hi << bits | lo) / d;
+	return q > (neg ? top : top - 1);
+}
+
+/*
+ * MUL, IMUL (one operand), DIV or IDIV of rDX:rAX by @src, as rs_alu();
+ * false for a division that raises #DE, which then changes nothing.
+ */
+static bool rs_mul_div(struct rs_vcpu *vcpu, enum rs_alu alu,
+		       unsigned int size, u64 src, u64 *rflags)
 {
 	u64 fl = (native_save_fl() & ~RS_ARITH_FLAGS) |
 		 (*rflags & RS_ARITH_FLAGS);
 	u64 a = vcpu->gpr[RS_RAX], d = vcpu->gpr[RS_RDX];
 
-	if (alu == RS_ALU_MUL1)
-		RS_SIZED(size, MUL, mul);
-	else
-		RS_SIZED(size, MUL, imul);
+	switch (alu) {
+	case RS_ALU_MUL1:
+		RS_SIZED(size, RDX_RAX, mul);
+		break;
+	case RS_ALU_IMUL1:
+		RS_SIZED(size, RDX_RAX, imul);
+		break;
+	case RS_ALU_DIV:
+		if (rs_div_faults(false, size, a, d, src))
+			return false;
+		RS_SIZED(size, RDX_RAX, div);
+		break;
+	default:
+		if (rs_div_faults(true, size, a, d, src))
+			return false;
+		RS_SIZED(size, RDX_RAX, idiv);
+	}
 	vcpu->gpr[RS_RAX] = a;
-	if (size > 1)			/* MUL r/m8 writes AX alone */
+	if (size > 1)			/* the 8-bit forms use AX alone */
 		vcpu->gpr[RS_RDX] = d;
 	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
+	return true;
 }
 
 /* A condition code of Jcc, SETcc, CMOVcc (SDM vol. 2, appendix B.1.4.7). */
@@ -832,7 +883,15 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 		break;
 	case RS_ALU_MUL1:
 	case RS_ALU_IMUL1:
-		rs_mul(vcpu, in->alu, in->size, mem, &rflags);
+	case RS_ALU_DIV:
+	case RS_ALU_IDIV:
+		if (!rs_mul_div(vcpu, in->alu, in->size, mem, &rflags)) {
+			/* #DE: a fault, RIP back on the instruction */
+			rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
+			return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
+					      X86_TRAP_DE, false, 0) ?
+			       rs_exit_emulation_failed(vcpu, in->gpa, in->rip) : 0;
+		}
 		break;
 	case RS_ALU_SHLD:
 	case RS_ALU_SHRD:
@@ -1076,6 +1135,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	if (rs_decode(&m, bytes, avail, &in))
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 	in.gpa = gpa;
+	in.rip = rip;
 	if (in.string) {
 		int r = rs_string_begin(vcpu, &m, &in, rip);
 

@@ -308,6 +308,7 @@ enum rs_alu {
 	RS_ALU_CMOV,		/* ...a load if the condition in imm holds */
 	RS_ALU_BSF, RS_ALU_BSR, RS_ALU_IMUL,	/* reg op= mem (or imm) */
 	RS_ALU_MUL1, RS_ALU_IMUL1,		/* rDX:rAX = rAX * mem */
+	RS_ALU_DIV, RS_ALU_IDIV,		/* rDX:rAX / mem */
 	RS_ALU_SHLD, RS_ALU_SHRD,		/* mem, reg, imm8 or CL */
 };
 
@@ -328,6 +329,7 @@ struct rs_insn {
 	unsigned int dst_size;	/* register size for loads */
 	u64 imm;		/* sign-extended to 64 bits */
 	u64 gpa;
+	u64 rip;		/* where it is, for a fault it raises */
 	/* one element of a string instruction (rs_mmio_string()) */
 	u8 string;		/* MOVS A4, CMPS A6, STOS AA, LODS AC, SCAS AE */
 	u8 rep;			/* its F2 or F3 prefix */

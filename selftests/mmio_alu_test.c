@@ -5,7 +5,8 @@
  * NOT, NEG (F7), INC, DEC (FE, FF), shifts and rotates by 1, imm8 and CL,
  * BT/BTS/BTR/BTC with imm8, XCHG, XADD, CMPXCHG and CMPXCHG8B (both
  * outcomes), SETcc, CMOVcc, BSF/BSR, IMUL (one, two and three operands),
- * MUL, SHLD/SHRD, MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
+ * MUL, DIV and IDIV (with the #DE of a zero divisor or a quotient too
+ * large, which must be the guest's), SHLD/SHRD, MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
  * makes two exits, the read (user space answers it) and the write of the
  * result; one that only reads makes one, a store one.
  *
@@ -123,6 +124,18 @@ struct alu_case {
 	  0x0f0f0f0f0f0f0f0cULL, FLAGS_IN, 0)				\
 	X("shldw %%cl, %w[r], (%[m])", 2, 1, 1, 0x8001, 0x0003,	\
 	  FLAGS_IN, 0)							\
+	X("divl (%[m])", 4, 1, 0, 0x20000000, 0, FLAGS_IN, 0x12345678)	\
+	X("divb (%[m])", 1, 1, 0, 0x40, 0, FLAGS_IN, 0x1234)		\
+	X("idivq (%[m])", 8, 1, 0, 0x8000000000000001ULL, 0, FLAGS_IN,	\
+	  0x5555)							\
+	X("idivw (%[m])", 2, 1, 0, 0xfff0, 0, FLAGS_IN, 0xffff8000)	\
+	X("divl (%[m])", 4, 1, 0, 0, 0, FLAGS_IN, 1)			\
+	X("divw (%[m])", 2, 1, 0, 0x1000, 0, FLAGS_IN, 0)		\
+	X("idivb (%[m])", 1, 1, 0, 0xff, 0, FLAGS_IN, 0x8000)		\
+	X("idivb (%[m])", 1, 1, 0, 0xff, 0, FLAGS_IN, 0xff80)		\
+	X("idivb (%[m])", 1, 1, 0, 0x02, 0, FLAGS_IN, 0xff80)		\
+	X("idivl (%[m])", 4, 1, 0, 0x80000000, 0, FLAGS_IN, 0)		\
+	X("idivq (%[m])", 8, 1, 0, ~0ULL, 0, FLAGS_IN, 0)		\
 	X("cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe,	\
 	  FLAGS_IN, 0x1234)						\
 	X("lock cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe, \
@@ -132,11 +145,24 @@ struct alu_case {
 	{ insn, size, reads, writes, mem, reg, flags, acc },
 static const struct alu_case cases[] = { ALU_CASES(TABLE_ENTRY) };
 
-#define RUN(insn, addr, reg, fl, acc, dx, bx)				\
-	asm volatile("push %[f]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]"	\
+/*
+ * The instruction between POPF and PUSHF; a fault it raises (#DE) skips
+ * it, with the vector in vec (RS_NO_EXCEPTION if none).
+ */
+#define RUN(insn, addr, reg, fl, acc, dx, bx, vec) do {			\
+	register uint64_t __v asm("r10") = RS_NO_EXCEPTION;		\
+	register uint64_t __e asm("r11") = 0;				\
+									\
+	asm volatile("push %[f]\n\tpopf\n\t"				\
+		     "1: " insn "\n\t2:\n\t"				\
+		     "pushf\n\tpop %[f]\n\t"				\
+		     ".pushsection rs_ex_table, \"a\"\n\t"		\
+		     ".quad 1b, 2b\n\t.popsection"				\
 		     : [f] "+r"(fl), [r] "+c"(reg), "+a"(acc), "+d"(dx),	\
-		       "+b"(bx)						\
-		     : [m] "D"(addr) : "memory", "cc")
+		       "+b"(bx), "+r"(__v), "+r"(__e)			\
+		     : [m] "D"(addr) : "memory", "cc");			\
+	(vec) = __v;							\
+} while (0)
 
 /*
  * The next case: on RAM, then (the host answers with the same value) at
@@ -145,11 +171,12 @@ static const struct alu_case cases[] = { ALU_CASES(TABLE_ENTRY) };
 #define GUEST_CASE(insn, size, reads, writes, mem, reg, flags, acc) do { \
 	uint64_t ram = (mem), r1 = (reg), f1 = (flags), a1 = (acc);	\
 	uint64_t r2 = (reg), f2 = (flags), a2 = (acc);			\
-	uint64_t d1 = DX_IN, d2 = DX_IN, b1 = BX_IN, b2 = BX_IN;	\
+	uint64_t d1 = DX_IN, d2 = DX_IN, b1 = BX_IN, b2 = BX_IN, v1, v2; \
 									\
-	RUN(insn, &ram, r1, f1, a1, d1, b1);				\
+	RUN(insn, &ram, r1, f1, a1, d1, b1, v1);			\
 	GUEST_SYNC(i);							\
-	RUN(insn, at, r2, f2, a2, d2, b2);				\
+	RUN(insn, at, r2, f2, a2, d2, b2, v2);				\
+	GUEST_ASSERT_EQ(v1, v2);					\
 	GUEST_ASSERT_EQ(f1, f2);					\
 	GUEST_ASSERT_EQ(r1, r2);					\
 	GUEST_ASSERT_EQ(a1, a2);					\
@@ -171,10 +198,11 @@ static void guest_mmio(void)
 static void guest_rom(void)
 {
 	uint64_t ram = 0x7ffffff0, r1 = 0x10, f1 = FLAGS_IN, a1 = 0;
-	uint64_t r2 = 0x10, f2 = FLAGS_IN, a2 = 0, d = 0, b = 0;
+	uint64_t r2 = 0x10, f2 = FLAGS_IN, a2 = 0, d = 0, b = 0, v;
 
-	RUN("addl %k[r], (%[m])", &ram, r1, f1, a1, d, b);
-	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2, a2, d, b);
+	RUN("addl %k[r], (%[m])", &ram, r1, f1, a1, d, b, v);
+	RUN("addl %k[r], (%[m])", RO_GPA + 8, r2, f2, a2, d, b, v);
+	GUEST_ASSERT_EQ(v, RS_NO_EXCEPTION);
 	GUEST_ASSERT_EQ(f1, f2);
 	GUEST_ASSERT_EQ(*(volatile uint32_t *)(RO_GPA + 8), 0x7ffffff0);
 	GUEST_DONE();
@@ -269,10 +297,10 @@ TEST(alu_on_readonly_slot)
 	rs_vm_free(vm);
 }
 
-/* DIV m32 (F7 /6) is not emulated: user space gets its bytes. */
-static void guest_div(void)
+/* PUSH m64 (FF /6) is not emulated: user space gets its bytes. */
+static void guest_push(void)
 {
-	asm volatile("divl (%0)" :: "D"(MMIO), "a"(0), "d"(0) : "memory", "cc");
+	asm volatile("pushq (%0)\n\tadd $8, %%rsp" :: "D"(MMIO) : "memory", "cc");
 	GUEST_DONE();
 }
 
@@ -286,7 +314,7 @@ TEST(unknown_instruction_bytes)
 	char buf[256];
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_div);
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_push);
 	run = vcpu->run;
 	rs_vcpu_run(vcpu);
 	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
@@ -299,7 +327,7 @@ TEST(unknown_instruction_bytes)
 	EXPECT_EQ(15U, run->internal.data[4]);
 	code = rs_gpa2hva(vm, regs.rip);
 	EXPECT_EQ(0, memcmp(code, &run->internal.data[2], 15));
-	EXPECT_EQ(0xf7, code[0]);
+	EXPECT_EQ(0xff, code[0]);
 	EXPECT_EQ(0x37, code[1]);		/* ModRM: /6, [RDI] */
 	rs_vm_free(vm);
 }
