@@ -858,6 +858,20 @@ static const char *bad_exit(struct rs_run *run)
 	return NULL;
 }
 
+/*
+ * For the open finding of Documentation/testing.rst: what the run page
+ * says now, and how many RS_RUN calls of the vCPU began since or are
+ * under way, to tell a kernel that wrote NONE from one that another call
+ * of the vCPU overtook.
+ */
+static const char *run_now(char *buf, size_t size, struct rs_run *run, unsigned int vid,
+			   unsigned int begun, unsigned int busy)
+{
+	snprintf(buf, size, " (the run page now says %s; vCPU %u: %u RS_RUN begun since, %u under way)",
+		 rs_exit_reason_str(READ_ONCE(run->exit_reason)), vid, begun, busy);
+	return buf;
+}
+
 static void op_run(struct thr *t)
 {
 	unsigned int gen, i, n = 1 + rnd_n(8);
@@ -872,6 +886,7 @@ static void op_run(struct thr *t)
 		struct rs_run *run = o->run;
 		uint32_t reason = 0;
 		const char *why;
+		char now[120];
 		struct ent *e;
 		long r;
 		int err;
@@ -904,13 +919,14 @@ static void op_run(struct thr *t)
 		if (strict && !r && (reason == RS_EXIT_NONE || reason == RS_EXIT_INTR ||
 				     (imm && reason != RS_EXIT_INTERNAL_ERROR &&
 				      !(mmio_read && reason == RS_EXIT_MMIO && run->mmio.is_write))))
-			fail(t, "RS_RUN returned 0 with exit reason %s%s", rs_exit_reason_str(reason),
-			     imm ? " and immediate_exit set" : "");
-		/* Open finding (Documentation/testing.rst): say what may tell why. */
+			fail(t, "RS_RUN returned 0 with exit reason %s%s%s", rs_exit_reason_str(reason),
+			     imm ? " and immediate_exit set" : "",
+			     run_now(now, sizeof(now), run, o->vid, READ_ONCE(*seqp) - seq,
+				     READ_ONCE(*activep)));
 		if (strict && r < 0 && err == EINTR && reason != RS_EXIT_INTR)
-			fail(t, "RS_RUN failed with EINTR, exit reason %s (the run page now says %s; vCPU %u: %u RS_RUN begun since, %u under way)",
-			     rs_exit_reason_str(reason), rs_exit_reason_str(READ_ONCE(run->exit_reason)),
-			     o->vid, READ_ONCE(*seqp) - seq, READ_ONCE(*activep));
+			fail(t, "RS_RUN failed with EINTR, exit reason %s%s", rs_exit_reason_str(reason),
+			     run_now(now, sizeof(now), run, o->vid, READ_ONCE(*seqp) - seq,
+				     READ_ONCE(*activep)));
 		if (strict && !r && (why = bad_exit(run)))
 			fail(t, "RS_RUN: %s", why);
 		if (!r) {
