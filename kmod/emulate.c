@@ -294,10 +294,21 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 			in->alu = RS_ALU_MUL1 + sub - 4;
 		}
 		return true;
+	case 0x8f:			/* POP r/m (/0; AMD's XOP otherwise) */
+		if (sub)
+			return false;
+		fallthrough;
+	case 0xff:			/* PUSH r/m (/6) */
+		if (op == 0x8f || sub == 6) {
+			/* 64 bits, or 16, in long mode */
+			in->size = m->long64 && opsize != 2 ? 8 : opsize;
+			in->alu = op == 0x8f ? RS_ALU_POP : RS_ALU_PUSH;
+			return true;
+		}
+		fallthrough;
 	case 0xfe:
-	case 0xff:
 		if (sub > 1)
-			return false;	/* CALL, JMP, PUSH */
+			return false;	/* CALL, JMP */
 		in->alu = sub ? RS_ALU_DEC : RS_ALU_INC;
 		in->mem_dst = true;
 		return true;
@@ -836,6 +847,119 @@ static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * An index register (RSI, RDI) or RCX of a string instruction moves by
+ * @delta within the address size; a 32-bit one zero-extends, as any 32-bit
+ * register write does.
+ */
+static void rs_string_move(u64 *reg, u64 mask, u64 delta)
+{
+	u64 v = (*reg + delta) & mask;
+
+	*reg = mask == 0xffffffff ? v : (*reg & ~mask) | v;
+}
+
+/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
+static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
+{
+	switch (seg) {
+	case 0x64:
+		return m->s.fs.base;
+	case 0x65:
+		return m->s.gs.base;
+	}
+	if (m->long64)
+		return 0;
+	switch (seg) {
+	case 0x26:
+		return m->s.es.base;
+	case 0x2e:
+		return m->s.cs.base;
+	case 0x36:
+		return m->s.ss.base;
+	}
+	return m->s.ds.base;
+}
+
+/*
+ * The guest-physical address of @size bytes at linear @la, an operand the
+ * CPU did not check before the exit (a string instruction's other operand,
+ * the stack of PUSH or POP): a fault it would raise is queued for the
+ * guest (#GP, or #SS for the stack, for a non-canonical address; #PF with
+ * its error code and CR2), and 1 returned.  -EINVAL: not emulated.
+ */
+static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
+		       unsigned int size, bool write, bool stack, u64 *gpa)
+{
+	unsigned int bits = (m->s.cr4 & X86_CR4_LA57) ? 57 : 48;
+	u32 pfec = write ? RS_PF_WRITE : 0;
+	u64 rip, rflags;
+	int r;
+
+	if (!m->long64)
+		la = (u32)la;
+	if (m->long64 && (u64)((s64)(la << (64 - bits)) >> (64 - bits)) != la)
+		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
+				      stack ? X86_TRAP_SS : X86_TRAP_GP,
+				      true, 0) ? -EINVAL : 1;
+	/* One that straddles two pages is not emulated. */
+	if ((la & ~PAGE_MASK) + size > PAGE_SIZE)
+		return -EINVAL;
+
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (rs_ops->get_cpl(vcpu) == 3)
+		pfec |= RS_PF_USER;
+	if (rflags & X86_EFLAGS_AC)
+		pfec |= RS_PF_AC;
+	r = rs_gva_to_gpa(vcpu, m, la, &pfec, gpa);
+	if (r != -EFAULT)
+		return r;
+	rs_ops->set_cr2(vcpu, la);
+	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_PF, true,
+			      pfec & ~RS_PF_AC) ? -EINVAL : 1;
+}
+
+/* A string element's source (@src: DS:rSI or the override) or ES:rDI. */
+static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			 const struct rs_insn *in, bool src, u64 *gpa)
+{
+	u64 la = (src ? rs_string_src_base(m, in->seg) :
+		  m->long64 ? 0 : m->s.es.base) +
+		 (vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask);
+
+	return rs_data_gpa(vcpu, m, la, in->size,
+			   !src && (in->string == 0xa4 || in->string == 0xaa),
+			   src && in->seg == 0x36, gpa);
+}
+
+/*
+ * PUSH of the value @v read from MMIO, or POP (@push false) of *@v from
+ * the stack (SDM vol. 2, "PUSH", "POP"): SS:rSP of the stack's address
+ * size moves by the operand size.  Returns 0, 1 if a fault is queued for
+ * the guest instead (nothing changed), or -EINVAL.
+ */
+static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
+		    bool push, u64 *v)
+{
+	u64 mask, sp = vcpu->gpr[RS_RSP], gpa;
+	struct rs_mode m;
+	int r;
+
+	rs_get_mode(vcpu, &m);
+	mask = m.long64 ? ~0ULL : (m.s.ss.attr & RS_SEG_DB) ? 0xffffffff : 0xffff;
+	if (push)
+		sp -= in->size;
+	r = rs_data_gpa(vcpu, &m, (m.long64 ? 0 : m.s.ss.base) + (sp & mask),
+			in->size, push, true, &gpa);
+	if (r)
+		return r;
+	if (push ? rs_write_guest(vcpu->vm, gpa, v, in->size) :
+		   rs_read_guest(vcpu->vm, gpa, v, in->size))
+		return -EINVAL;			/* a stack outside guest RAM */
+	rs_string_move(&vcpu->gpr[RS_RSP], mask, push ? -(u64)in->size : in->size);
+	return 0;
+}
+
+/*
  * The memory operand's value is @mem: carry out the rest of @in.  Returns
  * RS_EXIT_USER when its result goes to MMIO, 0 when it is done.
  */
@@ -864,6 +988,16 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 		v = rs_alu(RS_ALU_ADD, in->size, mem, src, &rflags);
 		rs_reg_write(vcpu, in, in->size, mem);
 		break;
+	case RS_ALU_PUSH: {
+		int r = rs_stack(vcpu, in, true, &mem);
+
+		if (r) {		/* a fault: RIP back on the instruction */
+			rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
+			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, in->gpa,
+								    in->rip);
+		}
+		return 0;
+	}
 	case RS_ALU_CMPXCHG8B:
 		/* EDX:EAX against m64; ECX:EBX in if equal; ZF alone */
 		v = (u32)vcpu->gpr[RS_RAX] | vcpu->gpr[RS_RDX] << 32;
@@ -919,84 +1053,6 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	if (in->mem_dst)
 		return rs_mmio_user(vcpu, in, true, v);
 	return 0;
-}
-
-/*
- * An index register (RSI, RDI) or RCX of a string instruction moves by
- * @delta within the address size; a 32-bit one zero-extends, as any 32-bit
- * register write does.
- */
-static void rs_string_move(u64 *reg, u64 mask, u64 delta)
-{
-	u64 v = (*reg + delta) & mask;
-
-	*reg = mask == 0xffffffff ? v : (*reg & ~mask) | v;
-}
-
-/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
-static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
-{
-	switch (seg) {
-	case 0x64:
-		return m->s.fs.base;
-	case 0x65:
-		return m->s.gs.base;
-	}
-	if (m->long64)
-		return 0;
-	switch (seg) {
-	case 0x26:
-		return m->s.es.base;
-	case 0x2e:
-		return m->s.cs.base;
-	case 0x36:
-		return m->s.ss.base;
-	}
-	return m->s.ds.base;
-}
-
-/*
- * The guest-physical address of a string element's source (@src) or
- * destination operand, which the CPU did not check before the exit (it
- * faulted on the other operand, or on this one's slot): a fault it would
- * raise is queued for the guest (#GP, or #SS with SS, for a non-canonical
- * address; #PF with its error code and CR2), and 1 returned.  -EINVAL:
- * not emulated.
- */
-static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			 const struct rs_insn *in, bool src, u64 *gpa)
-{
-	u64 la = (src ? rs_string_src_base(m, in->seg) :
-		  m->long64 ? 0 : m->s.es.base) +
-		 (vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask);
-	unsigned int bits = (m->s.cr4 & X86_CR4_LA57) ? 57 : 48;
-	u32 pfec = 0;
-	u64 rip, rflags;
-	int r;
-
-	if (!m->long64)
-		la = (u32)la;
-	if (m->long64 && (u64)((s64)(la << (64 - bits)) >> (64 - bits)) != la)
-		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
-				      src && in->seg == 0x36 ? X86_TRAP_SS :
-				      X86_TRAP_GP, true, 0) ? -EINVAL : 1;
-	/* One that straddles two pages is not emulated. */
-	if ((la & ~PAGE_MASK) + in->size > PAGE_SIZE)
-		return -EINVAL;
-
-	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	if (!src && (in->string == 0xa4 || in->string == 0xaa))
-		pfec |= RS_PF_WRITE;		/* MOVS, STOS */
-	if (rs_ops->get_cpl(vcpu) == 3)
-		pfec |= RS_PF_USER;
-	if (rflags & X86_EFLAGS_AC)
-		pfec |= RS_PF_AC;
-	r = rs_gva_to_gpa(vcpu, m, la, &pfec, gpa);
-	if (r != -EFAULT)
-		return r;
-	rs_ops->set_cr2(vcpu, la);
-	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_PF, true,
-			      pfec & ~RS_PF_AC) ? -EINVAL : 1;
 }
 
 /*
@@ -1142,6 +1198,16 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		if (r < 0)
 			return rs_exit_emulation_failed(vcpu, gpa, rip);
 		return r ? 0 : rs_mmio_string(vcpu, &in);
+	}
+	if (in.alu == RS_ALU_POP) {	/* the stack's value goes to MMIO */
+		int r = rs_stack(vcpu, &in, false, &v);
+
+		if (r)
+			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, gpa, rip);
+		in.write = true;
+		in.alu = RS_ALU_MOV;
+		in.has_imm = true;
+		in.imm = v;
 	}
 	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);

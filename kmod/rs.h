@@ -310,6 +310,7 @@ enum rs_alu {
 	RS_ALU_MUL1, RS_ALU_IMUL1,		/* rDX:rAX = rAX * mem */
 	RS_ALU_DIV, RS_ALU_IDIV,		/* rDX:rAX / mem */
 	RS_ALU_SHLD, RS_ALU_SHRD,		/* mem, reg, imm8 or CL */
+	RS_ALU_PUSH, RS_ALU_POP,		/* between mem and the stack */
 };
 
 /* A decoded instruction whose memory operand is MMIO (emulate.c). */

@@ -890,7 +890,7 @@ static void op_run(struct thr *t)
 		struct ent *e;
 		long r;
 		int err;
-		/* Its completion may be an exit too: the write of a read-modify-write. */
+		/* Completing it may be an MMIO exit too: a write, CMPS's second read. */
 		bool mmio_read = run && run->exit_reason == RS_EXIT_MMIO && !run->mmio.is_write;
 
 		if (run) {
@@ -918,7 +918,7 @@ static void op_run(struct thr *t)
 			fail(t, "RS_RUN(%#llx): %s", (unsigned long long)arg, r ? strerrorname_np(err) : "0");
 		if (strict && !r && (reason == RS_EXIT_NONE || reason == RS_EXIT_INTR ||
 				     (imm && reason != RS_EXIT_INTERNAL_ERROR &&
-				      !(mmio_read && reason == RS_EXIT_MMIO && run->mmio.is_write))))
+				      !(mmio_read && reason == RS_EXIT_MMIO))))
 			fail(t, "RS_RUN returned 0 with exit reason %s%s%s", rs_exit_reason_str(reason),
 			     imm ? " and immediate_exit set" : "",
 			     run_now(now, sizeof(now), run, o->vid, READ_ONCE(*seqp) - seq,

@@ -6,7 +6,8 @@
  * BT/BTS/BTR/BTC with imm8, XCHG, XADD, CMPXCHG and CMPXCHG8B (both
  * outcomes), SETcc, CMOVcc, BSF/BSR, IMUL (one, two and three operands),
  * MUL, DIV and IDIV (with the #DE of a zero divisor or a quotient too
- * large, which must be the guest's), SHLD/SHRD, MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
+ * large, which must be the guest's), SHLD/SHRD, PUSH and POP of memory,
+ * MOVBE, MOVNTI, and LOCK.  An instruction that reads and writes memory
  * makes two exits, the read (user space answers it) and the write of the
  * result; one that only reads makes one, a store one.
  *
@@ -136,6 +137,12 @@ struct alu_case {
 	X("idivb (%[m])", 1, 1, 0, 0x02, 0, FLAGS_IN, 0xff80)		\
 	X("idivl (%[m])", 4, 1, 0, 0x80000000, 0, FLAGS_IN, 0)		\
 	X("idivq (%[m])", 8, 1, 0, ~0ULL, 0, FLAGS_IN, 0)		\
+	X("pushq (%[m]); popq %[r]", 8, 1, 0, 0x0102030405060708ULL, 0,	\
+	  FLAGS_IN, 0)							\
+	X("pushw (%[m]); popw %w[r]", 2, 1, 0, 0xbeef, ~0ULL, FLAGS_IN, 0) \
+	X("pushq %[r]; popq (%[m])", 8, 0, 1, 0, 0x1112131415161718ULL,	\
+	  FLAGS_IN, 0)							\
+	X("pushw %w[r]; popw (%[m])", 2, 0, 1, 0, 0xabcd, FLAGS_IN, 0)	\
 	X("cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe,	\
 	  FLAGS_IN, 0x1234)						\
 	X("lock cmpxchg8b (%[m])", 8, 1, 1, DX_IN << 32 | 0x1234, 0xcafe, \
@@ -297,10 +304,11 @@ TEST(alu_on_readonly_slot)
 	rs_vm_free(vm);
 }
 
-/* PUSH m64 (FF /6) is not emulated: user space gets its bytes. */
-static void guest_push(void)
+/* CMPXCHG16B (REX.W 0F C7 /1) is not emulated: user space gets its bytes. */
+static void guest_cmpxchg16b(void)
 {
-	asm volatile("pushq (%0)\n\tadd $8, %%rsp" :: "D"(MMIO) : "memory", "cc");
+	asm volatile("cmpxchg16b (%0)" :: "D"(MMIO), "a"(0), "d"(0), "b"(0), "c"(0)
+		     : "memory", "cc");
 	GUEST_DONE();
 }
 
@@ -314,7 +322,7 @@ TEST(unknown_instruction_bytes)
 	char buf[256];
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_push);
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_cmpxchg16b);
 	run = vcpu->run;
 	rs_vcpu_run(vcpu);
 	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
@@ -327,8 +335,10 @@ TEST(unknown_instruction_bytes)
 	EXPECT_EQ(15U, run->internal.data[4]);
 	code = rs_gpa2hva(vm, regs.rip);
 	EXPECT_EQ(0, memcmp(code, &run->internal.data[2], 15));
-	EXPECT_EQ(0xff, code[0]);
-	EXPECT_EQ(0x37, code[1]);		/* ModRM: /6, [RDI] */
+	EXPECT_EQ(0x48, code[0]);		/* REX.W */
+	EXPECT_EQ(0x0f, code[1]);
+	EXPECT_EQ(0xc7, code[2]);
+	EXPECT_EQ(0x0f, code[3]);		/* ModRM: /1, [RDI] */
 	rs_vm_free(vm);
 }
 
