@@ -161,7 +161,7 @@ struct thr {
 	pthread_t tid;
 	uint64_t seed;
 	unsigned long n, count[C_NR], ok[C_NR];
-	unsigned long runs, run_exits, eintr, exits[16], unhandled, forks;
+	unsigned long runs, run_exits, eintr, exits[16], unhandled, forks, alone;
 	struct ent ring[RING];
 	volatile bool done;
 	char *buf;		/* 64 KiB of arguments */
@@ -195,8 +195,21 @@ static struct {
 	struct nl_shared *nl;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* Per vCPU (vid): RS_RUN calls started, and those under way. */
-static unsigned int run_seq[1024], run_active[1024];
+/*
+ * Per vCPU (vid % 1024), to know when an RS_RUN ran alone, so that what
+ * its run page says is its own.  One call at a time may own the vCPU; the
+ * others count themselves under way (active), then as begun (entries),
+ * before their ioctl.  The owner reads entries, then active, once it owns
+ * it, and entries again when it has read the run page: another call that
+ * ran meanwhile shows in one of the three.  Two counters bumped in that
+ * order, and read in the other, leave no gap; a single sequence number,
+ * as before, did (a call that bumped it first but entered its ioctl last
+ * went unseen).
+ */
+static struct run_track {
+	int owner;
+	unsigned int active, entries;
+} runs[1024];
 
 static uint64_t rnd_n(uint64_t n)
 {
@@ -878,9 +891,12 @@ static void op_run(struct thr *t)
 	struct obj *o = borrow(K_VCPU, &gen);
 
 	for (i = 0; o && i < n && !g.stop; i++) {
-		unsigned int *seqp = &run_seq[o->vid % 1024], *activep = &run_active[o->vid % 1024];
-		unsigned int seq = __atomic_add_fetch(seqp, 1, __ATOMIC_SEQ_CST);
-		bool alone = __atomic_add_fetch(activep, 1, __ATOMIC_SEQ_CST) == 1;
+		struct run_track *rt = &runs[o->vid % 1024];
+		int unowned = 0;
+		bool owner = __atomic_compare_exchange_n(&rt->owner, &unowned, 1, false,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		unsigned int entries = 0;
+		bool alone = false;
 		bool imm = one_in(16), strict;
 		uint64_t arg = one_in(64) ? rs_rnd() | 1 : 0;
 		struct rs_run *run = o->run;
@@ -893,6 +909,13 @@ static void op_run(struct thr *t)
 		/* Completing it may be an MMIO exit too: a write, CMPS's second read. */
 		bool mmio_read = run && run->exit_reason == RS_EXIT_MMIO && !run->mmio.is_write;
 
+		if (owner) {
+			entries = __atomic_load_n(&rt->entries, __ATOMIC_SEQ_CST);
+			alone = !__atomic_load_n(&rt->active, __ATOMIC_SEQ_CST);
+		} else {
+			__atomic_add_fetch(&rt->active, 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&rt->entries, 1, __ATOMIC_SEQ_CST);
+		}
 		if (run) {
 			complete_exit(run);
 			run->immediate_exit = imm;
@@ -909,8 +932,13 @@ static void op_run(struct thr *t)
 			e->a[3] = reason = READ_ONCE(run->exit_reason);
 		check(t, e, r, err, o, gen);
 		/* Nobody else ran this vCPU meanwhile, and the fd is still it. */
-		strict = run && sure(o, gen, C_RUN) && alone && READ_ONCE(*seqp) == seq;
-		__atomic_sub_fetch(activep, 1, __ATOMIC_SEQ_CST);
+		strict = run && sure(o, gen, C_RUN) && alone &&
+			 __atomic_load_n(&rt->entries, __ATOMIC_SEQ_CST) == entries;
+		if (owner)
+			__atomic_store_n(&rt->owner, 0, __ATOMIC_SEQ_CST);
+		else
+			__atomic_sub_fetch(&rt->active, 1, __ATOMIC_SEQ_CST);
+		t->alone += strict;
 		t->runs++;
 		if (reason > RS_EXIT_INTERNAL_ERROR)
 			fail(t, "RS_RUN: exit reason %u is none of RS_EXIT_*", reason);
@@ -921,12 +949,12 @@ static void op_run(struct thr *t)
 				      !(mmio_read && reason == RS_EXIT_MMIO))))
 			fail(t, "RS_RUN returned 0 with exit reason %s%s%s", rs_exit_reason_str(reason),
 			     imm ? " and immediate_exit set" : "",
-			     run_now(now, sizeof(now), run, o->vid, READ_ONCE(*seqp) - seq,
-				     READ_ONCE(*activep)));
+			     run_now(now, sizeof(now), run, o->vid,
+				     READ_ONCE(rt->entries) - entries, READ_ONCE(rt->active)));
 		if (strict && r < 0 && err == EINTR && reason != RS_EXIT_INTR)
 			fail(t, "RS_RUN failed with EINTR, exit reason %s%s", rs_exit_reason_str(reason),
-			     run_now(now, sizeof(now), run, o->vid, READ_ONCE(*seqp) - seq,
-				     READ_ONCE(*activep)));
+			     run_now(now, sizeof(now), run, o->vid,
+				     READ_ONCE(rt->entries) - entries, READ_ONCE(rt->active)));
 		if (strict && !r && (why = bad_exit(run)))
 			fail(t, "RS_RUN: %s", why);
 		if (!r) {
@@ -1730,8 +1758,8 @@ TEST(iface_fuzz)
 	for (i = 0; i < C_NR; i++)
 		TH_LOG("  %-22s %8lu calls, %8lu succeeded", calls[i].name,
 		       SUM(count[i]), SUM(ok[i]));
-	TH_LOG("RS_RUN: %lu calls, %lu returned an exit, %lu EINTR; exits:",
-	       SUM(runs), SUM(run_exits), SUM(eintr));
+	TH_LOG("RS_RUN: %lu calls, %lu returned an exit, %lu EINTR, %lu ran alone (checked strictly); exits:",
+	       SUM(runs), SUM(run_exits), SUM(eintr), SUM(alone));
 	for (i = RS_EXIT_IO; i <= RS_EXIT_INTERNAL_ERROR; i++)
 		TH_LOG("  %-14s %lu", rs_exit_reason_str(i), SUM(exits[i]));
 	TH_LOG("  (of the internal errors, %lu unhandled exits)", SUM(unhandled));
