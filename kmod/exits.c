@@ -155,10 +155,13 @@ int rs_exit_cache_flush(struct rs_vcpu *vcpu)
 /*
  * A nested page fault (SVM NPF, VMX EPT violation): map the page or exit
  * for MMIO (mmu.c), and tell the ringside_npf tracepoint which it was.
+ * @walk: the CPU was walking the guest's page tables, not accessing an
+ * instruction's operand.
  */
-int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch)
+int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
+		bool walk)
 {
-	int r = rs_mmu_fault(vcpu, gpa, write, fetch);
+	int r = rs_mmu_fault(vcpu, gpa, write, fetch, walk);
 
 	/* The host's page tables and struct pages went through the L1D. */
 	vcpu->l1d_flush_owed = true;

@@ -499,7 +499,8 @@ void rs_save_guest_dr0_3(struct rs_vcpu *vcpu);
 int rs_mmu_init(struct rs_vm *vm);
 void rs_mmu_destroy(struct rs_vm *vm);
 int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r);
-int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
+		 bool walk);
 int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len);
 int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
 		   unsigned int len);
@@ -522,7 +523,8 @@ int rs_exit_xsetbv(struct rs_vcpu *vcpu);
 int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted);
 
 /* exits.c: the arch-neutral halves of exits a backend decodes first */
-int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
+		bool walk);
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
 int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);

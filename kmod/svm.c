@@ -718,9 +718,13 @@ static int svm_exit_msr(struct rs_vcpu *vcpu)
 	return rs_exit_rdmsr(vcpu);
 }
 
-/* Nested page fault: EXITINFO1 is a #PF error code, EXITINFO2 the GPA. */
+/*
+ * Nested page fault: EXITINFO1 is a #PF error code, with bit 33 set for a
+ * fault during the guest's page walk (15.25.6); EXITINFO2 is the GPA.
+ */
 #define SVM_NPF_WRITE		BIT_ULL(1)
 #define SVM_NPF_FETCH		BIT_ULL(4)
+#define SVM_NPF_WALK		BIT_ULL(33)
 
 static int svm_exit_npf(struct rs_vcpu *vcpu)
 {
@@ -728,7 +732,8 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 	u64 error = vmcb->control.exit_info_1;
 
 	return rs_exit_npf(vcpu, vmcb->control.exit_info_2,
-			   error & SVM_NPF_WRITE, error & SVM_NPF_FETCH);
+			   error & SVM_NPF_WRITE, error & SVM_NPF_FETCH,
+			   error & SVM_NPF_WALK);
 }
 
 /*

@@ -1491,8 +1491,11 @@ static int vmx_exit_ept_violation(struct rs_vcpu *vcpu)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
 	vmx_vmcs_leave(flags);
+	/* Bit 7 without bit 8: a paging-structure entry, not the operand. */
 	return rs_exit_npf(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
-			   q & EPT_VIOLATION_ACC_INSTR);
+			   q & EPT_VIOLATION_ACC_INSTR,
+			   (q & EPT_VIOLATION_GVA_IS_VALID) &&
+			   !(q & EPT_VIOLATION_GVA_TRANSLATED));
 }
 
 /* A malformed EPT entry (28.2.3.1) is ringside's bug: tell user space. */

@@ -173,18 +173,6 @@ static uint64_t string_fault(const char *what, uint64_t si, uint64_t di,
 	return vec;
 }
 
-/* The 2 MiB page-directory entry of @va in the guest's own tables. */
-static uint64_t *pde_of(uint64_t va)
-{
-	uint64_t cr3, *t;
-
-	asm volatile("mov %%cr3, %0" : "=r"(cr3));
-	t = (uint64_t *)(cr3 & ~0xfffULL);
-	t = (uint64_t *)(t[(va >> 39) & 511] & 0xffffffffff000ULL);
-	t = (uint64_t *)(t[(va >> 30) & 511] & 0xffffffffff000ULL);
-	return &t[(va >> 21) & 511];
-}
-
 static void guest_faults(void)
 {
 	uint64_t ec, *pde, cr0;
@@ -205,7 +193,7 @@ static void guest_faults(void)
 	GUEST_SYNC(3);
 
 	/* RO_VA's 2 MiB page read-only, with CR0.WP */
-	pde = pde_of(RO_VA);
+	pde = rs_guest_pde(RO_VA);
 	GUEST_ASSERT(*pde & 0x80);		/* a 2 MiB page */
 	*pde &= ~0x2ULL;
 	asm volatile("invlpg (%0)" :: "r"(RO_VA) : "memory");

@@ -183,4 +183,46 @@ TEST(mmio_moffs)
 		     reads, ARRAY_SIZE(reads));
 }
 
+/*
+ * A guest whose page table is outside RAM: the CPU faults while walking
+ * it, before any operand is accessed.  That is no MMIO access of the
+ * instruction's (its operand's address is not even known), so the run
+ * ends with an emulation error at the table's address; it used to be the
+ * store's data written to the page table's address as MMIO.
+ */
+#define WALK_VA		0x40000000ULL
+#define WALK_PT		(MMIO + 0x3000)	/* the page table, in no slot */
+
+static void guest_walk(void)
+{
+	uint64_t *pde = rs_guest_pde(WALK_VA);
+
+	*pde = WALK_PT | 0x3;		/* present, writable: a page table */
+	asm volatile("invlpg (%0)" :: "r"(WALK_VA) : "memory");
+	*(volatile uint64_t *)WALK_VA = 0x1234;
+	GUEST_FAIL("the store through a page table in no slot went on");
+}
+
+TEST(page_walk_outside_ram)
+{
+	struct rs_regs regs;
+	struct rs_vcpu *vcpu;
+	struct rs_run *run;
+	struct rs_vm *vm;
+	char buf[256];
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_walk);
+	run = vcpu->run;
+	rs_vcpu_run(vcpu);
+	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	EXPECT_EQ(RS_INTERNAL_EMULATION, run->internal.suberror);
+	ASSERT_EQ(2U, run->internal.ndata);
+	EXPECT_EQ(WALK_PT, run->internal.data[0]);
+	rs_vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(regs.rip, run->internal.data[1]);
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

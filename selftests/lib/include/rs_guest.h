@@ -170,6 +170,20 @@ static inline uint64_t rs_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 }
 
 /* Byte loops for guest code, which must not call libc. */
+/*
+ * The page-directory entry that maps @va in the guest's own 4-level
+ * tables: a 2 MiB page in the identity map of the low 4 GiB.
+ */
+static inline uint64_t *rs_guest_pde(uint64_t va)
+{
+	const uint64_t addr = 0xffffffffff000ULL;
+	uint64_t *t = (uint64_t *)(read_cr3() & addr);
+
+	t = (uint64_t *)(t[(va >> 39) & 511] & addr);
+	t = (uint64_t *)(t[(va >> 30) & 511] & addr);
+	return &t[(va >> 21) & 511];
+}
+
 static inline void rs_guest_memset(void *p, int c, uint64_t n)
 {
 	volatile uint8_t *b = p;
