@@ -960,6 +960,36 @@ static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * @len bytes (a page at most) at linear @la to or from @data, checked as
+ * a data access of the CPU's (rs_data_gpa()): 0, 1 if a fault is queued
+ * for the guest instead (nothing moved), or -EINVAL.
+ */
+static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			     u64 la, void *data, unsigned int len, bool write)
+{
+	unsigned int first = min_t(unsigned int, len,
+				   PAGE_SIZE - (la & ~PAGE_MASK));
+	unsigned int part[2] = { first, len - first }, k;
+	u64 gpa[2] = { 0 };
+	int r;
+
+	/* Both pages checked before either is touched. */
+	r = rs_data_gpa(vcpu, m, la, first, write, false, &gpa[0]);
+	if (!r && part[1])
+		r = rs_data_gpa(vcpu, m, la + first, part[1], write, false,
+				&gpa[1]);
+	if (r)
+		return r;
+	for (k = 0; k < 2 && part[k]; k++) {
+		if (write ? rs_write_guest(vcpu->vm, gpa[k], data, part[k]) :
+			    rs_read_guest(vcpu->vm, gpa[k], data, part[k]))
+			return -EINVAL;
+		data += part[k];
+	}
+	return 0;
+}
+
+/*
  * The memory operand's value is @mem: carry out the rest of @in.  Returns
  * RS_EXIT_USER when its result goes to MMIO, 0 when it is done.
  */
@@ -1250,6 +1280,7 @@ int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 	struct rs_run *run = vcpu->run;
 	unsigned int room = (PAGE_SIZE - RS_IO_DATA_OFFSET) / size;
 	u64 rip, rflags, mask, count;
+	int r;
 
 	/* Not every CPU reports the address size: then it is the default. */
 	if (!addr_bytes) {
@@ -1283,19 +1314,31 @@ int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		vcpu->pending = RS_PENDING_PIO_STRING_IN;
 		return RS_EXIT_USER;
 	}
-	if (rs_string_io_step(vcpu, RS_RSI))
+	r = rs_string_io_step(vcpu, RS_RSI);
+	if (r < 0)
 		return rs_exit_emulation_failed(vcpu, 0, rip);
+	/* A fault on the first item: the guest takes it, no port is written */
+	if (!vcpu->pending_string.count)
+		return 0;
+	run->io.count = vcpu->pending_string.count;
 	return RS_EXIT_USER;
 }
 
 /*
  * Move the items between the run page and guest memory at DS:RSI (OUTS)
- * or ES:RDI (INS), and advance the index register, RCX and RIP.  With DF
+ * or ES:rDI (INS), and advance the index register, RCX and RIP.  With DF
  * clear, the items that follow each other in one page (and before the
  * index wraps) move with one page walk and one copy: a run page holds up
  * to 4,000 items, which must not cost 4,000 walks.  With DF set the items
  * lie in memory in the reverse of their order in the run page, and move
  * one by one.
+ *
+ * The CPU checked none of these accesses: a fault it would raise on one
+ * is queued for the guest (rs_linear_checked()), the items before it
+ * count as done (pending_string.count says how many), RIP stays on the
+ * instruction, and 1 is returned.  An INS's items from there on were read
+ * from the port and are lost, as on the CPU; an OUTS writes the port with
+ * the items before the fault only.
  */
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 {
@@ -1305,7 +1348,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 	unsigned int i, n, size = ps->size;
 	void *data = rs_io_data(vcpu);
 	struct rs_mode m;
-	int r;
+	int r = 0;
 
 	rs_get_mode(vcpu, &m);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
@@ -1327,10 +1370,14 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 			if (n - 1 > wrap)
 				n = wrap + 1;
 		}
-		r = rs_access_linear(vcpu, &m, la, data + i * size, n * size,
-				     !out);
-		if (r)
+		r = rs_linear_checked(vcpu, &m, la, data + i * size, n * size,
+				      !out);
+		if (r < 0)
 			return r;
+		if (r) {
+			ps->count = i;
+			break;
+		}
 		step = (rflags & X86_EFLAGS_DF) ? -(u64)size : (u64)n * size;
 		*idx = (*idx & ~ps->mask) | ((*idx + step) & ps->mask);
 	}
@@ -1338,11 +1385,12 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 		u64 *rcx = &vcpu->gpr[RS_RCX];
 
 		*rcx = (*rcx & ~ps->mask) | (((*rcx & ps->mask) - ps->count) & ps->mask);
-		if (*rcx & ps->mask)
-			return 0;		/* RIP stays: the rest next time */
+		if (r || (*rcx & ps->mask))
+			return r;		/* RIP stays: the rest next time */
 	}
-	rs_call(set_rip_rflags)(vcpu, ps->next_rip, rflags);
-	return 0;
+	if (!r)
+		rs_call(set_rip_rflags)(vcpu, ps->next_rip, rflags);
+	return r;
 }
 
 /*

@@ -248,4 +248,73 @@ TEST(strings_across_pages)
 	rs_vm_free(vm);
 }
 
+/*
+ * The CPU checks no memory access of INS and OUTS before the exit: a
+ * fault on one is the guest's, as the CPU raises it after (INS) or
+ * instead of (OUTS) the port access, with RSI/RDI and RCX where they
+ * were.  An address no page maps: #PF not present, read for OUTS, write
+ * for INS; a read-only page under CR0.WP: #PF present and write.
+ */
+#define UNMAPPED	(1ULL << 40)	/* past the identity map of 4 GiB */
+#define RO_VA		0x80000000ULL	/* mapped, no RAM */
+
+static void check_io_fault(const char *insn, uint64_t va, uint64_t want_ec)
+{
+	uint64_t p = va, c = 3, ec, vec;
+
+	if (insn[4] == 'o')
+		vec = RS_ASM_SAFE_EC("rep outsb", &ec, COMMA_OUT("+S"(p), "+c"(c)),
+				     "d"(PORT));
+	else
+		vec = RS_ASM_SAFE_EC("rep insb", &ec, COMMA_OUT("+D"(p), "+c"(c)),
+				     "d"(PORT));
+	GUEST_ASSERT_EQ(vec, 14);
+	GUEST_ASSERT_EQ(ec, want_ec);
+	GUEST_ASSERT_EQ(read_cr2(), va);
+	GUEST_ASSERT_EQ(p, va);
+	GUEST_ASSERT_EQ(c, 3);
+}
+
+static void guest_io_faults(void)
+{
+	uint64_t *pde = rs_guest_pde(RO_VA), cr0 = read_cr0();
+
+	check_io_fault("rep outsb", UNMAPPED, 0x0);
+	GUEST_SYNC(1);
+	check_io_fault("rep insb", UNMAPPED, 0x2);
+	GUEST_SYNC(2);
+	*pde &= ~0x2ULL;
+	asm volatile("invlpg (%0)" :: "r"(RO_VA) : "memory");
+	asm volatile("mov %0, %%cr0" :: "r"(cr0 | X86_CR0_WP));
+	check_io_fault("rep insb", RO_VA, 0x3);
+	*pde |= 0x2;
+	asm volatile("invlpg (%0)" :: "r"(RO_VA) : "memory");
+	asm volatile("mov %0, %%cr0" :: "r"(cr0));
+	GUEST_DONE();
+}
+
+TEST(io_string_faults)
+{
+	uint8_t data[3] = { 1, 2, 3 };
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+	int exits;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_io_faults);
+	/* OUTS: the fault comes instead of the port write */
+	EXPECT_EQ(0U, serve_io(_metadata, vcpu, false, 1, data, 3, &exits));
+	EXPECT_EQ(0, exits);
+	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
+	/* INS: the port is read, the write to memory faults */
+	EXPECT_EQ(3U, serve_io(_metadata, vcpu, true, 1, data, 3, &exits));
+	EXPECT_EQ(1, exits);
+	ASSERT_EQ(UCALL_SYNC, rs_get_ucall(vcpu, &uc));
+	EXPECT_EQ(3U, serve_io(_metadata, vcpu, true, 1, data, 3, &exits));
+	EXPECT_EQ(1, exits);
+	ASSERT_EQ(UCALL_DONE, rs_get_ucall(vcpu, &uc));
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
