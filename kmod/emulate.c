@@ -559,12 +559,12 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	    "pushf\n\tpop %[fl]"					\
 	    : [fl] "+r"(fl), "+a"(a), "+d"(d) : [src] "r"(src) : "cc")
 
-/* The assembler takes the operand size from the registers. */
-#define RS_SIZED(size, kind, insn) do {					\
+/*
+ * @insn of the local size's operand size, for the assembler to take from
+ * the registers; BT, BSF, IMUL reg, SHLD... have no 8-bit form.
+ */
+#define RS_SIZED_NO8(kind, insn) do {					\
 	switch (size) {							\
-	case 1:								\
-		RS_##kind(#insn, b);					\
-		break;							\
 	case 2:								\
 		RS_##kind(#insn, w);					\
 		break;							\
@@ -575,18 +575,11 @@ static void rs_reg_write(struct rs_vcpu *vcpu, const struct rs_insn *in,
 		RS_##kind(#insn, q);					\
 	}								\
 } while (0)
-/* BT, BSF, IMUL reg, SHLD...: no 8-bit form. */
-#define RS_SIZED_NO8(size, kind, insn) do {				\
-	switch (size) {							\
-	case 2:								\
-		RS_##kind(#insn, w);					\
-		break;							\
-	case 4:								\
-		RS_##kind(#insn, k);					\
-		break;							\
-	default:							\
-		RS_##kind(#insn, q);					\
-	}								\
+#define RS_SIZED(kind, insn) do {					\
+	if (size == 1)							\
+		RS_##kind(#insn, b);					\
+	else								\
+		RS_SIZED_NO8(kind, insn);				\
 } while (0)
 
 /*
@@ -603,86 +596,86 @@ static u64 rs_alu(enum rs_alu alu, unsigned int size, u64 dst, u64 src,
 
 	switch (alu) {
 	case RS_ALU_ADD:
-		RS_SIZED(size, BINARY, add);
+		RS_SIZED(BINARY, add);
 		break;
 	case RS_ALU_OR:
-		RS_SIZED(size, BINARY, or);
+		RS_SIZED(BINARY, or);
 		break;
 	case RS_ALU_ADC:
-		RS_SIZED(size, BINARY, adc);
+		RS_SIZED(BINARY, adc);
 		break;
 	case RS_ALU_SBB:
-		RS_SIZED(size, BINARY, sbb);
+		RS_SIZED(BINARY, sbb);
 		break;
 	case RS_ALU_AND:
-		RS_SIZED(size, BINARY, and);
+		RS_SIZED(BINARY, and);
 		break;
 	case RS_ALU_SUB:
-		RS_SIZED(size, BINARY, sub);
+		RS_SIZED(BINARY, sub);
 		break;
 	case RS_ALU_XOR:
-		RS_SIZED(size, BINARY, xor);
+		RS_SIZED(BINARY, xor);
 		break;
 	case RS_ALU_CMP:
-		RS_SIZED(size, BINARY, cmp);
+		RS_SIZED(BINARY, cmp);
 		break;
 	case RS_ALU_TEST:
-		RS_SIZED(size, BINARY, test);
+		RS_SIZED(BINARY, test);
 		break;
 	case RS_ALU_ROL:
-		RS_SIZED(size, SHIFT, rol);
+		RS_SIZED(SHIFT, rol);
 		break;
 	case RS_ALU_ROR:
-		RS_SIZED(size, SHIFT, ror);
+		RS_SIZED(SHIFT, ror);
 		break;
 	case RS_ALU_RCL:
-		RS_SIZED(size, SHIFT, rcl);
+		RS_SIZED(SHIFT, rcl);
 		break;
 	case RS_ALU_RCR:
-		RS_SIZED(size, SHIFT, rcr);
+		RS_SIZED(SHIFT, rcr);
 		break;
 	case RS_ALU_SHL:
 	case RS_ALU_SAL:
-		RS_SIZED(size, SHIFT, shl);
+		RS_SIZED(SHIFT, shl);
 		break;
 	case RS_ALU_SHR:
-		RS_SIZED(size, SHIFT, shr);
+		RS_SIZED(SHIFT, shr);
 		break;
 	case RS_ALU_SAR:
-		RS_SIZED(size, SHIFT, sar);
+		RS_SIZED(SHIFT, sar);
 		break;
 	case RS_ALU_BSF:
-		RS_SIZED_NO8(size, BINARY, bsf);
+		RS_SIZED_NO8(BINARY, bsf);
 		break;
 	case RS_ALU_BSR:
-		RS_SIZED_NO8(size, BINARY, bsr);
+		RS_SIZED_NO8(BINARY, bsr);
 		break;
 	case RS_ALU_IMUL:
-		RS_SIZED_NO8(size, BINARY, imul);
+		RS_SIZED_NO8(BINARY, imul);
 		break;
 	case RS_ALU_BT:
-		RS_SIZED_NO8(size, BINARY, bt);
+		RS_SIZED_NO8(BINARY, bt);
 		break;
 	case RS_ALU_BTS:
-		RS_SIZED_NO8(size, BINARY, bts);
+		RS_SIZED_NO8(BINARY, bts);
 		break;
 	case RS_ALU_BTR:
-		RS_SIZED_NO8(size, BINARY, btr);
+		RS_SIZED_NO8(BINARY, btr);
 		break;
 	case RS_ALU_BTC:
-		RS_SIZED_NO8(size, BINARY, btc);
+		RS_SIZED_NO8(BINARY, btc);
 		break;
 	case RS_ALU_NOT:
-		RS_SIZED(size, UNARY, not);
+		RS_SIZED(UNARY, not);
 		break;
 	case RS_ALU_NEG:
-		RS_SIZED(size, UNARY, neg);
+		RS_SIZED(UNARY, neg);
 		break;
 	case RS_ALU_INC:
-		RS_SIZED(size, UNARY, inc);
+		RS_SIZED(UNARY, inc);
 		break;
 	case RS_ALU_DEC:
-		RS_SIZED(size, UNARY, dec);
+		RS_SIZED(UNARY, dec);
 		break;
 	default:
 		WARN_ON_ONCE(1);
@@ -700,9 +693,9 @@ static u64 rs_shiftd(enum rs_alu alu, unsigned int size, u64 dst, u64 fill,
 		 (*rflags & RS_ARITH_FLAGS);
 
 	if (alu == RS_ALU_SHLD)
-		RS_SIZED_NO8(size, SHIFTD, shld);
+		RS_SIZED_NO8(SHIFTD, shld);
 	else
-		RS_SIZED_NO8(size, SHIFTD, shrd);
+		RS_SIZED_NO8(SHIFTD, shrd);
 	*rflags = (*rflags & ~RS_ARITH_FLAGS) | (fl & RS_ARITH_FLAGS);
 	return dst;
 }
@@ -756,20 +749,20 @@ static bool rs_mul_div(struct rs_vcpu *vcpu, enum rs_alu alu,
 
 	switch (alu) {
 	case RS_ALU_MUL1:
-		RS_SIZED(size, RDX_RAX, mul);
+		RS_SIZED(RDX_RAX, mul);
 		break;
 	case RS_ALU_IMUL1:
-		RS_SIZED(size, RDX_RAX, imul);
+		RS_SIZED(RDX_RAX, imul);
 		break;
 	case RS_ALU_DIV:
 		if (rs_div_faults(false, size, a, d, src))
 			return false;
-		RS_SIZED(size, RDX_RAX, div);
+		RS_SIZED(RDX_RAX, div);
 		break;
 	default:
 		if (rs_div_faults(true, size, a, d, src))
 			return false;
-		RS_SIZED(size, RDX_RAX, idiv);
+		RS_SIZED(RDX_RAX, idiv);
 	}
 	vcpu->gpr[RS_RAX] = a;
 	if (size > 1)			/* the 8-bit forms use AX alone */
@@ -906,7 +899,7 @@ static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
 		return -EINVAL;
 
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	if (rs_ops->get_cpl(vcpu) == 3)
+	if (rs_call(get_cpl)(vcpu) == 3)
 		pfec |= RS_PF_USER;
 	if (rflags & X86_EFLAGS_AC)
 		pfec |= RS_PF_AC;
@@ -990,6 +983,17 @@ static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
 }
 
 /*
+ * @in faulted after its MMIO read, so nothing of it is done: RIP goes back
+ * on it.  @r: 1 if the fault is queued for the guest, else an errno.
+ */
+static int rs_mmio_faulted(struct rs_vcpu *vcpu, const struct rs_insn *in,
+			   u64 rflags, int r)
+{
+	rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
+	return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, in->gpa, in->rip);
+}
+
+/*
  * The memory operand's value is @mem: carry out the rest of @in.  Returns
  * RS_EXIT_USER when its result goes to MMIO, 0 when it is done.
  */
@@ -1021,12 +1025,7 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	case RS_ALU_PUSH: {
 		int r = rs_stack(vcpu, in, true, &mem);
 
-		if (r) {		/* a fault: RIP back on the instruction */
-			rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
-			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, in->gpa,
-								    in->rip);
-		}
-		return 0;
+		return r ? rs_mmio_faulted(vcpu, in, rflags, r) : 0;
 	}
 	case RS_ALU_CMPXCHG8B:
 		/* EDX:EAX against m64; ECX:EBX in if equal; ZF alone */
@@ -1049,13 +1048,11 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	case RS_ALU_IMUL1:
 	case RS_ALU_DIV:
 	case RS_ALU_IDIV:
-		if (!rs_mul_div(vcpu, in->alu, in->size, mem, &rflags)) {
-			/* #DE: a fault, RIP back on the instruction */
-			rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
-			return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
-					      X86_TRAP_DE, false, 0) ?
-			       rs_exit_emulation_failed(vcpu, in->gpa, in->rip) : 0;
-		}
+		if (!rs_mul_div(vcpu, in->alu, in->size, mem, &rflags))
+			return rs_mmio_faulted(vcpu, in, rflags,
+					       rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
+							      X86_TRAP_DE, false, 0) ?
+					       -EINVAL : 1);
 		break;
 	case RS_ALU_SHLD:
 	case RS_ALU_SHRD:
