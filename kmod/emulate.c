@@ -983,13 +983,27 @@ static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
 }
 
 /*
+ * The core carried out an instruction for the guest, or an iteration of a
+ * REP string one: RIP goes to @rip (the next instruction, or the same for
+ * the next iteration), the STI or MOV SS shadow it ran in is over, and a
+ * guest that single-steps (@rflags.TF) gets the trap that the CPU raises
+ * after each instruction and each iteration (SDM vol. 3A, 18.3.1.4).
+ */
+static void rs_insn_done(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
+{
+	rs_call(set_rip_rflags)(vcpu, rip, rflags, true);
+	if (unlikely(rflags & X86_EFLAGS_TF))
+		rs_single_step(vcpu);
+}
+
+/*
  * @in faulted after its MMIO read, so nothing of it is done: RIP goes back
  * on it.  @r: 1 if the fault is queued for the guest, else an errno.
  */
 static int rs_mmio_faulted(struct rs_vcpu *vcpu, const struct rs_insn *in,
 			   u64 rflags, int r)
 {
-	rs_call(set_rip_rflags)(vcpu, in->rip, rflags);
+	rs_call(set_rip_rflags)(vcpu, in->rip, rflags, false);
 	return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, in->gpa, in->rip);
 }
 
@@ -1076,7 +1090,7 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 			v = rs_alu(in->alu, in->size, mem, src, &rflags);
 		}
 	}
-	rs_call(set_rip_rflags)(vcpu, rip, rflags);
+	rs_insn_done(vcpu, rip, rflags);
 	if (in->mem_dst)
 		return rs_mmio_user(vcpu, in, true, v);
 	return 0;
@@ -1147,7 +1161,7 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 		done = !(vcpu->gpr[RS_RCX] & in->addr_mask) ||
 		       (cmp && !(rflags & X86_EFLAGS_ZF) == (in->rep == 0xf3));
 	}
-	rs_call(set_rip_rflags)(vcpu, done ? in->next_rip : rip, rflags);
+	rs_insn_done(vcpu, done ? in->next_rip : rip, rflags);
 
 	if ((op == 0xa4 || op == 0xaa) &&
 	    rs_write_guest(vcpu->vm, in->dst_gpa, &v, in->size)) {
@@ -1239,8 +1253,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 
-	rs_call(set_rip_rflags)(vcpu, m.long64 ? rip + in.len :
-			       (u32)(rip + in.len), rflags);
+	rs_insn_done(vcpu, m.long64 ? rip + in.len : (u32)(rip + in.len), rflags);
 	if (in.alu == RS_ALU_SETCC)
 		return rs_mmio_user(vcpu, &in, true, rs_cond(in.imm, rflags));
 	if (in.write)
@@ -1290,10 +1303,13 @@ int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 	count = rep ? vcpu->gpr[RS_RCX] & mask : 1;
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (!count) {
-		rs_call(set_rip_rflags)(vcpu, next_rip, rflags);
+		rs_insn_done(vcpu, next_rip, rflags);
 		return 0;
 	}
 
+	/* A guest that single-steps takes its trap after each item. */
+	if (rflags & X86_EFLAGS_TF)
+		room = 1;
 	vcpu->pending_string.count = min_t(u64, count, room);
 	vcpu->pending_string.size = size;
 	vcpu->pending_string.rep = rep;
@@ -1382,11 +1398,13 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 		u64 *rcx = &vcpu->gpr[RS_RCX];
 
 		*rcx = (*rcx & ~ps->mask) | (((*rcx & ps->mask) - ps->count) & ps->mask);
-		if (r || (*rcx & ps->mask))
-			return r;		/* RIP stays: the rest next time */
+		if (!r && (*rcx & ps->mask)) {
+			rs_insn_done(vcpu, rip, rflags);  /* the rest next time */
+			return 0;
+		}
 	}
 	if (!r)
-		rs_call(set_rip_rflags)(vcpu, ps->next_rip, rflags);
+		rs_insn_done(vcpu, ps->next_rip, rflags);
 	return r;
 }
 

@@ -114,6 +114,21 @@ int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted)
 			      vector == X86_TRAP_AC, 0);
 }
 
+/*
+ * The core carried out an instruction that the guest single-steps (TF set
+ * when it began): the #DB trap that the CPU raises after it, with DR6.BS
+ * (SDM vol. 3A, 18.3.1.4), as KVM's kvm_skip_emulated_instruction() does.
+ * Instructions that set TF (POPF, IRET) run in the guest, so the step
+ * never comes one instruction early.  An event already queued goes
+ * first; the step is dropped, as for any trap that an exception replaces.
+ */
+void rs_single_step(struct rs_vcpu *vcpu)
+{
+	if (rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_DB, false, 0))
+		return;
+	rs_ops->set_dr6_step(vcpu);
+}
+
 /* A host interrupt, NMI, SMI or #MC exited the guest: the host took it. */
 int rs_exit_nop(struct rs_vcpu *vcpu)
 {
@@ -153,22 +168,44 @@ int rs_exit_cache_flush(struct rs_vcpu *vcpu)
 }
 
 /*
- * A nested page fault (SVM NPF, VMX EPT violation): map the page or exit
- * for MMIO (mmu.c), and tell the ringside_npf tracepoint which it was.
- * @walk: the CPU was walking the guest's page tables, not accessing an
- * instruction's operand.
+ * A nested page fault (SVM NPF, VMX EPT violation): map the page (mmu.c),
+ * or, outside RAM, emulate the instruction whose operand it is, and tell
+ * the ringside_npf tracepoint which it was.  Only an operand can be
+ * emulated: an access of the CPU's own that met no RAM has nothing to
+ * hand to user space, and stops the guest with what it was:
+ * - @vectoring (RS_EVENT_INFO_*, the interrupted event as SVM's EXITINTINFO
+ *   and VMX's IDT-vectoring information give it): delivering an event,
+ *   through an IDT, GDT, TSS or stack outside RAM.  The instruction at
+ *   RIP has nothing to do with it (KVM's KVM_INTERNAL_ERROR_DELIVERY_EV).
+ * - @walk: walking the guest's page tables.
  */
 int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
-		bool walk)
+		bool walk, u32 vectoring)
 {
-	int r = rs_mmu_fault(vcpu, gpa, write, fetch, walk);
+	struct rs_run *run = vcpu->run;
+	u64 rip, rflags;
+	int r = rs_mmu_fault(vcpu, gpa, write, fetch);
 
 	/* The host's page tables and struct pages went through the L1D. */
 	vcpu->l1d_flush_owed = true;
 	trace_ringside_npf(vcpu, gpa, write, fetch,
 			   r < 0 ? RS_NPF_ERROR :
-			   r == RS_EXIT_USER ? RS_NPF_MMIO : RS_NPF_MAPPED);
-	return r;
+			   r == RS_MMU_NOT_RAM ? RS_NPF_MMIO : RS_NPF_MAPPED);
+	if (r != RS_MMU_NOT_RAM)
+		return r;
+	if (!(vectoring & RS_EVENT_INFO_VALID) && !walk)
+		return rs_exit_mmio(vcpu, gpa, write);
+
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (!(vectoring & RS_EVENT_INFO_VALID))
+		return rs_exit_emulation_failed(vcpu, gpa, rip);
+	run->exit_reason = RS_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = RS_INTERNAL_DELIVERY;
+	run->internal.ndata = 3;
+	run->internal.data[0] = gpa;
+	run->internal.data[1] = vectoring;
+	run->internal.data[2] = rip;
+	return RS_EXIT_USER;
 }
 
 /*

@@ -368,11 +368,11 @@ static u64 *npt_walk(struct rs_vm *vm, u64 gpa, struct page **cache)
 
 /*
  * A nested page fault at gpa.  Returns 0 to enter the guest again (mapped,
- * or raced with an invalidation and will fault again), RS_EXIT_USER for an
- * MMIO exit, or an errno.
+ * or raced with an invalidation and will fault again), RS_MMU_NOT_RAM
+ * where no slot backs the access (the caller decides what the access
+ * was), or an errno.
  */
-int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
-		 bool walk)
+int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch)
 {
 	struct page *cache[NPT_LEVELS - 1] = { NULL };
 	struct rs_vm *vm = vcpu->vm;
@@ -386,17 +386,7 @@ int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
 	slot = rs_find_slot(vm, gpa >> PAGE_SHIFT);
 	if (!slot || (write && (slot->flags & RS_MEM_READONLY))) {
 		spin_unlock(&vm->mmu_lock);
-		/*
-		 * The guest's page tables outside RAM, or its A/D bits in a
-		 * read-only slot: no instruction operand to hand over.
-		 */
-		if (walk) {
-			u64 rip, rflags;
-
-			rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-			return rs_exit_emulation_failed(vcpu, gpa, rip);
-		}
-		return rs_exit_mmio(vcpu, gpa, write);
+		return RS_MMU_NOT_RAM;
 	}
 	readonly = slot->flags & RS_MEM_READONLY;
 	uaddr = slot->uaddr + (((gpa >> PAGE_SHIFT) - slot->gfn) << PAGE_SHIFT);

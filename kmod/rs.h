@@ -83,7 +83,12 @@ struct rs_arch_ops {
 
 	/* Guest state the core moves to and from user space. */
 	void (*get_rip_rflags)(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags);
-	void (*set_rip_rflags)(struct rs_vcpu *vcpu, u64 rip, u64 rflags);
+	/*
+	 * @done: the core carried out an instruction (or an iteration of
+	 * one) for the guest, which ends the STI or MOV SS shadow it ran in.
+	 */
+	void (*set_rip_rflags)(struct rs_vcpu *vcpu, u64 rip, u64 rflags,
+			       bool done);
 	void (*get_sregs)(struct rs_vcpu *vcpu, struct rs_sregs *sregs);
 	/* The core checked the state (rs_sregs_valid()). */
 	int (*set_sregs)(struct rs_vcpu *vcpu, const struct rs_sregs *sregs);
@@ -113,8 +118,13 @@ struct rs_arch_ops {
 	int (*get_cpl)(struct rs_vcpu *vcpu);
 	/* IF set and no interrupt shadow: an interrupt can be delivered. */
 	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);
-	/* Skip the instruction that exited, len bytes long. */
-	void (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
+	/*
+	 * Skip the instruction that exited, len bytes long; returns whether
+	 * the guest single-steps it (RFLAGS.TF).
+	 */
+	bool (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
+	/* DR6 as a single-step #DB leaves it: BS set, B0-B3 clear. */
+	void (*set_dr6_step)(struct rs_vcpu *vcpu);
 
 	/* The backend's exits: handlers, and names for the statistics. */
 	struct rs_exit_table *exits;
@@ -499,8 +509,8 @@ void rs_save_guest_dr0_3(struct rs_vcpu *vcpu);
 int rs_mmu_init(struct rs_vm *vm);
 void rs_mmu_destroy(struct rs_vm *vm);
 int rs_mmu_set_region(struct rs_vm *vm, const struct rs_memory_region *r);
-int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
-		 bool walk);
+#define RS_MMU_NOT_RAM		1
+int rs_mmu_fault(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch);
 int rs_read_guest(struct rs_vm *vm, u64 gpa, void *data, unsigned int len);
 int rs_write_guest(struct rs_vm *vm, u64 gpa, const void *data,
 		   unsigned int len);
@@ -524,7 +534,7 @@ int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted);
 
 /* exits.c: the arch-neutral halves of exits a backend decodes first */
 int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
-		bool walk);
+		bool walk, u32 vectoring);
 int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
 int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
@@ -623,10 +633,17 @@ static inline void rs_inject_gp(struct rs_vcpu *vcpu)
 	rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_GP_VECTOR, true, 0);
 }
 
-/* Move RIP past the instruction that exited, @len bytes long (exits.c). */
+/* exits.c */
+void rs_single_step(struct rs_vcpu *vcpu);
+
+/*
+ * Move RIP past the instruction that exited, @len bytes long, which the
+ * core carried out: a guest that single-steps gets its trap (exits.c).
+ */
 static inline void rs_skip_instruction(struct rs_vcpu *vcpu, unsigned int len)
 {
-	rs_call(skip_instruction)(vcpu, len);
+	if (unlikely(rs_call(skip_instruction)(vcpu, len)))
+		rs_single_step(vcpu);
 }
 
 /*

@@ -632,15 +632,26 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	return svm_handle_exit(vcpu);
 }
 
-static void svm_skip(struct rs_vcpu *vcpu, unsigned int len)
+static bool svm_skip(struct rs_vcpu *vcpu, unsigned int len)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 
 	if ((svm_ops.hw_features & RS_HW_NRIPS) && vmcb->control.next_rip)
 		vmcb->save.rip = vmcb->control.next_rip;
 	else
 		vmcb->save.rip += len;
 	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	/* Not the TF of ringside's own step over an IRET. */
+	return svm->nmi_step ? svm->nmi_step_tf :
+	       vmcb->save.rflags & X86_EFLAGS_TF;
+}
+
+static void svm_set_dr6_step(struct rs_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	vmcb->save.dr6 = (vmcb->save.dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | DR_STEP;
 }
 
 /*
@@ -731,9 +742,13 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 error = vmcb->control.exit_info_1;
 
+	/* EXITINTINFO has the layout of RS_EVENT_INFO_* (15.7.2). */
 	return rs_exit_npf(vcpu, vmcb->control.exit_info_2,
 			   error & SVM_NPF_WRITE, error & SVM_NPF_FETCH,
-			   error & SVM_NPF_WALK);
+			   error & SVM_NPF_WALK,
+			   vmcb->control.exit_int_info &
+			   (SVM_EXITINTINFO_VEC_MASK | SVM_EXITINTINFO_TYPE_MASK |
+			    SVM_EXITINTINFO_VALID_ERR | SVM_EXITINTINFO_VALID));
 }
 
 /*
@@ -844,7 +859,7 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
  */
 static int svm_exit_icebp(struct rs_vcpu *vcpu)
 {
-	rs_skip_instruction(vcpu, 1);
+	svm_skip(vcpu, 1);		/* its #DB, not a single step after it */
 	return rs_exit_reflect(vcpu, X86_TRAP_DB, 0);
 }
 
@@ -912,6 +927,14 @@ static void svm_reinject(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	if (!(info & SVM_EXITINTINFO_VALID) || type == SVM_EXITINTINFO_TYPE_SOFT ||
 	    (type == SVM_EXITINTINFO_TYPE_EXEPT && (vector == 3 || vector == 4)))
 		return;
+	/*
+	 * An interrupt goes back to pending, which is free (this entry took
+	 * it from there), to come in again once the guest can take one, as
+	 * on VMX (vmx_reinject()): user space may clear RFLAGS.IF meanwhile.
+	 */
+	if (type == SVM_EXITINTINFO_TYPE_INTR &&
+	    rs_unqueue_event(vcpu, RS_EVENT_EXTINT, vector))
+		return;
 	vmcb->control.event_inj = info;
 	vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
 	/* The EXITINTINFO types of interrupts, NMIs and exceptions are RS_EVENT_*. */
@@ -972,12 +995,15 @@ static void svm_get_rip_rflags(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags)
 	*rflags = vmcb->save.rflags;
 }
 
-static void svm_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
+static void svm_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags,
+			       bool done)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
 	vmcb->save.rip = rip;
 	vmcb->save.rflags = rflags;
+	if (done)
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 }
 
 static void svm_seg_out(const struct vmcb_seg *in, struct rs_segment *out)
@@ -1227,6 +1253,7 @@ static struct rs_arch_ops svm_ops = {
 	.set_msr = svm_set_msr,
 	.queue_event = svm_queue_event,
 	.set_cr2 = svm_set_cr2,
+	.set_dr6_step = svm_set_dr6_step,
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
 	.skip_instruction = svm_skip,

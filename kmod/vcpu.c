@@ -158,7 +158,7 @@ static long rs_set_regs(struct rs_vcpu *vcpu, void __user *argp)
 		return -EINVAL;
 	for (i = 0; i < RS_NR_GPRS; i++)
 		vcpu->gpr[rs_regs_order[i]] = in[i];
-	rs_call(set_rip_rflags)(vcpu, regs.rip, regs.rflags);
+	rs_call(set_rip_rflags)(vcpu, regs.rip, regs.rflags, false);
 	return 0;
 }
 

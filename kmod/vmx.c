@@ -826,17 +826,23 @@ static int vmx_clear_exec(struct vmx_vcpu *vmx, u32 exec)
 	return 0;
 }
 
-/* IF set and no STI or MOV SS shadow; with the VMCS current. */
-static bool vmx_guest_interruptible(void)
+/*
+ * A single step pending in the guest's pending debug exceptions (BS, 24.4.2),
+ * which the next entry delivers: set or clear it.  The VMCS is current.
+ */
+static void vmx_pending_step(bool step)
 {
-	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW);
+	u64 dbg = vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
+
+	if (!!(dbg & DR_STEP) != step)
+		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, dbg ^ DR_STEP);
 }
 
-/* ...and no other event on its way in. */
+/* IF set, no STI or MOV SS shadow, no other event on its way in. */
 static bool __vmx_irq_allowed(struct vmx_vcpu *vmx)
 {
-	return vmx_guest_interruptible() &&
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW) &&
 	       !(vmx->event_info & INTR_INFO_VALID_MASK);
 }
 
@@ -933,18 +939,6 @@ static void vmx_write_event(struct vmx_vcpu *vmx)
 	u32 info = vmx->event_info;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
-	/*
-	 * An interrupt whose delivery an exit interrupted, when user space
-	 * has since cleared RFLAGS.IF: the entry would fail (26.3.1.5), so it
-	 * waits for IF again.
-	 */
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
-	    !vmx_guest_interruptible() && !vmx->vcpu->extint_pending) {
-		vmx_cancel_injection(vmx);
-		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
-		return;
-	}
-
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
 	    vector < 32 && (vmx_cfg.error_codes & BIT(vector)) &&
 	    (vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
@@ -984,6 +978,16 @@ static void vmx_reinject(struct rs_vcpu *vcpu, struct vmx_vcpu *vmx)
 
 	if (!(info & INTR_INFO_VALID_MASK) || type == INTR_TYPE_SOFT_INTR ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SOFT_EXCEPTION)
+		return;
+	/*
+	 * An interrupt goes back to pending, which is free (this entry took
+	 * it from there), and comes in again once the guest can take one:
+	 * user space may clear RFLAGS.IF before the next entry, which would
+	 * fail with an interrupt to inject (26.3.1.4), and may queue another
+	 * only after this one.
+	 */
+	if (type == INTR_TYPE_EXT_INTR &&
+	    rs_unqueue_event(vcpu, RS_EVENT_EXTINT, info & INTR_INFO_VECTOR_MASK))
 		return;
 	vmx->event_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
 				INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
@@ -1283,14 +1287,15 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	return vmx_handle_exit(vcpu, failed);
 }
 
-static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
+static bool vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	u32 intr, exit_len;
+	bool tf;
 
 	if (!vmx_vmcs_enter(vmx, &flags))
-		return;
+		return false;
 	/* 27.2.5: the length of the instruction that exited. */
 	exit_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	if (exit_len && exit_len <= 15)
@@ -1299,7 +1304,19 @@ static void vmx_skip(struct rs_vcpu *vcpu, unsigned int len)
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & VMX_INTR_SHADOW)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~VMX_INTR_SHADOW);
+	/* The core raises the step: none of the CPU's may follow it. */
+	tf = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF;
+	if (unlikely(tf))
+		vmx_pending_step(false);
 	vmx_vmcs_leave(flags);
+	return tf;
+}
+
+static void vmx_set_dr6_step(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx->dr6 = (vmx->dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | DR_STEP;
 }
 
 /* Loaded into the CPU's CR2 before the next entry (vmx_vcpu_run()). */
@@ -1357,10 +1374,18 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 		vmx->dr6 = (vmx->dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | hit;
 		if (hit & RS_DR6_BD)
 			vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~RS_DR7_GD);
+		/*
+		 * A step after STI traps in its shadow, where VM entry wants
+		 * one pending with TF set (26.3.1.5), as KVM knows.
+		 */
+		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+		    (vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_SHADOW))
+			vmx_pending_step(true);
 	}
 	vmx_vmcs_leave(flags);
+	/* INT1 delivers its own #DB, not a single step after it. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
-		rs_skip_instruction(vcpu, 1);
+		vmx_skip(vcpu, 1);
 
 	/* The event whose delivery raised it is rs_exit_reflect()'s to redo. */
 	if (vmx->event_info & INTR_INFO_VALID_MASK) {
@@ -1491,11 +1516,18 @@ static int vmx_exit_ept_violation(struct rs_vcpu *vcpu)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
 	vmx_vmcs_leave(flags);
-	/* Bit 7 without bit 8: a paging-structure entry, not the operand. */
+	/*
+	 * Bit 7 without bit 8: a paging-structure entry, not the operand.
+	 * The IDT-vectoring information has the layout of RS_EVENT_INFO_*.
+	 */
 	return rs_exit_npf(vcpu, gpa, q & EPT_VIOLATION_ACC_WRITE,
 			   q & EPT_VIOLATION_ACC_INSTR,
 			   (q & EPT_VIOLATION_GVA_IS_VALID) &&
-			   !(q & EPT_VIOLATION_GVA_TRANSLATED));
+			   !(q & EPT_VIOLATION_GVA_TRANSLATED),
+			   vmx->idt_info & (INTR_INFO_VECTOR_MASK |
+					    INTR_INFO_INTR_TYPE_MASK |
+					    INTR_INFO_DELIVER_CODE_MASK |
+					    INTR_INFO_VALID_MASK));
 }
 
 /* A malformed EPT entry (28.2.3.1) is ringside's bug: tell user space. */
@@ -1589,20 +1621,37 @@ static void vmx_get_rip_rflags(struct rs_vcpu *vcpu, u64 *rip, u64 *rflags)
 	vmx_vmcs_leave(flags);
 }
 
-static void vmx_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags)
+/*
+ * The single step pending in the guest's state follows RFLAGS.TF: when
+ * the core carried out the instruction (@done), it raises the step itself
+ * (the CPU may have saved one for an instruction that did not complete,
+ * as Bochs does); when TF changes under it, a step goes or comes with it,
+ * and in an STI or MOV SS shadow VM entry insists on one exactly when TF
+ * is set (26.3.1.5; the guest's IA32_DEBUGCTL.BTF is always 0 here).
+ */
+static void vmx_set_rip_rflags(struct rs_vcpu *vcpu, u64 rip, u64 rflags,
+			       bool done)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	bool tf = rflags & X86_EFLAGS_TF;
 	unsigned long flags;
-	u32 intr;
+	u32 intr, shadow;
 
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
 	vmcs_write(GUEST_RIP, rip);
-	vmcs_write(GUEST_RFLAGS, rflags);
 	/* 26.3.1.5: no blocking by STI with IF clear. */
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-	if (!(rflags & X86_EFLAGS_IF) && (intr & GUEST_INTR_STATE_STI))
-		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~GUEST_INTR_STATE_STI);
+	shadow = done ? VMX_INTR_SHADOW : 0;
+	if (!(rflags & X86_EFLAGS_IF))
+		shadow |= GUEST_INTR_STATE_STI;
+	if (intr & shadow) {
+		intr &= ~shadow;
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr);
+	}
+	if (done ? tf : tf != !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF))
+		vmx_pending_step(!done && tf && (intr & VMX_INTR_SHADOW));
+	vmcs_write(GUEST_RFLAGS, rflags);
 	vmx_vmcs_leave(flags);
 }
 
@@ -1858,6 +1907,7 @@ static struct rs_arch_ops vmx_ops = {
 	.set_msr = vmx_set_msr,
 	.queue_event = vmx_queue_event,
 	.set_cr2 = vmx_set_cr2,
+	.set_dr6_step = vmx_set_dr6_step,
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.skip_instruction = vmx_skip,

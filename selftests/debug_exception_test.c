@@ -164,6 +164,171 @@ TEST(db_reaches_guest)
 }
 
 /*
+ * A single step over an instruction that exits: ringside runs it (CPUID in
+ * the kernel, an MMIO write through user space) and must then raise the
+ * trap that the CPU would have raised after it (SDM vol. 3A, 18.3.1.4).
+ * A single step over STI traps inside the STI shadow, where VMX insists
+ * that the #DB be pending (26.3.1.5) when ringside sends it back in.
+ * QEMU 7.2's TCG raises no single step after STI (do_gen_eob_worker()
+ * leaves it out when it sets the shadow): that stage is VMX's alone.
+ *
+ * Bochs saves a single step as pending when an instruction with TF set
+ * exits before it ran (it schedules the step as the instruction begins),
+ * and the next entry delivers it there: a page of RAM that ringside maps
+ * on first touch then gives the guest a #DB too many.  So the guests here
+ * touch what their stepped instructions reach (the page table of the MMIO
+ * address, the GDT) before they set TF.
+ */
+extern char after_cpuid[], after_mmio[], after_sti[];
+
+static void step_guest(void)
+{
+	uint32_t a = 0, b, c = 0, d;
+
+	asm volatile("pushfq\n\t"
+		     "orq %4, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "cpuid\n\t"
+		     "after_cpuid:"
+		     : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : "i"(X86_EFLAGS_TF) : "memory");
+	GUEST_SYNC_ARGS(1, seen_vector, seen_rip, seen_dr6);
+	(void)*(volatile uint64_t *)rs_guest_pde(RS_MMIO_GPA);
+	asm volatile("pushfq\n\t"
+		     "orq %1, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "movl $1, (%0)\n\t"
+		     "after_mmio:"
+		     : : "r"(RS_MMIO_GPA), "i"(X86_EFLAGS_TF) : "memory");
+	GUEST_SYNC_ARGS(2, seen_vector, seen_rip, seen_dr6);
+	if (!rs_guest_is_svm)
+		asm volatile("pushfq\n\t"
+			     "orq %0, (%%rsp)\n\t"
+			     "popfq\n\t"
+			     "sti\n\t"
+			     "after_sti:\n\t"
+			     "cli"
+			     : : "i"(X86_EFLAGS_TF) : "memory");
+	GUEST_SYNC_ARGS(3, seen_vector, seen_rip, hits);
+	GUEST_DONE();
+}
+
+TEST(single_step_traps_after_exiting_instructions)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+	char buf[256];
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, step_guest);
+	rs_vm_install_handler(vm, DB_VECTOR, db_handler);
+
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(1, uc.args[0]);
+	EXPECT_EQ(DB_VECTOR, uc.args[1]);
+	EXPECT_EQ((uint64_t)after_cpuid, uc.args[2]) TH_LOG("the trap comes right after CPUID");
+	EXPECT_EQ(0xffff0ff0 | DR6_BS, uc.args[3]) TH_LOG("DR6: BS");
+
+	ASSERT_EQ(UCALL_NONE, rs_vcpu_run_mmio(vcpu, &uc));
+	EXPECT_TRUE(vcpu->run->mmio.is_write);
+	EXPECT_EQ(RS_MMIO_GPA, vcpu->run->mmio.phys_addr);
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	ASSERT_EQ(2, uc.args[0]);
+	EXPECT_EQ(DB_VECTOR, uc.args[1]);
+	EXPECT_EQ((uint64_t)after_mmio, uc.args[2]) TH_LOG("the trap comes right after the MMIO write");
+	EXPECT_EQ(0xffff0ff0 | DR6_BS, uc.args[3]) TH_LOG("DR6: BS");
+
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	ASSERT_EQ(3, uc.args[0]);
+	EXPECT_EQ(DB_VECTOR, uc.args[1]);
+	if (!vm->svm) {
+		EXPECT_EQ((uint64_t)after_sti, uc.args[2]) TH_LOG("the trap comes in the STI shadow");
+	}
+	EXPECT_EQ(vm->svm ? 2 : 3, uc.args[3]) TH_LOG("one #DB per step");
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
+/*
+ * An exit that leaves RIP on its instruction (here an MMIO load that
+ * ringside does not emulate, an x87 FLD) inside a MOV SS shadow, then user
+ * space sets new registers with TF flipped.  VMX fails the entry unless
+ * the pending single step (DR6.BS of the pending debug exceptions) follows
+ * TF there (26.3.1.5): with TF now clear, nothing is pending; with TF now
+ * set, the step traps after the first instruction.
+ */
+extern char shadow_resume[], after_resume[];
+
+static volatile uint64_t shadow_tf;
+
+static void shadow_guest(void)
+{
+	asm volatile("mov %%ss, %%ax\n\t"
+		     "mov %%ax, %%ss\n\t"	/* the GDT, before TF */
+		     "pushfq\n\t"
+		     "orq %1, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "mov %%ax, %%ss\n\t"	/* its step waits for the FLD */
+		     "fldl (%0)\n\t"
+		     "fstp %%st(0)\n\t"
+		     "shadow_resume:\n\t"
+		     "nop\n\t"
+		     "after_resume:"
+		     : : "r"(RS_MMIO_GPA), "r"(shadow_tf) : "rax", "memory");
+	GUEST_SYNC_ARGS(1, hits, seen_rip, seen_dr6);
+	GUEST_DONE();
+}
+
+static void run_into_shadow(struct __test_metadata *_metadata,
+			    struct rs_vcpu *vcpu, uint64_t tf)
+{
+	struct rs_regs regs;
+	char buf[256];
+	struct ucall uc;
+
+	rs_vcpu_run(vcpu);
+	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, vcpu->run->exit_reason)
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	rs_vcpu_regs_get(vcpu, &regs);
+	regs.rip = (uint64_t)shadow_resume;
+	regs.rflags = (regs.rflags & ~X86_EFLAGS_TF) | tf;
+	rs_vcpu_regs_set(vcpu, &regs);
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	ASSERT_EQ(1, uc.args[0]);
+	if (!tf) {
+		EXPECT_EQ(0, uc.args[1]) TH_LOG("no #DB without TF");
+		return;
+	}
+	EXPECT_EQ(1, uc.args[1]) TH_LOG("one #DB");
+	EXPECT_EQ((uint64_t)after_resume, uc.args[2]) TH_LOG("after the first instruction");
+	EXPECT_EQ(0xffff0ff0 | DR6_BS, uc.args[3]) TH_LOG("DR6: BS");
+}
+
+TEST(tf_flipped_by_user_space_in_mov_ss_shadow)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	uint64_t tf = X86_EFLAGS_TF;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, shadow_guest);
+	rs_vm_install_handler(vm, DB_VECTOR, db_handler);
+	run_into_shadow(_metadata, vcpu, X86_EFLAGS_TF);	/* TF 0 -> 1 */
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+
+	vm = rs_vm_create_with_one_vcpu(&vcpu, shadow_guest);
+	rs_vm_install_handler(vm, DB_VECTOR, db_handler);
+	memcpy(rs_gpa2hva(vm, (uint64_t)&shadow_tf), &tf, sizeof(tf));
+	run_into_shadow(_metadata, vcpu, 0);			/* TF 1 -> 0 */
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
+/*
  * Ring 3: a 64-bit code and a data segment of DPL 3 after the library's
  * GDT, a ring-0 stack for the way back in, IOPL 3 so that GUEST_SYNC's
  * OUT works from there.

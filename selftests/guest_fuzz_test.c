@@ -738,7 +738,8 @@ static bool run_once(struct thread *t, bool window)
 	case RS_EXIT_INTERNAL_ERROR:
 		if ((run->internal.suberror != RS_INTERNAL_UNHANDLED_EXIT &&
 		     run->internal.suberror != RS_INTERNAL_EMULATION &&
-		     run->internal.suberror != RS_INTERNAL_LOST_STATE) || run->internal.ndata > 8)
+		     run->internal.suberror != RS_INTERNAL_LOST_STATE &&
+		     run->internal.suberror != RS_INTERNAL_DELIVERY) || run->internal.ndata > 8)
 			fail(t, "# internal error %u, ndata %u", run->internal.suberror,
 			     run->internal.ndata);
 		t->st.emulation += run->internal.suberror == RS_INTERNAL_EMULATION;

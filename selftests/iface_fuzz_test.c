@@ -866,7 +866,7 @@ static const char *bad_exit(struct rs_run *run)
 		return "an MMIO exit's length is not 1-8";
 	if (run->exit_reason == RS_EXIT_INTERNAL_ERROR &&
 	    (run->internal.suberror < RS_INTERNAL_UNHANDLED_EXIT ||
-	     run->internal.suberror > RS_INTERNAL_LOST_STATE || run->internal.ndata > 8))
+	     run->internal.suberror > RS_INTERNAL_DELIVERY || run->internal.ndata > 8))
 		return "an internal error's suberror or ndata is unknown";
 	return NULL;
 }

@@ -225,4 +225,115 @@ TEST(page_walk_outside_ram)
 	rs_vm_free(vm);
 }
 
+/*
+ * The CPU's own access while it delivers an event (here, pushing onto a
+ * stack in no slot) is no instruction's: the run ends with the event, and
+ * the instruction at RIP is not emulated.  It used to be: the MOV that
+ * raised the #GP below was carried out as an MMIO write to the stack.
+ */
+#define STACK_TOP	(MMIO + 0x2000)
+#define X86_EFLAGS_IF	(1ULL << 9)
+#define EVENT_VALID	(1U << 31)
+#define EVENT_HAS_ERROR	(1U << 11)
+
+extern char gp_insn[];
+
+static void guest_gp_on_mmio_stack(void)
+{
+	asm volatile("mov %%rsp, %%rbp\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "gp_insn: mov %%eax, (%1)\n\t"
+		     "mov %%rbp, %%rsp"
+		     :: "i"(STACK_TOP), "r"(1ULL << 63) : "rbp", "memory");
+	GUEST_FAIL("the store to a non-canonical address went on");
+}
+
+static void expect_delivery_error(struct __test_metadata *_metadata,
+				  struct rs_vcpu *vcpu, uint32_t event, uint64_t rip)
+{
+	struct rs_run *run = vcpu->run;
+	char buf[256];
+
+	rs_vcpu_run(vcpu);
+	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	EXPECT_EQ(RS_INTERNAL_DELIVERY, run->internal.suberror);
+	ASSERT_EQ(3U, run->internal.ndata);
+	EXPECT_EQ(STACK_TOP - 4096, run->internal.data[0] & ~0xfffULL)
+		TH_LOG("the stack's page: %#llx", (unsigned long long)run->internal.data[0]);
+	EXPECT_EQ(event, run->internal.data[1]);
+	EXPECT_EQ(rip, run->internal.data[2]);
+}
+
+TEST(exception_delivery_outside_ram)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_gp_on_mmio_stack);
+	expect_delivery_error(_metadata, vcpu,
+			      EVENT_VALID | EVENT_HAS_ERROR | RS_EVENT_EXCEPTION << 8 | 13,
+			      (uint64_t)gp_insn);
+	rs_vm_free(vm);
+}
+
+/*
+ * An interrupt whose delivery met no RAM stays pending: a second one is
+ * refused (EBUSY), it waits while user space keeps RFLAGS.IF clear (an
+ * entry that injected it then would fail on VMX), and the guest takes it
+ * at its STI.
+ */
+static volatile uint64_t irq_vector;
+
+static void irq_handler(struct rs_ex_regs *regs)
+{
+	irq_vector = regs->vector;
+}
+
+static void guest_irq(void)
+{
+	GUEST_SYNC(1);
+	GUEST_SYNC_ARGS(2, irq_vector, 0, 0);
+	asm volatile("sti; nop; cli" ::: "memory");
+	GUEST_SYNC_ARGS(3, irq_vector, 0, 0);
+	GUEST_DONE();
+}
+
+TEST(interrupt_delivery_outside_ram_stays_pending)
+{
+	struct rs_event ev = { .type = RS_EVENT_EXTINT, .vector = 0x31 };
+	struct rs_regs regs, saved;
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_irq);
+	rs_vm_install_handler(vm, 0x30, irq_handler);
+	rs_vm_install_handler(vm, 0x31, irq_handler);
+	rs_vcpu_expect_sync(vcpu, 1);
+
+	rs_vcpu_regs_get(vcpu, &saved);
+	ASSERT_FALSE(saved.rflags & X86_EFLAGS_IF);
+	regs = saved;
+	regs.rsp = STACK_TOP;
+	regs.rflags |= X86_EFLAGS_IF;
+	rs_vcpu_regs_set(vcpu, &regs);
+	rs_vcpu_inject(vcpu, RS_EVENT_EXTINT, 0x30, false, 0);
+	expect_delivery_error(_metadata, vcpu, EVENT_VALID | 0x30, saved.rip);
+
+	EXPECT_EQ(-1, ioctl(vcpu->fd, RS_INJECT_EVENT, &ev));
+	EXPECT_EQ(EBUSY, errno) TH_LOG("vector 0x30 is still pending");
+	rs_vcpu_regs_set(vcpu, &saved);		/* IF clear again */
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(2, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("delivered with IF clear");
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(3, uc.args[0]);
+	EXPECT_EQ(0x30, uc.args[1]) TH_LOG("not delivered at STI");
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

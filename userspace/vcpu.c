@@ -231,6 +231,8 @@ static const char *internal_error_name(uint32_t suberror)
 		return "an access ringside cannot decode";
 	case RS_INTERNAL_LOST_STATE:
 		return "the processor's exit lost the guest's state (an emulator defect)";
+	case RS_INTERNAL_DELIVERY:
+		return "an interrupt or exception met no RAM in its delivery";
 	}
 	return "unknown";
 }
@@ -252,6 +254,15 @@ static int handle_internal_error(struct vcpu *vcpu)
 		for (i = 0; i < run->internal.data[4]; i++)
 			fprintf(stderr, " %02x", b[i]);
 		fputc('\n', stderr);
+		return vcpu_fail(vcpu);
+	}
+	if (run->internal.suberror == RS_INTERNAL_DELIVERY && n == 3) {
+		pr_err("  at guest-physical %#llx, rip %#llx: vector %llu, type %llu%s",
+		       (unsigned long long)run->internal.data[0],
+		       (unsigned long long)run->internal.data[2],
+		       (unsigned long long)run->internal.data[1] & 0xff,
+		       (unsigned long long)(run->internal.data[1] >> 8) & 7,
+		       run->internal.data[1] & (1U << 11) ? ", with an error code" : "");
 		return vcpu_fail(vcpu);
 	}
 	for (i = 0; i < n; i++)

@@ -211,6 +211,7 @@ struct rs_event {
 #define RS_INTERNAL_UNHANDLED_EXIT	1	/* data[0]: raw exit code */
 #define RS_INTERNAL_EMULATION		2	/* an access ringside can't decode */
 #define RS_INTERNAL_LOST_STATE		3	/* the exit lost the guest's state */
+#define RS_INTERNAL_DELIVERY		4	/* an event's delivery met MMIO */
 
 /* The page at offset 0 of a vCPU fd, RS_CAP_RUN_SIZE bytes. */
 struct rs_run {
