@@ -2,16 +2,20 @@
 /*
  * The little instruction emulation an exit needs, for both backends:
  * walking the guest's page tables, fetching the instruction at RIP,
- * decoding the MOV forms that access MMIO, so that a nested page fault
- * outside guest RAM becomes an MMIO exit (SDM vol. 2, "MOV" with a ModRM
- * operand or a moffs, "MOVZX", "MOVSX"; APM vol. 3), and moving the data
- * of string port I/O.  Anything else is reported to user space as an
- * emulation failure, never guessed at.
+ * decoding and carrying out the instructions whose memory operand may be
+ * MMIO, so that a nested page fault outside guest RAM becomes MMIO exits
+ * (Documentation/design.rst has the table; SDM vol. 2, APM vol. 3), and
+ * moving the data of string port I/O.  Anything else is reported to user
+ * space as an emulation failure, never guessed at.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/swab.h>
+#include <asm/unaligned.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include <asm/irqflags.h>
 #include <asm/trapnr.h>
 #include <asm/processor-flags.h>
@@ -394,10 +398,128 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 	return false;
 }
 
+/*
+ * The SSE and AVX moves between an XMM or YMM register and memory (SDM
+ * vol. 2: MOVUPS, MOVUPD, MOVSS, MOVSD, MOVAPS, MOVAPD, MOVNTPS, MOVNTPD,
+ * MOVD, MOVQ, MOVDQA, MOVDQU, MOVNTDQ, MOVNTDQA, and their VEX forms).
+ * @op is 0x1xx for 0F xx, 0x2xx for 0F 38 xx; @pp the mandatory prefix
+ * as VEX encodes it (0 none, 1 66, 2 F3, 3 F2), @l VEX.L, @w REX.W or
+ * VEX.W.  MMX forms are not decoded.  The CPU raised #UD, #NM and the
+ * alignment #GP before the access, so none of that is checked here.
+ */
+static bool rs_decode_vec_op(unsigned int op, unsigned int pp, bool l, bool w,
+			     struct rs_insn *in)
+{
+	unsigned int wide = l ? 32 : 16;
+
+	switch (op) {
+	case 0x110:			/* MOVUPS/PD, MOVSS (F3), MOVSD (F2) */
+	case 0x111:
+		in->size = pp == 2 ? 4 : pp == 3 ? 8 : wide;
+		break;
+	case 0x128:			/* MOVAPS/PD */
+	case 0x129:
+	case 0x12b:			/* MOVNTPS/PD */
+		if (pp > 1)
+			return false;
+		in->size = wide;
+		break;
+	case 0x17e:			/* F3: MOVQ xmm, m64 */
+		if (pp == 2 && !l) {
+			in->size = 8;
+			break;
+		}
+		fallthrough;
+	case 0x16e:			/* 66: MOVD/MOVQ xmm, m and back */
+		if (pp != 1 || l)
+			return false;
+		in->size = w ? 8 : 4;
+		break;
+	case 0x1d6:			/* 66: MOVQ m64, xmm */
+		if (pp != 1 || l)
+			return false;
+		in->size = 8;
+		break;
+	case 0x16f:			/* 66: MOVDQA, F3: MOVDQU */
+	case 0x17f:
+		if (pp != 1 && pp != 2)
+			return false;
+		in->size = wide;
+		break;
+	case 0x1e7:			/* 66: MOVNTDQ */
+	case 0x22a:			/* 66: MOVNTDQA */
+		if (pp != 1)
+			return false;
+		in->size = wide;
+		break;
+	default:
+		return false;
+	}
+	in->write = op == 0x111 || op == 0x129 || op == 0x12b ||
+		    op == 0x17f || op == 0x1d6 || op == 0x1e7 ||
+		    (op == 0x17e && pp == 1);
+	in->vec |= RS_VEC;
+	return true;
+}
+
+/*
+ * VEX (C5: two bytes, C4: three), which outside 64-bit mode is LDS or LES
+ * unless the next byte's top bits are 11 (SDM vol. 2, 2.3.5).  Its R, X,
+ * B and W go to in->rex as REX would have them.
+ */
+static bool rs_decode_vex(const struct rs_mode *m, const u8 *p,
+			  unsigned int avail, unsigned int *i, unsigned int op,
+			  struct rs_insn *in)
+{
+	unsigned int at = *i, map = 1;
+	u8 b1, b2;
+
+	if ((op != 0xc4 && op != 0xc5) || at + 2 >= avail ||
+	    (!m->long64 && (p[at] & 0xc0) != 0xc0))
+		return false;
+	b1 = p[at++];
+	b2 = b1;			/* C5: R vvvv L pp */
+	if (op == 0xc4) {		/* C4: R X B mmmmm, W vvvv L pp */
+		map = b1 & 0x1f;
+		b2 = p[at++];
+	}
+	/* VEX.vvvv names no register in these: the CPU insists on 1111 */
+	if ((map != 1 && map != 2) || (b2 & 0x78) != 0x78 || at + 1 >= avail)
+		return false;
+	in->rex = 0;
+	if (m->long64)
+		in->rex = (~b1 >> 5 & 0x4) |
+			  (op == 0xc4 ? (~b1 >> 5 & 0x3) | (b2 >> 4 & 0x8) : 0);
+	if (!rs_decode_vec_op(map << 8 | p[at], b2 & 3, b2 & 4,
+			      in->rex & 0x8, in))
+		return false;
+	in->vec |= RS_VEC_VEX;
+	*i = at + 1;
+	return true;
+}
+
+/* Legacy SSE: 0F xx (or 0F 38 xx) after a mandatory prefix or none. */
+static bool rs_decode_sse(const u8 *p, unsigned int avail, unsigned int *i,
+			  bool o66, struct rs_insn *in)
+{
+	unsigned int at = *i, op, pp;
+
+	if (at + 1 >= avail)
+		return false;
+	op = p[at] == 0x38 ? 0x200 | p[at + 1] : 0x100 | p[at];
+	/* F2 or F3 is the mandatory prefix over 66 (SDM vol. 2, 2.1.2) */
+	pp = in->rep == 0xf3 ? 2 : in->rep == 0xf2 ? 3 : o66;
+	if (!rs_decode_vec_op(op, pp, false, in->rex & 0x8, in))
+		return false;
+	in->rep = 0;
+	*i = at + (op >= 0x200 ? 2 : 1);
+	return true;
+}
+
 static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		     struct rs_insn *in)
 {
-	unsigned int i = 0, opsize = m->opsize, op, imm_bytes, sub;
+	unsigned int i = 0, opsize = m->opsize, op, imm_bytes = 0, sub;
 	bool addr16, o66 = false, a67 = false;
 	u8 rex = 0;
 	int n;
@@ -432,7 +554,16 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 	if (i >= avail)
 		return -EINVAL;
 
+	in->addr_bytes = m->long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
+	in->rex = rex;
 	op = p[i++];
+	if (rs_decode_vex(m, p, avail, &i, op, in) ||
+	    (op == 0x0f && rs_decode_sse(p, avail, &i, o66, in))) {
+		if (i >= avail)
+			return -EINVAL;
+		in->reg = ((p[i] >> 3) & 7) | ((in->rex & 0x4) ? 8 : 0);
+		goto modrm;
+	}
 	if (op >= 0xa4 && op <= 0xaf && op != 0xa8 && op != 0xa9) {
 		/* MOVS, CMPS, STOS, LODS, SCAS (A8/A9 is TEST rAX, imm) */
 		in->string = op & ~1;
@@ -444,15 +575,13 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 	}
 	if (op >= 0xa0 && op <= 0xa3) {
 		/* AL/rAX to or from an address the size of an address */
-		unsigned int asize = m->long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
-
-		if (i + asize > avail)
+		if (i + in->addr_bytes > avail)
 			return -EINVAL;
 		in->size = (op & 1) ? opsize : 1;
 		in->dst_size = in->size;
 		in->write = op >= 0xa2;
 		in->reg = RS_RAX;
-		in->len = i + asize;
+		in->len = i + in->addr_bytes;
 		return 0;
 	}
 	if (op == 0x0f) {		/* 0F xx: 0x1xx, 0F 38 xx: 0x2xx */
@@ -469,6 +598,8 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		return -EINVAL;
 	in->reg = sub | ((rex & 0x4) ? 8 : 0);
 	in->reg8_legacy = !rex;
+modrm:
+	in->modrm = i;
 	n = rs_modrm_len(p + i, avail - i, addr16);
 	if (n < 0)
 		return n;
@@ -1172,6 +1303,454 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 }
 
 /*
+ * The guest's XMM and YMM registers are the CPU's while RS_RUN runs
+ * (fpu_swap_kvm_fpstate()), unless a preemption saved them: then they are
+ * loaded back first, with preemption and softirqs held off until the
+ * access is done (fpregs_lock()), as KVM's kvm_fpu_get() does.  The YMM
+ * forms are only used for a VEX instruction, which rs_mmio_vec_begin()
+ * takes only where the host has AVX.
+ */
+static void rs_fpregs_get(void)
+{
+	fpregs_lock();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+}
+
+/* XMM register @reg's 16 bytes into @v. */
+static void rs_xmm_get(unsigned int reg, u8 (*v)[16])
+{
+	switch (reg) {
+	case 0:
+		asm("movdqu %%xmm0, %0" : "=m"(*v));
+		break;
+	case 1:
+		asm("movdqu %%xmm1, %0" : "=m"(*v));
+		break;
+	case 2:
+		asm("movdqu %%xmm2, %0" : "=m"(*v));
+		break;
+	case 3:
+		asm("movdqu %%xmm3, %0" : "=m"(*v));
+		break;
+	case 4:
+		asm("movdqu %%xmm4, %0" : "=m"(*v));
+		break;
+	case 5:
+		asm("movdqu %%xmm5, %0" : "=m"(*v));
+		break;
+	case 6:
+		asm("movdqu %%xmm6, %0" : "=m"(*v));
+		break;
+	case 7:
+		asm("movdqu %%xmm7, %0" : "=m"(*v));
+		break;
+	case 8:
+		asm("movdqu %%xmm8, %0" : "=m"(*v));
+		break;
+	case 9:
+		asm("movdqu %%xmm9, %0" : "=m"(*v));
+		break;
+	case 10:
+		asm("movdqu %%xmm10, %0" : "=m"(*v));
+		break;
+	case 11:
+		asm("movdqu %%xmm11, %0" : "=m"(*v));
+		break;
+	case 12:
+		asm("movdqu %%xmm12, %0" : "=m"(*v));
+		break;
+	case 13:
+		asm("movdqu %%xmm13, %0" : "=m"(*v));
+		break;
+	case 14:
+		asm("movdqu %%xmm14, %0" : "=m"(*v));
+		break;
+	case 15:
+		asm("movdqu %%xmm15, %0" : "=m"(*v));
+		break;
+	}
+}
+
+/* @v into XMM register @reg; bits 255:128 of the YMM register stay. */
+static void rs_xmm_put(unsigned int reg, const u8 (*v)[16])
+{
+	switch (reg) {
+	case 0:
+		asm volatile("movdqu %0, %%xmm0" : : "m"(*v));
+		break;
+	case 1:
+		asm volatile("movdqu %0, %%xmm1" : : "m"(*v));
+		break;
+	case 2:
+		asm volatile("movdqu %0, %%xmm2" : : "m"(*v));
+		break;
+	case 3:
+		asm volatile("movdqu %0, %%xmm3" : : "m"(*v));
+		break;
+	case 4:
+		asm volatile("movdqu %0, %%xmm4" : : "m"(*v));
+		break;
+	case 5:
+		asm volatile("movdqu %0, %%xmm5" : : "m"(*v));
+		break;
+	case 6:
+		asm volatile("movdqu %0, %%xmm6" : : "m"(*v));
+		break;
+	case 7:
+		asm volatile("movdqu %0, %%xmm7" : : "m"(*v));
+		break;
+	case 8:
+		asm volatile("movdqu %0, %%xmm8" : : "m"(*v));
+		break;
+	case 9:
+		asm volatile("movdqu %0, %%xmm9" : : "m"(*v));
+		break;
+	case 10:
+		asm volatile("movdqu %0, %%xmm10" : : "m"(*v));
+		break;
+	case 11:
+		asm volatile("movdqu %0, %%xmm11" : : "m"(*v));
+		break;
+	case 12:
+		asm volatile("movdqu %0, %%xmm12" : : "m"(*v));
+		break;
+	case 13:
+		asm volatile("movdqu %0, %%xmm13" : : "m"(*v));
+		break;
+	case 14:
+		asm volatile("movdqu %0, %%xmm14" : : "m"(*v));
+		break;
+	case 15:
+		asm volatile("movdqu %0, %%xmm15" : : "m"(*v));
+		break;
+	}
+}
+
+/* YMM register @reg's 32 bytes into @v (AVX). */
+static void rs_ymm_get(unsigned int reg, u8 (*v)[32])
+{
+	switch (reg) {
+	case 0:
+		asm("vmovdqu %%ymm0, %0" : "=m"(*v));
+		break;
+	case 1:
+		asm("vmovdqu %%ymm1, %0" : "=m"(*v));
+		break;
+	case 2:
+		asm("vmovdqu %%ymm2, %0" : "=m"(*v));
+		break;
+	case 3:
+		asm("vmovdqu %%ymm3, %0" : "=m"(*v));
+		break;
+	case 4:
+		asm("vmovdqu %%ymm4, %0" : "=m"(*v));
+		break;
+	case 5:
+		asm("vmovdqu %%ymm5, %0" : "=m"(*v));
+		break;
+	case 6:
+		asm("vmovdqu %%ymm6, %0" : "=m"(*v));
+		break;
+	case 7:
+		asm("vmovdqu %%ymm7, %0" : "=m"(*v));
+		break;
+	case 8:
+		asm("vmovdqu %%ymm8, %0" : "=m"(*v));
+		break;
+	case 9:
+		asm("vmovdqu %%ymm9, %0" : "=m"(*v));
+		break;
+	case 10:
+		asm("vmovdqu %%ymm10, %0" : "=m"(*v));
+		break;
+	case 11:
+		asm("vmovdqu %%ymm11, %0" : "=m"(*v));
+		break;
+	case 12:
+		asm("vmovdqu %%ymm12, %0" : "=m"(*v));
+		break;
+	case 13:
+		asm("vmovdqu %%ymm13, %0" : "=m"(*v));
+		break;
+	case 14:
+		asm("vmovdqu %%ymm14, %0" : "=m"(*v));
+		break;
+	case 15:
+		asm("vmovdqu %%ymm15, %0" : "=m"(*v));
+		break;
+	}
+}
+
+/* @v into YMM register @reg (AVX). */
+static void rs_ymm_put(unsigned int reg, const u8 (*v)[32])
+{
+	switch (reg) {
+	case 0:
+		asm volatile("vmovdqu %0, %%ymm0" : : "m"(*v));
+		break;
+	case 1:
+		asm volatile("vmovdqu %0, %%ymm1" : : "m"(*v));
+		break;
+	case 2:
+		asm volatile("vmovdqu %0, %%ymm2" : : "m"(*v));
+		break;
+	case 3:
+		asm volatile("vmovdqu %0, %%ymm3" : : "m"(*v));
+		break;
+	case 4:
+		asm volatile("vmovdqu %0, %%ymm4" : : "m"(*v));
+		break;
+	case 5:
+		asm volatile("vmovdqu %0, %%ymm5" : : "m"(*v));
+		break;
+	case 6:
+		asm volatile("vmovdqu %0, %%ymm6" : : "m"(*v));
+		break;
+	case 7:
+		asm volatile("vmovdqu %0, %%ymm7" : : "m"(*v));
+		break;
+	case 8:
+		asm volatile("vmovdqu %0, %%ymm8" : : "m"(*v));
+		break;
+	case 9:
+		asm volatile("vmovdqu %0, %%ymm9" : : "m"(*v));
+		break;
+	case 10:
+		asm volatile("vmovdqu %0, %%ymm10" : : "m"(*v));
+		break;
+	case 11:
+		asm volatile("vmovdqu %0, %%ymm11" : : "m"(*v));
+		break;
+	case 12:
+		asm volatile("vmovdqu %0, %%ymm12" : : "m"(*v));
+		break;
+	case 13:
+		asm volatile("vmovdqu %0, %%ymm13" : : "m"(*v));
+		break;
+	case 14:
+		asm volatile("vmovdqu %0, %%ymm14" : : "m"(*v));
+		break;
+	case 15:
+		asm volatile("vmovdqu %0, %%ymm15" : : "m"(*v));
+		break;
+	}
+}
+
+/* Register @reg's low 16 bytes, or all 32 (@ymm), into @v. */
+static void rs_vec_get(unsigned int reg, bool ymm, u8 *v)
+{
+	rs_fpregs_get();
+	if (ymm)
+		rs_ymm_get(reg, (u8 (*)[32])v);
+	else
+		rs_xmm_get(reg, (u8 (*)[16])v);
+	fpregs_unlock();
+}
+
+/*
+ * @v into register @reg: 32 bytes (@ymm), or 16 with the bits above them
+ * zeroed (@vex: a VEX-encoded load) or left alone (a legacy SSE load).
+ */
+static void rs_vec_put(unsigned int reg, bool ymm, bool vex, const u8 *v)
+{
+	u8 y[32] = { 0 };
+
+	rs_fpregs_get();
+	if (ymm || vex) {
+		memcpy(y, v, ymm ? 32 : 16);
+		rs_ymm_put(reg, &y);
+	} else {
+		rs_xmm_put(reg, (const u8 (*)[16])v);
+	}
+	fpregs_unlock();
+}
+
+/*
+ * The linear address of the memory operand that the ModRM byte at
+ * @p[in->modrm] names, for the instruction that ends at @next_rip (SDM
+ * vol. 2, 2.1.5 and 2.2.1.6): base, index times scale and displacement
+ * within the address size, RIP-relative in 64-bit mode, plus the base of
+ * its segment (the override, else SS for a base of rBP or rSP, else DS;
+ * only FS and GS have one in 64-bit mode).  *@ss: the segment is SS.
+ */
+static u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			 const struct rs_insn *in, const u8 *p, u64 next_rip,
+			 bool *ss)
+{
+	static const s8 base16[8][2] = {
+		{ RS_RBX, RS_RSI }, { RS_RBX, RS_RDI }, { RS_RBP, RS_RSI },
+		{ RS_RBP, RS_RDI }, { RS_RSI, -1 }, { RS_RDI, -1 },
+		{ RS_RBP, -1 }, { RS_RBX, -1 },
+	};
+	const u8 *q = p + in->modrm;
+	u8 mod = q[0] >> 6, rm = q[0] & 7, seg = in->seg;
+	u64 *gpr = vcpu->gpr, ea = 0, base = m->s.ds.base;
+	unsigned int at = 1;
+	s32 disp = 0;
+
+	if (in->addr_bytes == 2) {
+		if (mod == 0 && rm == 6) {
+			ea = get_unaligned((u16 *)(q + 1));
+		} else {
+			ea = gpr[base16[rm][0]] +
+			     (base16[rm][1] < 0 ? 0 : gpr[base16[rm][1]]);
+			*ss = base16[rm][0] == RS_RBP;
+			disp = mod == 1 ? (s8)q[1] :
+			       mod == 2 ? (s16)get_unaligned((u16 *)(q + 1)) : 0;
+		}
+		ea = (ea + disp) & 0xffff;
+	} else {
+		u8 b = rm;
+
+		if (rm == 4) {			/* SIB */
+			u8 index = (q[1] >> 3 & 7) | (in->rex & 0x2 ? 8 : 0);
+
+			b = q[1] & 7;
+			at = 2;
+			if (index != 4)
+				ea = gpr[index] << (q[1] >> 6);
+		}
+		if (mod == 0 && b == 5) {	/* disp32, no base */
+			disp = get_unaligned((s32 *)(q + at));
+			if (rm == 5 && m->long64)
+				ea = next_rip;
+		} else {
+			ea += gpr[b | (in->rex & 0x1 ? 8 : 0)];
+			*ss = !(in->rex & 0x1) && (b == 4 || b == 5);
+			disp = mod == 1 ? (s8)q[at] :
+			       mod == 2 ? get_unaligned((s32 *)(q + at)) : 0;
+		}
+		ea += disp;
+		if (in->addr_bytes == 4)
+			ea = (u32)ea;
+	}
+
+	if (!seg && *ss)
+		seg = 0x36;
+	if (m->long64)
+		return ea + (seg == 0x64 ? m->s.fs.base :
+			     seg == 0x65 ? m->s.gs.base : 0);
+	if (seg)
+		base = rs_string_src_base(m, seg);
+	return (u32)(base + ea);
+}
+
+/*
+ * One part of a vector access: up to 8 bytes at @gpa, for user space
+ * (KVM's KVM_EXIT_MMIO splits wide accesses so too).  A store's part is
+ * done once handed over; the next RS_RUN goes on from there.
+ */
+static int rs_mmio_vec_part(struct rs_vcpu *vcpu, struct rs_insn *in,
+			    u64 gpa, unsigned int n)
+{
+	struct rs_run *run = vcpu->run;
+
+	run->exit_reason = RS_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = n;
+	run->mmio.is_write = in->write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	in->part = n;
+	if (in->write) {
+		memcpy(run->mmio.data, in->data + in->done, n);
+		in->done += n;
+		if (in->done == in->size)
+			return RS_EXIT_USER;	/* RIP has moved on */
+	}
+	vcpu->pending = in->write ? RS_PENDING_MMIO_WRITE : RS_PENDING_MMIO_READ;
+	vcpu->pending_insn = *in;
+	return RS_EXIT_USER;
+}
+
+/*
+ * An SSE or AVX load or store of 4 to 32 bytes at in->la, whose one or
+ * two pages rs_mmio_vec_begin() translated: the access moves in parts of
+ * up to 8 bytes, in ascending address order, split where a page ends,
+ * each to or from RAM at once or to or from user space with an exit of
+ * its own.  A load's register is written after its last part; RIP moves
+ * past the instruction with the last part.
+ */
+static int rs_mmio_vec(struct rs_vcpu *vcpu, struct rs_insn *in)
+{
+	u64 rip, rflags;
+
+	while (in->done < in->size) {
+		u64 la = in->la + in->done;
+		unsigned int n = min3(8U, (unsigned int)(in->size - in->done),
+				      (unsigned int)(PAGE_SIZE - (la & ~PAGE_MASK)));
+		u64 gpa = in->page_gpa[(la ^ in->la) >> PAGE_SHIFT ? 1 : 0] +
+			  (la & ~PAGE_MASK);
+		u8 *d = in->data + in->done;
+
+		if (!(in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
+				  rs_read_guest(vcpu->vm, gpa, d, n))) {
+			in->done += n;
+			continue;
+		}
+		if (in->write && in->done + n == in->size) {
+			rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+			rs_insn_done(vcpu, in->next_rip, rflags);
+		}
+		return rs_mmio_vec_part(vcpu, in, gpa, n);
+	}
+	if (!in->write) {
+		memset(in->data + in->size, 0, sizeof(in->data) - in->size);
+		rs_vec_put(in->reg, in->size == 32, in->vec & RS_VEC_VEX, in->data);
+	}
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	rs_insn_done(vcpu, in->next_rip, rflags);
+	return 0;
+}
+
+/*
+ * The start of a vector access: where its operand is (its pages checked
+ * as the CPU checks them, so that a fault on either comes before anything
+ * moved), which must be where the nested page fault at @gpa was, and for
+ * a store the register's bytes.  Returns as rs_data_gpa().
+ */
+static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			     struct rs_insn *in, const u8 *p, u64 gpa)
+{
+	u64 avx = XFEATURE_MASK_SSE | XFEATURE_MASK_YMM;
+	unsigned int first;
+	bool ss = false;
+	u8 v[32];
+	int r;
+
+	/*
+	 * Only what the guest could run: the bytes may have changed since
+	 * the exit (another vCPU), and ringside itself moves a VEX
+	 * instruction's data with AVX instructions.
+	 */
+	if (!(m->s.cr4 & X86_CR4_OSFXSR) ||
+	    ((in->vec & RS_VEC_VEX) && (!boot_cpu_has(X86_FEATURE_AVX) ||
+					!(m->s.cr4 & X86_CR4_OSXSAVE) ||
+					(vcpu->xcr0 & avx) != avx)))
+		return -EINVAL;
+	in->next_rip = m->long64 ? in->rip + in->len : (u32)(in->rip + in->len);
+	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, &ss);
+	first = min_t(unsigned int, in->size, PAGE_SIZE - (in->la & ~PAGE_MASK));
+	r = rs_data_gpa(vcpu, m, in->la, first, in->write, ss, &in->page_gpa[0]);
+	if (!r && first < in->size)
+		r = rs_data_gpa(vcpu, m, in->la + first, in->size - first,
+				in->write, ss, &in->page_gpa[1]);
+	if (r)
+		return r;
+	in->page_gpa[0] &= PAGE_MASK;
+	in->page_gpa[1] &= PAGE_MASK;
+	/* Another vCPU changed the page tables under the instruction? */
+	if ((gpa & PAGE_MASK) != in->page_gpa[0] &&
+	    (first == in->size || (gpa & PAGE_MASK) != in->page_gpa[1]))
+		return -EINVAL;
+	if (in->write) {
+		rs_vec_get(in->reg, in->size == 32, v);
+		memcpy(in->data, v, in->size);
+	}
+	return 0;
+}
+
+/*
  * Where the element's source is: DS:rSI (or the override).  Returns 0, 1
  * if a fault is queued for the guest instead, or -EINVAL.
  */
@@ -1233,6 +1812,13 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 	in.gpa = gpa;
 	in.rip = rip;
+	if (in.vec) {
+		int r = rs_mmio_vec_begin(vcpu, &m, &in, bytes, gpa);
+
+		if (r)
+			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, gpa, rip);
+		return rs_mmio_vec(vcpu, &in);
+	}
 	if (in.string) {
 		int r = rs_string_begin(vcpu, &m, &in, rip);
 
@@ -1265,12 +1851,25 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	return rs_mmio_user(vcpu, &in, false, 0);
 }
 
+/* User space took a store's part: on to the next. */
+int rs_complete_mmio_write(struct rs_vcpu *vcpu)
+{
+	struct rs_insn in = vcpu->pending_insn;
+
+	return rs_mmio_vec(vcpu, &in);
+}
+
 /* The value user space read for the instruction: carry it out. */
 int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 {
 	struct rs_insn in = vcpu->pending_insn;
 	u64 v = 0;
 
+	if (in.vec) {
+		memcpy(in.data + in.done, vcpu->run->mmio.data, in.part);
+		in.done += in.part;
+		return rs_mmio_vec(vcpu, &in);
+	}
 	memcpy(&v, vcpu->run->mmio.data, in.size);
 	if (!in.string)
 		return rs_mmio_finish(vcpu, &in, v);

@@ -362,6 +362,8 @@ int rs_complete_user_exit(struct rs_vcpu *vcpu)
 		break;
 	case RS_PENDING_MMIO_READ:
 		return rs_complete_mmio_read(vcpu);
+	case RS_PENDING_MMIO_WRITE:
+		return rs_complete_mmio_write(vcpu);
 	case RS_PENDING_PIO_STRING_IN:	/* 1: a fault for the guest */
 		if (rs_string_io_step(vcpu, RS_RDI) < 0)
 			return rs_exit_emulation_failed(vcpu, 0, 0);

@@ -297,6 +297,7 @@ enum rs_pending {
 	RS_PENDING_NONE,
 	RS_PENDING_PIO_IN,	/* copy run data to RAX */
 	RS_PENDING_MMIO_READ,	/* copy run->mmio.data to a register */
+	RS_PENDING_MMIO_WRITE,	/* go on with a store's next part */
 	RS_PENDING_HYPERCALL,	/* copy run->hypercall.ret to RAX */
 	RS_PENDING_PIO_STRING_IN, /* copy run data to ES:RDI */
 };
@@ -350,7 +351,20 @@ struct rs_insn {
 	u64 next_rip;
 	u64 src_gpa, dst_gpa;
 	u64 val[2];		/* read from the source and the destination */
+	/* an SSE or AVX load or store (rs_mmio_vec()) */
+	u8 vec;			/* RS_VEC_* */
+	u8 done;		/* bytes moved so far */
+	u8 part;		/* bytes of the access with user space */
+	u8 modrm;		/* where the ModRM byte is */
+	u8 rex;			/* REX, or VEX's R, X, B and W as REX */
+	u8 addr_bytes;		/* the address size */
+	u64 la;			/* the operand's linear address */
+	u64 page_gpa[2];	/* of its one or two pages */
+	u8 data[32];
 };
+
+#define RS_VEC			BIT(0)	/* an SSE or AVX move */
+#define RS_VEC_VEX		BIT(1)	/* VEX: a load zeroes the bits above it */
 
 /* The part of an INS/OUTS that this exit moves (emulate.c). */
 struct rs_pending_string {
@@ -576,6 +590,7 @@ bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
 /* emulate.c: MMIO and string I/O */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
 int rs_complete_mmio_read(struct rs_vcpu *vcpu);
+int rs_complete_mmio_write(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		      bool rep, unsigned int addr_bytes, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);

@@ -84,19 +84,21 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	int r;
 
 	run->exit_reason = RS_EXIT_NONE;
-	if (rs_complete_user_exit(vcpu))
-		return 0;
-	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = RS_EXIT_INTR;
-		return -EINTR;
-	}
-
+	/*
+	 * The guest's FPU state is the task's from here on, also for what
+	 * user space's answer completes (an SSE load from MMIO).
+	 */
 	r = fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	if (r)
 		return r;
+	r = rs_complete_user_exit(vcpu);
+	if (!r && READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = RS_EXIT_INTR;
+		r = -EINTR;
+	}
 	/* User space ran on this CPU: its data may be in the L1D (spec.c). */
 	vcpu->l1d_flush_owed = true;
-	for (;;) {
+	while (!r) {
 		if (signal_pending(current)) {
 			run->exit_reason = RS_EXIT_INTR;
 			r = -EINTR;
@@ -110,9 +112,8 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 		vcpu->exit_tsc = 0;
 		r = rs_call(vcpu_run)(vcpu);
 		rs_stats_account(vcpu);
-		if (r)
-			break;
-		cond_resched();
+		if (!r)
+			cond_resched();
 	}
 	rs_stats_flush(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
