@@ -1084,6 +1084,26 @@ static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * The guest-physical addresses of the one or two pages that @len bytes (a
+ * page at most) at linear @la touch, the first @first of them in the
+ * first page: both checked as a data access of the CPU's (rs_data_gpa(),
+ * @stack for SS) before either is touched.  Returns as rs_data_gpa().
+ */
+static int rs_linear_gpas(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			  u64 la, unsigned int len, bool write, bool stack,
+			  u64 gpa[2], unsigned int *first)
+{
+	int r;
+
+	*first = min_t(unsigned int, len, PAGE_SIZE - (la & ~PAGE_MASK));
+	r = rs_data_gpa(vcpu, m, la, *first, write, stack, &gpa[0]);
+	if (!r && *first < len)
+		r = rs_data_gpa(vcpu, m, la + *first, len - *first, write,
+				stack, &gpa[1]);
+	return r;
+}
+
+/*
  * @len bytes (a page at most) at linear @la to or from @data, checked as
  * a data access of the CPU's (rs_data_gpa()): 0, 1 if a fault is queued
  * for the guest instead (nothing moved), or -EINVAL.
@@ -1091,19 +1111,15 @@ static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
 static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
 			     u64 la, void *data, unsigned int len, bool write)
 {
-	unsigned int first = min_t(unsigned int, len,
-				   PAGE_SIZE - (la & ~PAGE_MASK));
-	unsigned int part[2] = { first, len - first }, k;
+	unsigned int first, part[2], k;
 	u64 gpa[2] = { 0 };
 	int r;
 
-	/* Both pages checked before either is touched. */
-	r = rs_data_gpa(vcpu, m, la, first, write, false, &gpa[0]);
-	if (!r && part[1])
-		r = rs_data_gpa(vcpu, m, la + first, part[1], write, false,
-				&gpa[1]);
+	r = rs_linear_gpas(vcpu, m, la, len, write, false, gpa, &first);
 	if (r)
 		return r;
+	part[0] = first;
+	part[1] = len - first;
 	for (k = 0; k < 2 && part[k]; k++) {
 		if (write ? rs_write_guest(vcpu->vm, gpa[k], data, part[k]) :
 			    rs_read_guest(vcpu->vm, gpa[k], data, part[k]))
@@ -1730,11 +1746,8 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 		return -EINVAL;
 	in->next_rip = m->long64 ? in->rip + in->len : (u32)(in->rip + in->len);
 	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, &ss);
-	first = min_t(unsigned int, in->size, PAGE_SIZE - (in->la & ~PAGE_MASK));
-	r = rs_data_gpa(vcpu, m, in->la, first, in->write, ss, &in->page_gpa[0]);
-	if (!r && first < in->size)
-		r = rs_data_gpa(vcpu, m, in->la + first, in->size - first,
-				in->write, ss, &in->page_gpa[1]);
+	r = rs_linear_gpas(vcpu, m, in->la, in->size, in->write, ss,
+			   in->page_gpa, &first);
 	if (r)
 		return r;
 	in->page_gpa[0] &= PAGE_MASK;

@@ -95,20 +95,16 @@ void rs_machine_check(void)
  * for none), which the backend did not inject again.  #DB and #AC are
  * benign, so the two are handled serially (SDM vol. 3A, 6.15, table 6-5):
  * an exception is dropped, as its instruction runs again and raises it
- * again; an NMI or external interrupt is delivered after this one.
+ * again; an NMI is delivered after this one.  An external interrupt never
+ * gets here: the backend put it back to pending when the exit came
+ * (vmx_reinject(), svm_reinject()), and it follows the same way.
  */
 int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted)
 {
 	u32 type = (interrupted >> RS_EVENT_INFO_TYPE_SHIFT) & 7;
 
-	if (interrupted & RS_EVENT_INFO_VALID) {
-		if (type == RS_EVENT_NMI) {
-			vcpu->nmi_pending = true;
-		} else if (type == RS_EVENT_EXTINT) {
-			vcpu->extint_pending = true;
-			vcpu->extint_vector = interrupted & 0xff;
-		}
-	}
+	if ((interrupted & RS_EVENT_INFO_VALID) && type == RS_EVENT_NMI)
+		vcpu->nmi_pending = true;
 	/* #AC pushes an error code, always 0 (SDM vol. 3A, 6.15). */
 	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, vector,
 			      vector == X86_TRAP_AC, 0);
