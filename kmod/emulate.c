@@ -343,11 +343,11 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 			  op == 0x1bc ? RS_ALU_BSF : RS_ALU_BSR;
 		in->reg_dst = true;
 		return true;
-	case 0x1c7:			/* CMPXCHG8B; not 16B (REX.W) */
-		if (sub != 1 || opsize == 8)
+	case 0x1c7:			/* CMPXCHG8B; CMPXCHG16B with REX.W */
+		if (sub != 1)
 			return false;
-		in->size = 8;
-		in->alu = RS_ALU_CMPXCHG8B;
+		in->size = opsize == 8 ? 16 : 8;
+		in->alu = opsize == 8 ? RS_ALU_CMPXCHG16B : RS_ALU_CMPXCHG8B;
 		in->mem_dst = true;
 		return true;
 	case 0x190 ... 0x19f:		/* SETcc */
@@ -370,6 +370,16 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 		in->mem_dst = sub > 4;
 		in->has_imm = true;
 		*imm_bytes = 1;
+		return true;
+	case 0x1a3:			/* BT, BTS, BTR, BTC r/m, reg */
+	case 0x1ab:
+	case 0x1b3:
+	case 0x1bb:
+		in->size = opsize;
+		in->dst_size = opsize;
+		in->alu = RS_ALU_BT + ((op >> 3) & 3);
+		in->mem_dst = op != 0x1a3;
+		in->bit_reg = true;
 		return true;
 	case 0x1c0:
 	case 0x1c1:
@@ -581,6 +591,8 @@ static int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 		in->dst_size = in->size;
 		in->write = op >= 0xa2;
 		in->reg = RS_RAX;
+		in->moffs = true;
+		in->modrm = i;
 		in->len = i + in->addr_bytes;
 		return 0;
 	}
@@ -971,6 +983,76 @@ static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * One part of a split access, up to 8 bytes at @gpa, for user space
+ * (KVM's KVM_EXIT_MMIO splits wide accesses so too).  A store's part is
+ * done once handed over; the next RS_RUN goes on from there.
+ */
+static int rs_mmio_part(struct rs_vcpu *vcpu, struct rs_insn *in, u64 gpa,
+			unsigned int n)
+{
+	struct rs_run *run = vcpu->run;
+
+	run->exit_reason = RS_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = n;
+	run->mmio.is_write = in->write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	in->part = n;
+	if (in->write) {
+		memcpy(run->mmio.data, in->data + in->done, n);
+		in->done += n;
+		if (in->done == in->size)
+			return RS_EXIT_USER;
+	}
+	vcpu->pending = in->write ? RS_PENDING_MMIO_WRITE : RS_PENDING_MMIO_READ;
+	vcpu->pending_insn = *in;
+	return RS_EXIT_USER;
+}
+
+/*
+ * A split access (a vector one, CMPXCHG16B, one that crosses a page) of
+ * in->size bytes at in->la, whose one or two pages are in in->page_gpa,
+ * to or from in->data, from in->done on: in parts of up to 8 bytes, in
+ * ascending address order, split where a page ends, each to or from RAM
+ * at once, or to or from user space with an exit of its own.  Returns 0
+ * once all moved, RS_EXIT_USER while a part is with user space.
+ */
+static int rs_mmio_parts(struct rs_vcpu *vcpu, struct rs_insn *in)
+{
+	while (in->done < in->size) {
+		u64 la = in->la + in->done;
+		unsigned int n = min3(8U, (unsigned int)(in->size - in->done),
+				      (unsigned int)(PAGE_SIZE - (la & ~PAGE_MASK)));
+		u64 gpa = in->page_gpa[(la ^ in->la) >> PAGE_SHIFT ? 1 : 0] +
+			  (la & ~PAGE_MASK);
+		u8 *d = in->data + in->done;
+
+		if (in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
+				rs_read_guest(vcpu->vm, gpa, d, n))
+			return rs_mmio_part(vcpu, in, gpa, n);
+		in->done += n;
+	}
+	return 0;
+}
+
+/* The bytes in in->data go to the memory operand of split @in. */
+static int rs_mmio_store_data(struct rs_vcpu *vcpu, struct rs_insn *in)
+{
+	in->write = true;
+	in->done = 0;
+	return rs_mmio_parts(vcpu, in);
+}
+
+/* The result @v of @in goes to its memory operand: one access or parts. */
+static int rs_mmio_store(struct rs_vcpu *vcpu, struct rs_insn *in, u64 v)
+{
+	if (!in->split)
+		return rs_mmio_user(vcpu, in, true, v);
+	memcpy(in->data, &v, sizeof(v));
+	return rs_mmio_store_data(vcpu, in);
+}
+
+/*
  * An index register (RSI, RDI) or RCX of a string instruction moves by
  * @delta within the address size; a 32-bit one zero-extends, as any 32-bit
  * register write does.
@@ -982,26 +1064,75 @@ static void rs_string_move(u64 *reg, u64 mask, u64 delta)
 	*reg = mask == 0xffffffff ? v : (*reg & ~mask) | v;
 }
 
-/* The source segment: DS, or the override; in 64-bit mode FS, GS or 0. */
-static u64 rs_string_src_base(const struct rs_mode *m, u8 seg)
+/* A data operand's segment: DS, or the one that the prefix @seg names. */
+static const struct rs_segment *rs_data_seg(const struct rs_mode *m, u8 seg)
 {
 	switch (seg) {
-	case 0x64:
-		return m->s.fs.base;
-	case 0x65:
-		return m->s.gs.base;
-	}
-	if (m->long64)
-		return 0;
-	switch (seg) {
 	case 0x26:
-		return m->s.es.base;
+		return &m->s.es;
 	case 0x2e:
-		return m->s.cs.base;
+		return &m->s.cs;
 	case 0x36:
-		return m->s.ss.base;
+		return &m->s.ss;
+	case 0x64:
+		return &m->s.fs;
+	case 0x65:
+		return &m->s.gs;
 	}
-	return m->s.ds.base;
+	return &m->s.ds;
+}
+
+/* Its base; in 64-bit mode only FS and GS have one (SDM vol. 3A, 3.2.4). */
+static u64 rs_seg_base(const struct rs_mode *m, u8 seg)
+{
+	if (m->long64 && seg != 0x64 && seg != 0x65)
+		return 0;
+	return rs_data_seg(m, seg)->base;
+}
+
+/*
+ * The segment checks outside 64-bit mode of a data access of @size bytes
+ * at offset @ea in the segment that @seg names, for an operand the CPU did
+ * not check before the exit (SDM vol. 3A, 5.3 "Limit Checking" and 5.4
+ * "Type Checking"; vol. 2, the instructions' protected-mode exceptions):
+ * every byte within the limit (above it, up to 64 KiB or 4 GiB, for an
+ * expand-down segment), and in protected mode a usable segment that
+ * allows the access.
+ */
+static bool rs_seg_ok(const struct rs_mode *m, u8 seg, u64 ea,
+		      unsigned int size, bool write)
+{
+	const struct rs_segment *s = rs_data_seg(m, seg);
+	unsigned int type = RS_SEG_TYPE(s->attr);
+	u64 last = ea + size - 1;
+	bool ok;
+
+	if (m->long64)
+		return true;
+	if ((type & 0xc) == 0x4)	/* expand-down data */
+		ok = ea > s->limit &&
+		     last <= ((s->attr & RS_SEG_DB) ? 0xffffffff : 0xffff);
+	else
+		ok = last <= s->limit;
+	if (!(m->s.cr0 & X86_CR0_PE))
+		return ok;
+	/* code: readable (bit 1) and never written; data: writable (bit 1) */
+	return ok && (s->attr & RS_SEG_P) &&
+	       ((type & 0x8) ? !write && (type & 0x2) : !write || (type & 0x2));
+}
+
+/*
+ * rs_seg_ok(), and if not, #GP(0) (#SS(0) for SS) queued for the guest:
+ * 0 if the access may go on, 1 if the fault is queued, -EINVAL if not.
+ */
+static int rs_seg_check(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			u8 seg, u64 ea, unsigned int size, bool write)
+{
+	if (rs_seg_ok(m, seg, ea, size, write))
+		return 0;
+	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
+			      seg == 0x36 ? X86_TRAP_SS : X86_TRAP_GP, true,
+			      0) ? -EINVAL : 1;
 }
 
 /*
@@ -1042,45 +1173,23 @@ static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
 			      pfec & ~RS_PF_AC) ? -EINVAL : 1;
 }
 
-/* A string element's source (@src: DS:rSI or the override) or ES:rDI. */
+/*
+ * A string element's source (@src: DS:rSI or the override) or ES:rDI,
+ * checked as the CPU checks it.  Returns as rs_data_gpa().
+ */
 static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
 			 const struct rs_insn *in, bool src, u64 *gpa)
 {
-	u64 la = (src ? rs_string_src_base(m, in->seg) :
-		  m->long64 ? 0 : m->s.es.base) +
-		 (vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask);
-
-	return rs_data_gpa(vcpu, m, la, in->size,
-			   !src && (in->string == 0xa4 || in->string == 0xaa),
-			   src && in->seg == 0x36, gpa);
-}
-
-/*
- * PUSH of the value @v read from MMIO, or POP (@push false) of *@v from
- * the stack (SDM vol. 2, "PUSH", "POP"): SS:rSP of the stack's address
- * size moves by the operand size.  Returns 0, 1 if a fault is queued for
- * the guest instead (nothing changed), or -EINVAL.
- */
-static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
-		    bool push, u64 *v)
-{
-	u64 mask, sp = vcpu->gpr[RS_RSP], gpa;
-	struct rs_mode m;
+	u8 seg = src ? in->seg : 0x26;
+	u64 ea = vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask;
+	bool write = !src && (in->string == 0xa4 || in->string == 0xaa);
 	int r;
 
-	rs_get_mode(vcpu, &m);
-	mask = m.long64 ? ~0ULL : (m.s.ss.attr & RS_SEG_DB) ? 0xffffffff : 0xffff;
-	if (push)
-		sp -= in->size;
-	r = rs_data_gpa(vcpu, &m, (m.long64 ? 0 : m.s.ss.base) + (sp & mask),
-			in->size, push, true, &gpa);
+	r = rs_seg_check(vcpu, m, seg, ea, in->size, write);
 	if (r)
 		return r;
-	if (push ? rs_write_guest(vcpu->vm, gpa, v, in->size) :
-		   rs_read_guest(vcpu->vm, gpa, v, in->size))
-		return -EINVAL;			/* a stack outside guest RAM */
-	rs_string_move(&vcpu->gpr[RS_RSP], mask, push ? -(u64)in->size : in->size);
-	return 0;
+	return rs_data_gpa(vcpu, m, rs_seg_base(m, seg) + ea, in->size, write,
+			   seg == 0x36, gpa);
 }
 
 /*
@@ -1105,17 +1214,18 @@ static int rs_linear_gpas(struct rs_vcpu *vcpu, const struct rs_mode *m,
 
 /*
  * @len bytes (a page at most) at linear @la to or from @data, checked as
- * a data access of the CPU's (rs_data_gpa()): 0, 1 if a fault is queued
- * for the guest instead (nothing moved), or -EINVAL.
+ * a data access of the CPU's (rs_data_gpa(), @stack for SS): 0, 1 if a
+ * fault is queued for the guest instead (nothing moved), or -EINVAL.
  */
 static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			     u64 la, void *data, unsigned int len, bool write)
+			     u64 la, void *data, unsigned int len, bool write,
+			     bool stack)
 {
 	unsigned int first, part[2], k;
 	u64 gpa[2] = { 0 };
 	int r;
 
-	r = rs_linear_gpas(vcpu, m, la, len, write, false, gpa, &first);
+	r = rs_linear_gpas(vcpu, m, la, len, write, stack, gpa, &first);
 	if (r)
 		return r;
 	part[0] = first;
@@ -1126,6 +1236,34 @@ static int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
 			return -EINVAL;
 		data += part[k];
 	}
+	return 0;
+}
+
+/*
+ * PUSH of the value @v read from MMIO, or POP (@push false) of *@v from
+ * the stack (SDM vol. 2, "PUSH", "POP"): SS:rSP of the stack's address
+ * size moves by the operand size.  Returns 0, 1 if a fault is queued for
+ * the guest instead (nothing changed), or -EINVAL, also for a stack
+ * outside guest RAM.
+ */
+static int rs_stack(struct rs_vcpu *vcpu, const struct rs_insn *in,
+		    bool push, u64 *v)
+{
+	u64 mask, sp = vcpu->gpr[RS_RSP];
+	struct rs_mode m;
+	int r;
+
+	rs_get_mode(vcpu, &m);
+	mask = m.long64 ? ~0ULL : (m.s.ss.attr & RS_SEG_DB) ? 0xffffffff : 0xffff;
+	if (push)
+		sp -= in->size;
+	r = rs_seg_check(vcpu, &m, 0x36, sp & mask, in->size, push);
+	if (!r)
+		r = rs_linear_checked(vcpu, &m, rs_seg_base(&m, 0x36) + (sp & mask),
+				      v, in->size, push, true);
+	if (r)
+		return r;
+	rs_string_move(&vcpu->gpr[RS_RSP], mask, push ? -(u64)in->size : in->size);
 	return 0;
 }
 
@@ -1155,10 +1293,35 @@ static int rs_mmio_faulted(struct rs_vcpu *vcpu, const struct rs_insn *in,
 }
 
 /*
+ * CMPXCHG16B (SDM vol. 2, "CMPXCHG8B/CMPXCHG16B"): RDX:RAX against m128
+ * in in->data; if equal, ZF is set and RCX:RBX written, else ZF is clear,
+ * RDX:RAX gets m128, and m128 is written back, as the CPU does.
+ */
+static int rs_cmpxchg16b(struct rs_vcpu *vcpu, struct rs_insn *in, u64 rip,
+			 u64 rflags)
+{
+	u64 *gpr = vcpu->gpr, m[2];
+
+	memcpy(m, in->data, sizeof(m));
+	rflags &= ~X86_EFLAGS_ZF;
+	if (m[0] == gpr[RS_RAX] && m[1] == gpr[RS_RDX]) {
+		rflags |= X86_EFLAGS_ZF;
+		m[0] = gpr[RS_RBX];
+		m[1] = gpr[RS_RCX];
+	} else {
+		gpr[RS_RAX] = m[0];
+		gpr[RS_RDX] = m[1];
+	}
+	memcpy(in->data, m, sizeof(m));
+	rs_insn_done(vcpu, rip, rflags);
+	return rs_mmio_store_data(vcpu, in);
+}
+
+/*
  * The memory operand's value is @mem: carry out the rest of @in.  Returns
  * RS_EXIT_USER when its result goes to MMIO, 0 when it is done.
  */
-static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
+static int rs_mmio_finish(struct rs_vcpu *vcpu, struct rs_insn *in,
 			  u64 mem)
 {
 	struct rs_insn acc = { .reg = RS_RAX };
@@ -1188,6 +1351,8 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 
 		return r ? rs_mmio_faulted(vcpu, in, rflags, r) : 0;
 	}
+	case RS_ALU_CMPXCHG16B:
+		return rs_cmpxchg16b(vcpu, in, rip, rflags);
 	case RS_ALU_CMPXCHG8B:
 		/* EDX:EAX against m64; ECX:EBX in if equal; ZF alone */
 		v = (u32)vcpu->gpr[RS_RAX] | vcpu->gpr[RS_RDX] << 32;
@@ -1239,8 +1404,27 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, const struct rs_insn *in,
 	}
 	rs_insn_done(vcpu, rip, rflags);
 	if (in->mem_dst)
-		return rs_mmio_user(vcpu, in, true, v);
+		return rs_mmio_store(vcpu, in, v);
 	return 0;
+}
+
+/*
+ * The memory operand of @in is read: from user space (one access, or the
+ * parts of a split one, each an exit), then the rest of it is carried out.
+ */
+static int rs_mmio_load(struct rs_vcpu *vcpu, struct rs_insn *in)
+{
+	u64 mem = 0;
+	int r;
+
+	if (!in->split)
+		return rs_mmio_user(vcpu, in, false, 0);
+	in->write = false;
+	r = rs_mmio_parts(vcpu, in);
+	if (r)
+		return r;
+	memcpy(&mem, in->data, min(in->size, 8U));
+	return rs_mmio_finish(vcpu, in, mem);
 }
 
 /*
@@ -1586,13 +1770,14 @@ static void rs_vec_put(unsigned int reg, bool ymm, bool vex, const u8 *v)
  * The linear address of the memory operand that the ModRM byte at
  * @p[in->modrm] names, for the instruction that ends at @next_rip (SDM
  * vol. 2, 2.1.5 and 2.2.1.6): base, index times scale and displacement
- * within the address size, RIP-relative in 64-bit mode, plus the base of
- * its segment (the override, else SS for a base of rBP or rSP, else DS;
- * only FS and GS have one in 64-bit mode).  *@ss: the segment is SS.
+ * (and @adj) within the address size, RIP-relative in 64-bit mode, plus
+ * the base of its segment (the override, else SS for a base of rBP or
+ * rSP, else DS; only FS and GS have one in 64-bit mode); or the moffs
+ * there of A0-A3.  *@ss: the segment is SS.
  */
 static u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,
 			 const struct rs_insn *in, const u8 *p, u64 next_rip,
-			 bool *ss)
+			 s64 adj, bool *ss)
 {
 	static const s8 base16[8][2] = {
 		{ RS_RBX, RS_RSI }, { RS_RBX, RS_RDI }, { RS_RBP, RS_RSI },
@@ -1601,19 +1786,21 @@ static u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	};
 	const u8 *q = p + in->modrm;
 	u8 mod = q[0] >> 6, rm = q[0] & 7, seg = in->seg;
-	u64 *gpr = vcpu->gpr, ea = 0, base = m->s.ds.base;
+	u64 *gpr = vcpu->gpr, ea = 0;
 	unsigned int at = 1;
-	s32 disp = 0;
+	s64 disp = adj;
 
-	if (in->addr_bytes == 2) {
+	if (in->moffs) {
+		memcpy(&ea, q, in->addr_bytes);
+	} else if (in->addr_bytes == 2) {
 		if (mod == 0 && rm == 6) {
 			ea = get_unaligned((u16 *)(q + 1));
 		} else {
 			ea = gpr[base16[rm][0]] +
 			     (base16[rm][1] < 0 ? 0 : gpr[base16[rm][1]]);
 			*ss = base16[rm][0] == RS_RBP;
-			disp = mod == 1 ? (s8)q[1] :
-			       mod == 2 ? (s16)get_unaligned((u16 *)(q + 1)) : 0;
+			disp += mod == 1 ? (s8)q[1] :
+				mod == 2 ? (s16)get_unaligned((u16 *)(q + 1)) : 0;
 		}
 		ea = (ea + disp) & 0xffff;
 	} else {
@@ -1628,15 +1815,17 @@ static u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,
 				ea = gpr[index] << (q[1] >> 6);
 		}
 		if (mod == 0 && b == 5) {	/* disp32, no base */
-			disp = get_unaligned((s32 *)(q + at));
+			disp += get_unaligned((s32 *)(q + at));
 			if (rm == 5 && m->long64)
 				ea = next_rip;
 		} else {
 			ea += gpr[b | (in->rex & 0x1 ? 8 : 0)];
 			*ss = !(in->rex & 0x1) && (b == 4 || b == 5);
-			disp = mod == 1 ? (s8)q[at] :
-			       mod == 2 ? get_unaligned((s32 *)(q + at)) : 0;
+			disp += mod == 1 ? (s8)q[at] :
+				mod == 2 ? get_unaligned((s32 *)(q + at)) : 0;
 		}
+	}
+	if (in->addr_bytes != 2) {
 		ea += disp;
 		if (in->addr_bytes == 4)
 			ea = (u32)ea;
@@ -1645,77 +1834,100 @@ static u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	if (!seg && *ss)
 		seg = 0x36;
 	if (m->long64)
-		return ea + (seg == 0x64 ? m->s.fs.base :
-			     seg == 0x65 ? m->s.gs.base : 0);
-	if (seg)
-		base = rs_string_src_base(m, seg);
-	return (u32)(base + ea);
+		return ea + rs_seg_base(m, seg);
+	return (u32)(rs_seg_base(m, seg) + ea);
 }
 
 /*
- * One part of a vector access: up to 8 bytes at @gpa, for user space
- * (KVM's KVM_EXIT_MMIO splits wide accesses so too).  A store's part is
- * done once handed over; the next RS_RUN goes on from there.
- */
-static int rs_mmio_vec_part(struct rs_vcpu *vcpu, struct rs_insn *in,
-			    u64 gpa, unsigned int n)
-{
-	struct rs_run *run = vcpu->run;
-
-	run->exit_reason = RS_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = n;
-	run->mmio.is_write = in->write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	in->part = n;
-	if (in->write) {
-		memcpy(run->mmio.data, in->data + in->done, n);
-		in->done += n;
-		if (in->done == in->size)
-			return RS_EXIT_USER;	/* RIP has moved on */
-	}
-	vcpu->pending = in->write ? RS_PENDING_MMIO_WRITE : RS_PENDING_MMIO_READ;
-	vcpu->pending_insn = *in;
-	return RS_EXIT_USER;
-}
-
-/*
- * An SSE or AVX load or store of 4 to 32 bytes at in->la, whose one or
- * two pages rs_mmio_vec_begin() translated: the access moves in parts of
- * up to 8 bytes, in ascending address order, split where a page ends,
- * each to or from RAM at once or to or from user space with an exit of
- * its own.  A load's register is written after its last part; RIP moves
- * past the instruction with the last part.
+ * A vector access, from in->done on (rs_mmio_parts()); after a load's
+ * last part the register gets the bytes (a VEX load zeroes what is above
+ * them), and RIP moves on.  A store moved RIP before its first part.
  */
 static int rs_mmio_vec(struct rs_vcpu *vcpu, struct rs_insn *in)
 {
 	u64 rip, rflags;
+	int r = rs_mmio_parts(vcpu, in);
 
-	while (in->done < in->size) {
-		u64 la = in->la + in->done;
-		unsigned int n = min3(8U, (unsigned int)(in->size - in->done),
-				      (unsigned int)(PAGE_SIZE - (la & ~PAGE_MASK)));
-		u64 gpa = in->page_gpa[(la ^ in->la) >> PAGE_SHIFT ? 1 : 0] +
-			  (la & ~PAGE_MASK);
-		u8 *d = in->data + in->done;
-
-		if (!(in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
-				  rs_read_guest(vcpu->vm, gpa, d, n))) {
-			in->done += n;
-			continue;
-		}
-		if (in->write && in->done + n == in->size) {
-			rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-			rs_insn_done(vcpu, in->next_rip, rflags);
-		}
-		return rs_mmio_vec_part(vcpu, in, gpa, n);
-	}
-	if (!in->write) {
-		memset(in->data + in->size, 0, sizeof(in->data) - in->size);
-		rs_vec_put(in->reg, in->size == 32, in->vec & RS_VEC_VEX, in->data);
-	}
+	if (r || in->write)
+		return r;
+	memset(in->data + in->size, 0, sizeof(in->data) - in->size);
+	rs_vec_put(in->reg, in->size == 32, in->vec & RS_VEC_VEX, in->data);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	rs_insn_done(vcpu, in->next_rip, rflags);
+	return 0;
+}
+
+/*
+ * The one or two pages of @in's memory operand at in->la, checked as the
+ * CPU checks them (rs_linear_gpas(), @ss for SS), so that a fault on
+ * either comes before anything moved; one must be the page of the nested
+ * page fault at @gpa.  *@first: its bytes in the first page.  Returns as
+ * rs_data_gpa().
+ */
+static int rs_operand_pages(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			    struct rs_insn *in, u64 gpa, bool write, bool ss,
+			    unsigned int *first)
+{
+	int r;
+
+	r = rs_linear_gpas(vcpu, m, in->la, in->size, write, ss,
+			   in->page_gpa, first);
+	if (r)
+		return r;
+	/* Another vCPU changed the page tables under the instruction? */
+	if ((gpa ^ in->page_gpa[0]) & PAGE_MASK &&
+	    (*first == in->size || (gpa ^ in->page_gpa[1]) & PAGE_MASK))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Where a general-purpose instruction's memory operand is.  Mostly the
+ * nested page fault's @gpa is where it starts: when the operand lies in
+ * one page and the fault is not at a page's start (a fault there may be
+ * the second part of one that began on the page before).  Otherwise, and
+ * for the bit string of BT* with a register offset, the operand is found
+ * from the instruction and the guest's page tables, and one that crosses
+ * a page or is wider than 8 bytes (CMPXCHG16B) moves in parts
+ * (rs_mmio_parts()).  Returns as rs_data_gpa().
+ */
+static int rs_mmio_operand(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			   struct rs_insn *in, const u8 *p, u64 gpa)
+{
+	unsigned int off = gpa & ~PAGE_MASK, first;
+	bool ss = false;
+	s64 adj = 0;
+	int r;
+
+	in->gpa = gpa;
+	if (in->size <= 8 && !in->bit_reg && off && off + in->size <= PAGE_SIZE)
+		return 0;
+	if (in->bit_reg) {
+		/*
+		 * The signed offset picks the operand-sized word that holds
+		 * the bit (SDM vol. 2, "BT": the bit string from the memory
+		 * operand on); the ALU takes the offset within it.
+		 */
+		unsigned int bits = 8 * in->size;
+		s64 bit = (s64)(rs_reg_read(vcpu, in, in->size) << (64 - bits)) >>
+			  (64 - bits);
+
+		adj = (bit >> ilog2(bits)) * in->size;
+	}
+	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, adj, &ss);
+	if (in->size <= 8 && !in->bit_reg && !(in->la & ~PAGE_MASK) && !off)
+		return 0;
+	r = rs_operand_pages(vcpu, m, in, gpa, in->write || in->mem_dst, ss,
+			     &first);
+	if (r)
+		return r;
+	if (first == in->size && in->size <= 8) {
+		in->gpa = in->page_gpa[0];
+		return 0;
+	}
+	in->page_gpa[0] &= PAGE_MASK;
+	in->page_gpa[1] &= PAGE_MASK;
+	in->split = true;
 	return 0;
 }
 
@@ -1745,17 +1957,12 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 					(vcpu->xcr0 & avx) != avx)))
 		return -EINVAL;
 	in->next_rip = m->long64 ? in->rip + in->len : (u32)(in->rip + in->len);
-	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, &ss);
-	r = rs_linear_gpas(vcpu, m, in->la, in->size, in->write, ss,
-			   in->page_gpa, &first);
+	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, 0, &ss);
+	r = rs_operand_pages(vcpu, m, in, gpa, in->write, ss, &first);
 	if (r)
 		return r;
 	in->page_gpa[0] &= PAGE_MASK;
 	in->page_gpa[1] &= PAGE_MASK;
-	/* Another vCPU changed the page tables under the instruction? */
-	if ((gpa & PAGE_MASK) != in->page_gpa[0] &&
-	    (first == in->size || (gpa & PAGE_MASK) != in->page_gpa[1]))
-		return -EINVAL;
 	if (in->write) {
 		rs_vec_get(in->reg, in->size == 32, v);
 		memcpy(in->data, v, in->size);
@@ -1803,11 +2010,12 @@ static int rs_exit_undecoded(struct rs_vcpu *vcpu, u64 gpa, u64 rip,
  */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 {
+	u64 rip, rflags, la, v = 0, rsp = vcpu->gpr[RS_RSP];
 	struct rs_mode m;
 	struct rs_insn in;
-	u64 rip, rflags, la, v = 0;
 	u8 bytes[15];
 	unsigned int avail;
+	int r;
 
 	rs_get_mode(vcpu, &m);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
@@ -1826,22 +2034,22 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 	in.gpa = gpa;
 	in.rip = rip;
 	if (in.vec) {
-		int r = rs_mmio_vec_begin(vcpu, &m, &in, bytes, gpa);
-
+		r = rs_mmio_vec_begin(vcpu, &m, &in, bytes, gpa);
 		if (r)
 			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, gpa, rip);
+		if (in.write)
+			rs_insn_done(vcpu, in.next_rip, rflags);
 		return rs_mmio_vec(vcpu, &in);
 	}
 	if (in.string) {
-		int r = rs_string_begin(vcpu, &m, &in, rip);
-
+		r = rs_string_begin(vcpu, &m, &in, rip);
 		if (r < 0)
 			return rs_exit_emulation_failed(vcpu, gpa, rip);
 		return r ? 0 : rs_mmio_string(vcpu, &in);
 	}
+	in.next_rip = m.long64 ? rip + in.len : (u32)(rip + in.len);
 	if (in.alu == RS_ALU_POP) {	/* the stack's value goes to MMIO */
-		int r = rs_stack(vcpu, &in, false, &v);
-
+		r = rs_stack(vcpu, &in, false, &v);
 		if (r)
 			return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, gpa, rip);
 		in.write = true;
@@ -1849,19 +2057,27 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		in.has_imm = true;
 		in.imm = v;
 	}
-	if ((write && !in.write && !in.mem_dst) || (!write && in.write))
+	/* after POP's RSP moved: an operand based on RSP sees the new one */
+	r = (write && !in.write && !in.mem_dst) || (!write && in.write) ?
+	    -EINVAL : rs_mmio_operand(vcpu, &m, &in, bytes, gpa);
+	if (r) {
+		vcpu->gpr[RS_RSP] = rsp;	/* POP's undone */
+		if (r > 0)
+			return 0;
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
+	}
 
-	rs_insn_done(vcpu, m.long64 ? rip + in.len : (u32)(rip + in.len), rflags);
+	rs_insn_done(vcpu, in.next_rip, rflags);
 	if (in.alu == RS_ALU_SETCC)
-		return rs_mmio_user(vcpu, &in, true, rs_cond(in.imm, rflags));
+		return rs_mmio_store(vcpu, &in, rs_cond(in.imm, rflags));
 	if (in.write)
-		return rs_mmio_user(vcpu, &in, true, in.bswap ?
-				    rs_bswap(rs_src(vcpu, &in), in.size) :
-				    rs_src(vcpu, &in));
-	if (in.mem_dst && !rs_read_guest(vcpu->vm, gpa, &v, in.size))
+		return rs_mmio_store(vcpu, &in, in.bswap ?
+				     rs_bswap(rs_src(vcpu, &in), in.size) :
+				     rs_src(vcpu, &in));
+	if (in.mem_dst && !in.split &&
+	    !rs_read_guest(vcpu->vm, in.gpa, &v, in.size))
 		return rs_mmio_finish(vcpu, &in, v);
-	return rs_mmio_user(vcpu, &in, false, 0);
+	return rs_mmio_load(vcpu, &in);
 }
 
 /* User space took a store's part: on to the next. */
@@ -1869,7 +2085,7 @@ int rs_complete_mmio_write(struct rs_vcpu *vcpu)
 {
 	struct rs_insn in = vcpu->pending_insn;
 
-	return rs_mmio_vec(vcpu, &in);
+	return rs_mmio_parts(vcpu, &in);
 }
 
 /* The value user space read for the instruction: carry it out. */
@@ -1878,10 +2094,10 @@ int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 	struct rs_insn in = vcpu->pending_insn;
 	u64 v = 0;
 
-	if (in.vec) {
+	if (in.vec || in.split) {
 		memcpy(in.data + in.done, vcpu->run->mmio.data, in.part);
 		in.done += in.part;
-		return rs_mmio_vec(vcpu, &in);
+		return in.vec ? rs_mmio_vec(vcpu, &in) : rs_mmio_load(vcpu, &in);
 	}
 	memcpy(&v, vcpu->run->mmio.data, in.size);
 	if (!in.string)
@@ -1969,6 +2185,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 {
 	struct rs_pending_string *ps = &vcpu->pending_string;
 	bool out = index_reg == RS_RSI;
+	u8 seg = out ? 0x3e : 0x26;	/* DS (no override seen) or ES */
 	u64 rip, rflags, base, *idx = &vcpu->gpr[index_reg];
 	unsigned int i, n, size = ps->size;
 	void *data = rs_io_data(vcpu);
@@ -1977,7 +2194,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 
 	rs_get_mode(vcpu, &m);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	base = m.long64 ? 0 : out ? m.s.ds.base : m.s.es.base;
+	base = rs_seg_base(&m, seg);
 
 	for (i = 0; i < ps->count; i += n) {
 		u64 at = *idx & ps->mask, la = base + at, step;
@@ -1995,8 +2212,13 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 			if (n - 1 > wrap)
 				n = wrap + 1;
 		}
-		r = rs_linear_checked(vcpu, &m, la, data + i * size, n * size,
-				      !out);
+		/* Up to the segment's limit, where the next item faults. */
+		if (n > 1 && !rs_seg_ok(&m, seg, at, n * size, !out))
+			n = 1;
+		r = rs_seg_check(vcpu, &m, seg, at, n * size, !out);
+		if (!r)
+			r = rs_linear_checked(vcpu, &m, la, data + i * size,
+					      n * size, !out, false);
 		if (r < 0)
 			return r;
 		if (r) {

@@ -315,6 +315,7 @@ enum rs_alu {
 	RS_ALU_BT, RS_ALU_BTS, RS_ALU_BTR, RS_ALU_BTC,
 	RS_ALU_TEST, RS_ALU_NOT, RS_ALU_NEG, RS_ALU_INC, RS_ALU_DEC,
 	RS_ALU_XCHG, RS_ALU_XADD, RS_ALU_CMPXCHG, RS_ALU_CMPXCHG8B,
+	RS_ALU_CMPXCHG16B,
 	RS_ALU_SETCC,		/* a store of the condition in imm */
 	RS_ALU_CMOV,		/* ...a load if the condition in imm holds */
 	RS_ALU_BSF, RS_ALU_BSR, RS_ALU_IMUL,	/* reg op= mem (or imm) */
@@ -337,6 +338,9 @@ struct rs_insn {
 	bool has_imm;		/* the source is an immediate, not a register */
 	bool src_cl;		/* ...or CL (shifts and rotates) */
 	bool bswap;		/* MOVBE */
+	bool bit_reg;		/* BT* with a register bit offset */
+	bool moffs;		/* A0-A3: the address follows the opcode */
+	bool split;		/* moves in parts, as a vector access does */
 	int reg;		/* the register operand */
 	unsigned int dst_size;	/* register size for loads */
 	u64 imm;		/* sign-extended to 64 bits */
@@ -351,11 +355,11 @@ struct rs_insn {
 	u64 next_rip;
 	u64 src_gpa, dst_gpa;
 	u64 val[2];		/* read from the source and the destination */
-	/* an SSE or AVX load or store (rs_mmio_vec()) */
+	/* an SSE or AVX access, or a split one (rs_mmio_parts()) */
 	u8 vec;			/* RS_VEC_* */
 	u8 done;		/* bytes moved so far */
 	u8 part;		/* bytes of the access with user space */
-	u8 modrm;		/* where the ModRM byte is */
+	u8 modrm;		/* where the ModRM byte (or moffs) is */
 	u8 rex;			/* REX, or VEX's R, X, B and W as REX */
 	u8 addr_bytes;		/* the address size */
 	u64 la;			/* the operand's linear address */

@@ -304,11 +304,10 @@ TEST(alu_on_readonly_slot)
 	rs_vm_free(vm);
 }
 
-/* CMPXCHG16B (REX.W 0F C7 /1) is not emulated: user space gets its bytes. */
-static void guest_cmpxchg16b(void)
+/* An x87 load (FLD m64: DD /0) is not emulated: user space gets its bytes. */
+static void guest_fld(void)
 {
-	asm volatile("cmpxchg16b (%0)" :: "D"(MMIO), "a"(0), "d"(0), "b"(0), "c"(0)
-		     : "memory", "cc");
+	asm volatile("fldl (%0)" :: "D"(MMIO) : "memory");
 	GUEST_DONE();
 }
 
@@ -322,7 +321,7 @@ TEST(unknown_instruction_bytes)
 	char buf[256];
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_cmpxchg16b);
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_fld);
 	run = vcpu->run;
 	rs_vcpu_run(vcpu);
 	ASSERT_EQ(RS_EXIT_INTERNAL_ERROR, run->exit_reason)
@@ -335,10 +334,8 @@ TEST(unknown_instruction_bytes)
 	EXPECT_EQ(15U, run->internal.data[4]);
 	code = rs_gpa2hva(vm, regs.rip);
 	EXPECT_EQ(0, memcmp(code, &run->internal.data[2], 15));
-	EXPECT_EQ(0x48, code[0]);		/* REX.W */
-	EXPECT_EQ(0x0f, code[1]);
-	EXPECT_EQ(0xc7, code[2]);
-	EXPECT_EQ(0x0f, code[3]);		/* ModRM: /1, [RDI] */
+	EXPECT_EQ(0xdd, code[0]);
+	EXPECT_EQ(0x07, code[1]);		/* ModRM: /0, [RDI] */
 	rs_vm_free(vm);
 }
 
