@@ -1136,14 +1136,15 @@ static int rs_seg_check(struct rs_vcpu *vcpu, const struct rs_mode *m,
 }
 
 /*
- * The guest-physical address of @size bytes at linear @la, an operand the
- * CPU did not check before the exit (a string instruction's other operand,
- * the stack of PUSH or POP): a fault it would raise is queued for the
- * guest (#GP, or #SS for the stack, for a non-canonical address; #PF with
- * its error code and CR2), and 1 returned.  -EINVAL: not emulated.
+ * The guest-physical address of linear @la, the first byte of an access
+ * within one page, part of an operand the CPU did not check before the exit (a string
+ * instruction's other operand, the stack of PUSH or POP, ...): a fault it
+ * would raise is queued for the guest (#GP, or #SS for the stack, for a
+ * non-canonical address; #PF with its error code and CR2), and 1
+ * returned.  -EINVAL: not emulated.
  */
 static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
-		       unsigned int size, bool write, bool stack, u64 *gpa)
+		       bool write, bool stack, u64 *gpa)
 {
 	unsigned int bits = (m->s.cr4 & X86_CR4_LA57) ? 57 : 48;
 	u32 pfec = write ? RS_PF_WRITE : 0;
@@ -1156,9 +1157,6 @@ static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
 		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION,
 				      stack ? X86_TRAP_SS : X86_TRAP_GP,
 				      true, 0) ? -EINVAL : 1;
-	/* One that straddles two pages is not emulated. */
-	if ((la & ~PAGE_MASK) + size > PAGE_SIZE)
-		return -EINVAL;
 
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (rs_call(get_cpl)(vcpu) == 3)
@@ -1174,25 +1172,6 @@ static int rs_data_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 la,
 }
 
 /*
- * A string element's source (@src: DS:rSI or the override) or ES:rDI,
- * checked as the CPU checks it.  Returns as rs_data_gpa().
- */
-static int rs_string_gpa(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			 const struct rs_insn *in, bool src, u64 *gpa)
-{
-	u8 seg = src ? in->seg : 0x26;
-	u64 ea = vcpu->gpr[src ? RS_RSI : RS_RDI] & in->addr_mask;
-	bool write = !src && (in->string == 0xa4 || in->string == 0xaa);
-	int r;
-
-	r = rs_seg_check(vcpu, m, seg, ea, in->size, write);
-	if (r)
-		return r;
-	return rs_data_gpa(vcpu, m, rs_seg_base(m, seg) + ea, in->size, write,
-			   seg == 0x36, gpa);
-}
-
-/*
  * The guest-physical addresses of the one or two pages that @len bytes (a
  * page at most) at linear @la touch, the first @first of them in the
  * first page: both checked as a data access of the CPU's (rs_data_gpa(),
@@ -1205,10 +1184,35 @@ static int rs_linear_gpas(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	int r;
 
 	*first = min_t(unsigned int, len, PAGE_SIZE - (la & ~PAGE_MASK));
-	r = rs_data_gpa(vcpu, m, la, *first, write, stack, &gpa[0]);
+	r = rs_data_gpa(vcpu, m, la, write, stack, &gpa[0]);
 	if (!r && *first < len)
-		r = rs_data_gpa(vcpu, m, la + *first, len - *first, write,
-				stack, &gpa[1]);
+		r = rs_data_gpa(vcpu, m, la + *first, write, stack, &gpa[1]);
+	return r;
+}
+
+/*
+ * A string element's source (@k 0: DS:rSI or the override) or its
+ * destination (1: ES:rDI), checked as the CPU checks it: where it is
+ * (in->str_la[@k]), and its one or two pages.  Returns as rs_data_gpa().
+ */
+static int rs_string_operand(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			     struct rs_insn *in, int k)
+{
+	u8 seg = k ? 0x26 : in->seg;
+	u64 ea = vcpu->gpr[k ? RS_RDI : RS_RSI] & in->addr_mask;
+	bool write = k && (in->string == 0xa4 || in->string == 0xaa);
+	u64 *pages = in->str_pages[k];
+	unsigned int first;
+	int r;
+
+	r = rs_seg_check(vcpu, m, seg, ea, in->size, write);
+	if (r)
+		return r;
+	in->str_la[k] = rs_seg_base(m, seg) + ea;
+	r = rs_linear_gpas(vcpu, m, in->str_la[k], in->size, write, seg == 0x36,
+			   pages, &first);
+	pages[0] &= PAGE_MASK;
+	pages[1] &= PAGE_MASK;
 	return r;
 }
 
@@ -1427,6 +1431,14 @@ static int rs_mmio_load(struct rs_vcpu *vcpu, struct rs_insn *in)
 	return rs_mmio_finish(vcpu, in, mem);
 }
 
+/* The string operand @k (0: source, 1: destination) is the next access. */
+static void rs_string_select(struct rs_insn *in, int k)
+{
+	in->la = in->str_la[k];
+	in->page_gpa[0] = in->str_pages[k][0];
+	in->page_gpa[1] = in->str_pages[k][1];
+}
+
 /*
  * One element of a string instruction (SDM vol. 2, "MOVS", "CMPS",
  * "STOS", "LODS", "SCAS"), from where @in->step says: the reads first,
@@ -1442,30 +1454,32 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 	bool reads[2] = { op == 0xa4 || op == 0xa6 || op == 0xac, cmp };
 	struct rs_insn acc = { .reg = RS_RAX };
 	u64 rip, rflags, v = 0, delta;
+	int r;
 
 	for (; in->step < 2; in->step++) {
-		u64 gpa;
-
 		/*
 		 * The destination after the source is read, as the CPU goes:
 		 * a fault on it comes after the source's read.
 		 */
 		if (in->step && op != 0xac) {
 			struct rs_mode m;
-			int r;
 
 			rs_get_mode(vcpu, &m);
-			r = rs_string_gpa(vcpu, &m, in, false, &in->dst_gpa);
+			r = rs_string_operand(vcpu, &m, in, 1);
 			if (r)
 				return r > 0 ? 0 : rs_exit_emulation_failed(vcpu,
 						in->gpa, in->next_rip - in->len);
 		}
-		gpa = in->step ? in->dst_gpa : in->src_gpa;
-		if (reads[in->step] &&
-		    rs_read_guest(vcpu->vm, gpa, &in->val[in->step], in->size)) {
-			in->gpa = gpa;
-			return rs_mmio_user(vcpu, in, false, 0);
-		}
+		if (!reads[in->step])
+			continue;
+		rs_string_select(in, in->step);
+		in->write = false;
+		r = rs_mmio_parts(vcpu, in);
+		if (r)
+			return r;
+		in->val[in->step] = 0;
+		memcpy(&in->val[in->step], in->data, in->size);
+		in->done = 0;
 	}
 
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
@@ -1494,12 +1508,11 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 	}
 	rs_insn_done(vcpu, done ? in->next_rip : rip, rflags);
 
-	if ((op == 0xa4 || op == 0xaa) &&
-	    rs_write_guest(vcpu->vm, in->dst_gpa, &v, in->size)) {
-		in->gpa = in->dst_gpa;
-		return rs_mmio_user(vcpu, in, true, v);
-	}
-	return 0;
+	if (op != 0xa4 && op != 0xaa)
+		return 0;
+	rs_string_select(in, 1);
+	memcpy(in->data, &v, sizeof(v));
+	return rs_mmio_store_data(vcpu, in);
 }
 
 /*
@@ -1980,7 +1993,7 @@ static int rs_string_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	in->next_rip = m->long64 ? rip + in->len : (u32)(rip + in->len);
 	if (in->string == 0xaa || in->string == 0xae)
 		return 0;			/* STOS, SCAS: ES:rDI only */
-	return rs_string_gpa(vcpu, m, in, true, &in->src_gpa);
+	return rs_string_operand(vcpu, m, in, 0);
 }
 
 /*
@@ -2094,16 +2107,40 @@ int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 	struct rs_insn in = vcpu->pending_insn;
 	u64 v = 0;
 
-	if (in.vec || in.split) {
+	if (in.vec || in.split || in.string) {
 		memcpy(in.data + in.done, vcpu->run->mmio.data, in.part);
 		in.done += in.part;
-		return in.vec ? rs_mmio_vec(vcpu, &in) : rs_mmio_load(vcpu, &in);
+		return in.vec ? rs_mmio_vec(vcpu, &in) :
+		       in.string ? rs_mmio_string(vcpu, &in) :
+		       rs_mmio_load(vcpu, &in);
 	}
 	memcpy(&v, vcpu->run->mmio.data, in.size);
-	if (!in.string)
-		return rs_mmio_finish(vcpu, &in, v);
-	in.val[in.step++] = v;
-	return rs_mmio_string(vcpu, &in);
+	return rs_mmio_finish(vcpu, &in, v);
+}
+
+/*
+ * The segment of OUTS's source, from the instruction between @rip and
+ * @next_rip: the last segment override among its prefixes, else DS (SDM
+ * vol. 2, "OUTS"); 0 if the instruction cannot be read.
+ */
+static u8 rs_string_io_seg(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			   u64 rip, u64 next_rip)
+{
+	unsigned int len = min_t(u64, next_rip - rip, 15), i;
+	u8 p[15], seg = 0x3e;
+
+	if (rs_access_linear(vcpu, m, m->long64 ? rip : (u32)(m->s.cs.base + rip),
+			     p, len, false))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] == 0x26 || p[i] == 0x2e || p[i] == 0x36 ||
+		    p[i] == 0x3e || p[i] == 0x64 || p[i] == 0x65)
+			seg = p[i];
+		else if (p[i] != 0x66 && p[i] != 0x67 && p[i] != 0xf0 &&
+			 p[i] != 0xf2 && p[i] != 0xf3)
+			break;
+	}
+	return seg;
 }
 
 /*
@@ -2113,23 +2150,31 @@ int rs_complete_mmio_read(struct rs_vcpu *vcpu)
  * then executes again for the rest.
  */
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
-		      bool rep, unsigned int addr_bytes, u64 next_rip)
+		      bool rep, unsigned int addr_bytes, u8 seg, u64 next_rip)
 {
 	struct rs_run *run = vcpu->run;
 	unsigned int room = (PAGE_SIZE - RS_IO_DATA_OFFSET) / size;
 	u64 rip, rflags, mask, count;
 	int r;
 
-	/* Not every CPU reports the address size: then it is the default. */
-	if (!addr_bytes) {
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	/*
+	 * Not every CPU reports the address size (then it is the default)
+	 * or OUTS's segment (then the instruction's prefixes say).
+	 */
+	if (!addr_bytes || (!in && !seg)) {
 		struct rs_mode m;
 
 		rs_get_mode(vcpu, &m);
-		addr_bytes = m.long64 ? 8 : m.opsize;
+		if (!addr_bytes)
+			addr_bytes = m.long64 ? 8 : m.opsize;
+		if (!in && !seg)
+			seg = rs_string_io_seg(vcpu, &m, rip, next_rip);
+		if (!in && !seg)
+			return rs_exit_emulation_failed(vcpu, 0, rip);
 	}
 	mask = addr_bytes == 8 ? ~0ULL : (1ULL << (addr_bytes * 8)) - 1;
 	count = rep ? vcpu->gpr[RS_RCX] & mask : 1;
-	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (!count) {
 		rs_insn_done(vcpu, next_rip, rflags);
 		return 0;
@@ -2141,6 +2186,7 @@ int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 	vcpu->pending_string.count = min_t(u64, count, room);
 	vcpu->pending_string.size = size;
 	vcpu->pending_string.rep = rep;
+	vcpu->pending_string.seg = in ? 0x26 : seg;
 	vcpu->pending_string.mask = mask;
 	vcpu->pending_string.next_rip = next_rip;
 
@@ -2185,7 +2231,7 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 {
 	struct rs_pending_string *ps = &vcpu->pending_string;
 	bool out = index_reg == RS_RSI;
-	u8 seg = out ? 0x3e : 0x26;	/* DS (no override seen) or ES */
+	u8 seg = ps->seg;
 	u64 rip, rflags, base, *idx = &vcpu->gpr[index_reg];
 	unsigned int i, n, size = ps->size;
 	void *data = rs_io_data(vcpu);

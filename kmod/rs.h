@@ -353,7 +353,8 @@ struct rs_insn {
 	u8 step;		/* 0: source next, 1: destination, 2: both read */
 	u64 addr_mask;		/* of the address size */
 	u64 next_rip;
-	u64 src_gpa, dst_gpa;
+	u64 str_la[2];		/* the source's and the destination's... */
+	u64 str_pages[2][2];	/* ...and their one or two pages */
 	u64 val[2];		/* read from the source and the destination */
 	/* an SSE or AVX access, or a split one (rs_mmio_parts()) */
 	u8 vec;			/* RS_VEC_* */
@@ -376,6 +377,7 @@ struct rs_pending_string {
 	u64 mask;		/* of the address size */
 	u64 next_rip;
 	u8 size;
+	u8 seg;			/* OUTS: the source's segment prefix */
 	bool rep;
 };
 
@@ -596,7 +598,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
 int rs_complete_mmio_read(struct rs_vcpu *vcpu);
 int rs_complete_mmio_write(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
-		      bool rep, unsigned int addr_bytes, u64 next_rip);
+		      bool rep, unsigned int addr_bytes, u8 seg, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
 /* The instructions that write CR0 or CR4 (rs_decode_cr_write()). */
 enum rs_cr_write { RS_CR_WRITE_MOV, RS_CR_WRITE_LMSW, RS_CR_WRITE_CLTS };

@@ -671,7 +671,11 @@ static int svm_exit_vintr(struct rs_vcpu *vcpu)
 	return 0;
 }
 
-/* EXITINFO1 describes the access, EXITINFO2 is the next RIP (15.10.2). */
+/*
+ * EXITINFO1 describes the access, EXITINFO2 is the next RIP (15.10.2).
+ * Its segment field is only there with decode assists: the core finds the
+ * segment of OUTS itself.
+ */
 static int svm_exit_ioio(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -683,7 +687,7 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 	if (info & SVM_IOIO_STR_MASK)
 		return rs_exit_string_io(vcpu, port, size, in,
 					 info & SVM_IOIO_REP_MASK,
-					 (info & SVM_IOIO_ASIZE_MASK) >> 6,
+					 (info & SVM_IOIO_ASIZE_MASK) >> 6, 0,
 					 vmcb->control.exit_info_2);
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	return rs_exit_io(vcpu, port, size, in);

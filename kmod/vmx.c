@@ -1467,26 +1467,33 @@ static int vmx_exit_dr(struct rs_vcpu *vcpu)
 }
 
 /*
- * INS/OUTS: the core moves the data; the address size is in the
- * VM-exit instruction information where the CPU reports it (A.1 bit 54,
- * 27.2.5, table 27-8), otherwise the core assumes the default.
+ * INS/OUTS: the core moves the data; the address size and the segment
+ * are in the VM-exit instruction information where the CPU reports them
+ * (A.1 bit 54, 27.2.5, table 27-8), otherwise the core finds them.
  */
 static int vmx_exit_string_io(struct rs_vcpu *vcpu)
 {
+	/* The segment register field's encoding, as prefix bytes. */
+	static const u8 seg_prefix[8] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual, next_rip;
 	unsigned int addr_bytes = 0;
 	unsigned long flags;
+	u8 seg = 0;
 
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
 	next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-	if (vmx_cfg.ins_outs_info)
-		addr_bytes = 2 << ((vmcs_read(VMX_INSTRUCTION_INFO) >> 7) & 7);
+	if (vmx_cfg.ins_outs_info) {
+		u32 info = vmcs_read(VMX_INSTRUCTION_INFO);
+
+		addr_bytes = 2 << ((info >> 7) & 7);
+		seg = seg_prefix[(info >> 15) & 7];
+	}
 	vmx_vmcs_leave(flags);
 	return rs_exit_string_io(vcpu, q >> VMX_IO_PORT_SHIFT,
 				 (q & VMX_IO_SIZE) + 1, q & VMX_IO_IN,
-				 q & VMX_IO_REP, addr_bytes, next_rip);
+				 q & VMX_IO_REP, addr_bytes, seg, next_rip);
 }
 
 /* 27.2.1, table 27-5: port, size and direction; RAX holds the data. */

@@ -5,8 +5,9 @@
  * into RAM (the CPU faults at the second page's start), the bit string of
  * BT, BTS, BTR and BTC with a register offset (the operand-sized word
  * that holds the bit, before or after the ModRM address), the 16 bytes of
- * CMPXCHG16B (both outcomes), MOV with a 64-bit moffs across a page, and
- * the stack slot of PUSH and POP of MMIO that crosses two RAM pages.
+ * CMPXCHG16B (both outcomes), MOV with a 64-bit moffs across a page, the
+ * stack slot of PUSH and POP of MMIO that crosses two RAM pages, and
+ * string elements that cross a page.
  *
  * User space here is a plain memory device: MMIO reads and writes go to
  * and from dev[].  The guest runs each instruction on a window of RAM,
@@ -301,6 +302,126 @@ TEST(stack_slot_across_pages)
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[1]) TH_LOG("POP to MMIO");
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[2]) TH_LOG("the slot");
 	ASSERT_EQ(UCALL_DONE, run_device(_metadata, vcpu, &uc));
+	rs_vm_free(vm);
+}
+
+/*
+ * String elements that cross a page: between two RAM pages (the other
+ * operand MMIO), from RAM into MMIO, from MMIO into RAM, upwards and
+ * downwards.  The reference runs with the source in REF_WIN's and the
+ * destination in REF2_WIN's two RAM pages, at the same offsets.
+ */
+#define REF2_SLOT	4
+#define REF2_GPA	(RS_MMIO_GPA + 0x50000)
+#define REF_W		(REF_GPA + 4096 - WIN / 2)	/* RAM, then RAM */
+#define REF2_W		(REF2_GPA + 4096 - WIN / 2)
+
+struct str_case {
+	const char *insn;
+	uint64_t src, dst;		/* windows */
+	unsigned int src_at, dst_at;
+	uint64_t rcx, rax;
+};
+
+#define STR_CASES(X)							\
+	X("rep movsl", REF_W, 14, BITS_WIN, 0, 3, 0)			\
+	X("rep movsl", BITS_WIN, 0, A_WIN, 14, 2, 0)			\
+	X("lodsq", A_WIN, 12, REF2_W, 0, 0, 0)				\
+	X("cmpsw", B_WIN, 15, REF2_W, 3, 0, 0)				\
+	X("stosl", REF_W, 0, A_WIN, 14, 0, 0x89abcdef)			\
+	X("std; rep movsw; cld", BITS_WIN, 20, REF2_W, 15, 3, 0)	\
+	X("scasl", REF_W, 0, B_WIN, 13, 0, 0x1234)			\
+	X("repe cmpsb", B_WIN, 14, A_WIN, 14, 4, 0)
+
+#define STR_ENTRY(insn, src, sat, dst, dat, rcx, rax)			\
+	{ insn, src, dst, sat, dat, rcx, rax },
+static const struct str_case str_cases[] = { STR_CASES(STR_ENTRY) };
+
+#define STR_RUN(insn, si, di, cx, ax, fl)				\
+	asm volatile("push %[f]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]" \
+		     : [f] "+r"(fl), "+S"(si), "+D"(di), "+c"(cx), "+a"(ax) \
+		     : : "memory", "cc")
+
+static void copy_out(uint8_t *to, uint64_t win)
+{
+	unsigned int i;
+
+	for (i = 0; i < WIN; i++)
+		to[i] = ((volatile uint8_t *)win)[i];
+}
+
+/* The reference, then the case; reports which results differ. */
+#define STR_CASE(insn, src, sat, dst, dat, rcx, rax) do {		\
+	uint64_t w[5], g[5], mask = 0;					\
+	uint8_t ws[WIN], wd[WIN], gs[WIN], gd[WIN];			\
+	unsigned int k;							\
+									\
+	fill(REF_W, WIN, i);						\
+	fill(REF2_W, WIN, i + 100);					\
+	w[0] = REF_W + (sat);						\
+	w[1] = REF2_W + (dat);						\
+	w[2] = (rcx);							\
+	w[3] = (rax);							\
+	w[4] = FLAGS_IN;						\
+	STR_RUN(insn, w[0], w[1], w[2], w[3], w[4]);			\
+	w[0] -= REF_W;							\
+	w[1] -= REF2_W;							\
+	copy_out(ws, REF_W);						\
+	copy_out(wd, REF2_W);						\
+									\
+	fill((src), WIN, i);						\
+	fill((dst), WIN, i + 100);					\
+	g[0] = (src) + (sat);						\
+	g[1] = (dst) + (dat);						\
+	g[2] = (rcx);							\
+	g[3] = (rax);							\
+	g[4] = FLAGS_IN;						\
+	STR_RUN(insn, g[0], g[1], g[2], g[3], g[4]);			\
+	g[0] -= (src);							\
+	g[1] -= (dst);							\
+	copy_out(gs, (src));						\
+	copy_out(gd, (dst));						\
+	for (k = 0; k < 5; k++)						\
+		if (w[k] != g[k])					\
+			mask |= 1ULL << k;				\
+	if (memcmp(ws, gs, WIN))					\
+		mask |= 1ULL << 8;					\
+	if (memcmp(wd, gd, WIN))					\
+		mask |= 1ULL << 9;					\
+	GUEST_SYNC_ARGS(i, mask, 0, 0);					\
+	i++;								\
+} while (0);
+
+static void guest_strings(void)
+{
+	int i = 0;
+
+	STR_CASES(STR_CASE)
+	GUEST_DONE();
+}
+
+TEST(string_elements_across_pages)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+	unsigned int i = 0;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_strings);
+	rs_vm_add_region(vm, REF_SLOT, 0, REF_GPA, 2 * 4096);
+	rs_vm_add_region(vm, REF2_SLOT, 0, REF2_GPA, 2 * 4096);
+	rs_vm_add_region(vm, A_SLOT, 0, A_RAM, 4096);
+	rs_vm_add_region(vm, B_SLOT, 0, B_RAM, 4096);
+	while (run_device(_metadata, vcpu, &uc) == UCALL_SYNC) {
+		ASSERT_EQ(i, uc.args[0]);
+		EXPECT_EQ(0, uc.args[1])
+			TH_LOG("%s: differs (RSI RDI RCX RAX RFLAGS, bit 8 source, 9 destination): %#llx",
+			       str_cases[i].insn, (unsigned long long)uc.args[1]);
+		i++;
+	}
+	EXPECT_EQ(UCALL_DONE, uc.cmd);
+	EXPECT_EQ(ARRAY_SIZE(str_cases), i);
 	rs_vm_free(vm);
 }
 

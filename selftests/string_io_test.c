@@ -4,7 +4,8 @@
  * RS_EXIT_IO with count items of size bytes at data_offset; a long string
  * may take several exits, each with count >= 1, whose data add up to the
  * guest's buffer in order.  IN data user space provides lands in guest
- * memory at RDI.  RCX = 0 makes no exit at all.
+ * memory at RDI.  RCX = 0 makes no exit at all.  OUTS reads from the
+ * segment that a prefix names.
  */
 #include "kselftest_harness.h"
 #include "rs_test.h"
@@ -314,6 +315,42 @@ TEST(io_string_faults)
 	EXPECT_EQ(3U, serve_io(_metadata, vcpu, true, 1, data, 3, &exits));
 	EXPECT_EQ(1, exits);
 	ASSERT_EQ(UCALL_DONE, rs_get_ucall(vcpu, &uc));
+	rs_vm_free(vm);
+}
+
+/*
+ * OUTS takes its source from the segment that a prefix names: FS here,
+ * whose base the host set to 32, so that FS:RSI is 32 bytes past DS:RSI.
+ */
+#define FS_BASE		32
+
+static void guest_outs_fs(void)
+{
+	const void *p = out_buf;
+	uint64_t count = 8;
+
+	asm volatile("rep outsb %%fs:(%%rsi), (%%dx)"
+		     : "+S"(p), "+c"(count) : "d"(PORT) : "memory");
+	GUEST_DONE();
+}
+
+TEST(outs_with_segment_override)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_sregs s;
+	struct rs_vm *vm;
+	uint8_t got[8];
+	int exits;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_outs_fs);
+	rs_vcpu_sregs_get(vcpu, &s);
+	s.fs.base = FS_BASE;
+	rs_vcpu_sregs_set(vcpu, &s);
+	EXPECT_EQ(8U, serve_io(_metadata, vcpu, false, 1, got, sizeof(got),
+			       &exits));
+	EXPECT_EQ(0, memcmp(got, out_buf + FS_BASE, sizeof(got)))
+		TH_LOG("got \"%.8s\", DS's would be \"%.8s\"", got, out_buf);
 	rs_vm_free(vm);
 }
 
