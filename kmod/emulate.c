@@ -31,12 +31,17 @@
 struct rs_mode {
 	struct rs_sregs s;
 	bool long64;		/* 64-bit code segment */
+	bool vm86;		/* virtual-8086 mode: no type checks */
 	unsigned int opsize;	/* default operand size: 2 or 4 */
 };
 
 static void rs_get_mode(struct rs_vcpu *vcpu, struct rs_mode *m)
 {
+	u64 rip, rflags;
+
 	rs_ops->get_sregs(vcpu, &m->s);
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	m->vm86 = (m->s.cr0 & X86_CR0_PE) && (rflags & X86_EFLAGS_VM);
 	m->long64 = (m->s.efer & EFER_LMA) && (m->s.cs.attr & RS_SEG_L);
 	m->opsize = (m->long64 || (m->s.cs.attr & RS_SEG_DB)) &&
 		    (m->s.cr0 & X86_CR0_PE) ? 4 : 2;
@@ -1096,8 +1101,9 @@ static u64 rs_seg_base(const struct rs_mode *m, u8 seg)
  * not check before the exit (SDM vol. 3A, 5.3 "Limit Checking" and 5.4
  * "Type Checking"; vol. 2, the instructions' protected-mode exceptions):
  * every byte within the limit (above it, up to 64 KiB or 4 GiB, for an
- * expand-down segment), and in protected mode a usable segment that
- * allows the access.
+ * expand-down segment), and in protected mode (not virtual-8086 mode,
+ * whose segments are real mode's) a usable segment that allows the
+ * access.
  */
 static bool rs_seg_ok(const struct rs_mode *m, u8 seg, u64 ea,
 		      unsigned int size, bool write)
@@ -1114,7 +1120,7 @@ static bool rs_seg_ok(const struct rs_mode *m, u8 seg, u64 ea,
 		     last <= ((s->attr & RS_SEG_DB) ? 0xffffffff : 0xffff);
 	else
 		ok = last <= s->limit;
-	if (!(m->s.cr0 & X86_CR0_PE))
+	if (!(m->s.cr0 & X86_CR0_PE) || m->vm86)
 		return ok;
 	/* code: readable (bit 1) and never written; data: writable (bit 1) */
 	return ok && (s->attr & RS_SEG_P) &&

@@ -257,7 +257,7 @@ static const struct op {
 	{ {0x0f, 0xa2}, 2, 0, 0, 0, 0, S_LEAF, 4 }, { {0x0f, 0x01, 0xd0}, 3, 1, 0, 0, 0, S_XCR, 4 },
 	{ {0x0f, 0x01, 0xd9}, 3, 0, 0, 0, 0, 0, 3 }, { {0x0f, 0x01, 0xc1}, 3, 0, 0, 0, 0, 0, 3 },
 	{ {0x0f, 0x01}, 2, 0, 'e', 0, 0, 0, 6 }, { {0x0f, 0x00}, 2, 0, 'e', 0, 0, 0, 2 },
-	{ {0x0f, 0xae}, 2, 0, 'e', 0, 0, 0, 2 }, { {0x0f, 0xc7}, 2, 0, 'e', 0, 0, 0, 1 },
+	{ {0x0f, 0xae}, 2, 0, 'e', 0, 0, 0, 2 }, { {0x0f, 0xc7}, 2, 0, 'e', 0, PFX, 0, 1 },
 	{ {0x0f, 0x78}, 2, 1, 'e', 0, 0, 0, 1 }, { {0x0f, 0x04}, 2, 3, 0, 0, 0, 0, 3 },
 	{ {0x0f, 0x34}, 2, 1, 0, 0, 0, 0, 2 }, { {0x0f, 0x08}, 2, 1, 0, 0, 0, 0, 1 },
 	{ {0x0f, 0x31}, 2, 2, 0, 0, 0, 0, 1 }, { {0x0f, 0xaa}, 2, 0, 0, 0, 0, 0, 1 },
@@ -886,14 +886,15 @@ static void program(struct thread *t, unsigned long n)
 			n, i, rs_exit_describe(t->vcpu, buf, sizeof(buf)));
 	run->request_interrupt_window = 0;
 	/*
-	 * An IN, MMIO read or hypercall completes now, not in the next
-	 * program.  Completing an MMIO read may make another MMIO exit (the
-	 * write of a read-modify-write, the second read of a CMPS), which
-	 * completes in turn; a handful at most.
+	 * An IN, MMIO access or hypercall completes now, not in the next
+	 * program.  Completing an MMIO access may make another MMIO exit
+	 * (the write of a read-modify-write, the second read of a CMPS, the
+	 * next part of a split one: 4 of a 32-byte store), which completes
+	 * in turn; a handful at most.
 	 */
-	for (i = 0; !failed && i < 4 &&
+	for (i = 0; !failed && i < 8 &&
 		    ((run->exit_reason == RS_EXIT_IO && run->io.direction == RS_IO_IN) ||
-		     (run->exit_reason == RS_EXIT_MMIO && !run->mmio.is_write) ||
+		     run->exit_reason == RS_EXIT_MMIO ||
 		     run->exit_reason == RS_EXIT_HYPERCALL); i++) {
 		bool mmio = run->exit_reason == RS_EXIT_MMIO;
 
