@@ -40,8 +40,11 @@ static void rs_get_mode(struct rs_vcpu *vcpu, struct rs_mode *m)
 	u64 rip, rflags;
 
 	rs_ops->get_sregs(vcpu, &m->s);
-	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	m->vm86 = (m->s.cr0 & X86_CR0_PE) && (rflags & X86_EFLAGS_VM);
+	m->vm86 = false;
+	if ((m->s.cr0 & X86_CR0_PE) && !(m->s.efer & EFER_LMA)) {
+		rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+		m->vm86 = rflags & X86_EFLAGS_VM;
+	}
 	m->long64 = (m->s.efer & EFER_LMA) && (m->s.cs.attr & RS_SEG_L);
 	m->opsize = (m->long64 || (m->s.cs.attr & RS_SEG_DB)) &&
 		    (m->s.cr0 & X86_CR0_PE) ? 4 : 2;
@@ -1902,9 +1905,10 @@ static int rs_operand_pages(struct rs_vcpu *vcpu, const struct rs_mode *m,
 
 /*
  * Where a general-purpose instruction's memory operand is.  Mostly the
- * nested page fault's @gpa is where it starts: when the operand lies in
- * one page and the fault is not at a page's start (a fault there may be
- * the second part of one that began on the page before).  Otherwise, and
+ * nested page fault's @gpa is where it starts: when the operand is one
+ * byte, or lies in one page and the fault is not at a page's start (a
+ * fault there may be the second part of one that began on the page
+ * before).  Otherwise, and
  * for the bit string of BT* with a register offset, the operand is found
  * from the instruction and the guest's page tables, and one that crosses
  * a page or is wider than 8 bytes (CMPXCHG16B) moves in parts
@@ -1919,7 +1923,8 @@ static int rs_mmio_operand(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	int r;
 
 	in->gpa = gpa;
-	if (in->size <= 8 && !in->bit_reg && off && off + in->size <= PAGE_SIZE)
+	if (in->size <= 8 && !in->bit_reg &&
+	    (in->size == 1 || (off && off + in->size <= PAGE_SIZE)))
 		return 0;
 	if (in->bit_reg) {
 		/*
@@ -2265,9 +2270,10 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg)
 				n = wrap + 1;
 		}
 		/* Up to the segment's limit, where the next item faults. */
-		if (n > 1 && !rs_seg_ok(&m, seg, at, n * size, !out))
+		if (!rs_seg_ok(&m, seg, at, n * size, !out)) {
 			n = 1;
-		r = rs_seg_check(vcpu, &m, seg, at, n * size, !out);
+			r = rs_seg_check(vcpu, &m, seg, at, size, !out);
+		}
 		if (!r)
 			r = rs_linear_checked(vcpu, &m, la, data + i * size,
 					      n * size, !out, false);

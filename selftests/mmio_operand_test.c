@@ -27,6 +27,8 @@
 #define A_RAM		(RS_MMIO_GPA + 0x10000)
 #define B_SLOT		3		/* MMIO, then RAM */
 #define B_RAM		(RS_MMIO_GPA + 0x21000)
+#define REF2_SLOT	4		/* 2 pages of RAM: a second one */
+#define REF2_GPA	(RS_MMIO_GPA + 0x50000)
 #define WIN		32		/* bytes; the boundary at WIN / 2 */
 #define REF_WIN		(REF_GPA + 0x100)
 #define A_WIN		(A_RAM + 4096 - WIN / 2)
@@ -190,6 +192,18 @@ static uint64_t run_device(struct __test_metadata *_metadata,
 	return cmd;
 }
 
+/* A VM running @guest, with the RAM of all the windows above. */
+static struct rs_vm *vm_with_windows(void *guest, struct rs_vcpu **vcpu)
+{
+	struct rs_vm *vm = rs_vm_create_with_one_vcpu(vcpu, guest);
+
+	rs_vm_add_region(vm, REF_SLOT, 0, REF_GPA, 2 * 4096);
+	rs_vm_add_region(vm, REF2_SLOT, 0, REF2_GPA, 2 * 4096);
+	rs_vm_add_region(vm, A_SLOT, 0, A_RAM, 4096);
+	rs_vm_add_region(vm, B_SLOT, 0, B_RAM, 4096);
+	return vm;
+}
+
 static void run_cases(struct __test_metadata *_metadata, void *guest,
 		      const struct op_case *cases, unsigned int n)
 {
@@ -198,10 +212,7 @@ static void run_cases(struct __test_metadata *_metadata, void *guest,
 	struct ucall uc;
 	unsigned int i = 0;
 
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest);
-	rs_vm_add_region(vm, REF_SLOT, 0, REF_GPA, 2 * 4096);
-	rs_vm_add_region(vm, A_SLOT, 0, A_RAM, 4096);
-	rs_vm_add_region(vm, B_SLOT, 0, B_RAM, 4096);
+	vm = vm_with_windows(guest, &vcpu);
 	while (run_device(_metadata, vcpu, &uc) == UCALL_SYNC) {
 		ASSERT_EQ(i, uc.args[0]);
 		EXPECT_EQ(0, uc.args[1])
@@ -257,8 +268,7 @@ TEST(moffs_across_ram_and_mmio)
 	uint64_t off = A_WIN + WIN / 2 - RS_MMIO_GPA;
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_moffs);
-	rs_vm_add_region(vm, A_SLOT, 0, A_RAM, 4096);
+	vm = vm_with_windows(guest_moffs, &vcpu);
 	ASSERT_EQ(UCALL_SYNC, run_device(_metadata, vcpu, &uc));
 	EXPECT_EQ(0xa1b2c3d4, uc.args[1]);
 	EXPECT_EQ(0xc3d4, uc.args[2]) TH_LOG("the RAM half");
@@ -296,8 +306,7 @@ TEST(stack_slot_across_pages)
 	struct ucall uc;
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_stack_slot);
-	rs_vm_add_region(vm, REF_SLOT, 0, REF_GPA, 2 * 4096);
+	vm = vm_with_windows(guest_stack_slot, &vcpu);
 	ASSERT_EQ(UCALL_SYNC, run_device(_metadata, vcpu, &uc));
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[1]) TH_LOG("POP to MMIO");
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[2]) TH_LOG("the slot");
@@ -311,8 +320,6 @@ TEST(stack_slot_across_pages)
  * downwards.  The reference runs with the source in REF_WIN's and the
  * destination in REF2_WIN's two RAM pages, at the same offsets.
  */
-#define REF2_SLOT	4
-#define REF2_GPA	(RS_MMIO_GPA + 0x50000)
 #define REF_W		(REF_GPA + 4096 - WIN / 2)	/* RAM, then RAM */
 #define REF2_W		(REF2_GPA + 4096 - WIN / 2)
 
@@ -408,11 +415,7 @@ TEST(string_elements_across_pages)
 	unsigned int i = 0;
 
 	RS_REQUIRE_VM();
-	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_strings);
-	rs_vm_add_region(vm, REF_SLOT, 0, REF_GPA, 2 * 4096);
-	rs_vm_add_region(vm, REF2_SLOT, 0, REF2_GPA, 2 * 4096);
-	rs_vm_add_region(vm, A_SLOT, 0, A_RAM, 4096);
-	rs_vm_add_region(vm, B_SLOT, 0, B_RAM, 4096);
+	vm = vm_with_windows(guest_strings, &vcpu);
 	while (run_device(_metadata, vcpu, &uc) == UCALL_SYNC) {
 		ASSERT_EQ(i, uc.args[0]);
 		EXPECT_EQ(0, uc.args[1])
