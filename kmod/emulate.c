@@ -419,21 +419,33 @@ static bool rs_decode_op(const struct rs_mode *m, unsigned int op,
 /*
  * The SSE and AVX moves between an XMM or YMM register and memory (SDM
  * vol. 2: MOVUPS, MOVUPD, MOVSS, MOVSD, MOVAPS, MOVAPD, MOVNTPS, MOVNTPD,
- * MOVD, MOVQ, MOVDQA, MOVDQU, MOVNTDQ, MOVNTDQA, and their VEX forms).
- * @op is 0x1xx for 0F xx, 0x2xx for 0F 38 xx; @pp the mandatory prefix
- * as VEX encodes it (0 none, 1 66, 2 F3, 3 F2), @l VEX.L, @w REX.W or
- * VEX.W.  MMX forms are not decoded.  The CPU raised #UD, #NM and the
- * alignment #GP before the access, so none of that is checked here.
+ * MOVD, MOVQ, MOVDQA, MOVDQU, MOVNTDQ, MOVNTDQA, MOVLPS, MOVLPD, MOVHPS,
+ * MOVHPD, and their VEX forms), and the MMX ones (MOVD, MOVQ, MOVNTQ:
+ * 6E, 6F, 7E, 7F and E7 without a mandatory prefix).  @op is 0x1xx for
+ * 0F xx, 0x2xx for 0F 38 xx; @pp the mandatory prefix as VEX encodes it
+ * (0 none, 1 66, 2 F3, 3 F2), @l VEX.L, @w REX.W or VEX.W.  The CPU
+ * raised #UD, #NM and the alignment #GP before the access, so none of
+ * that is checked here.
  */
 static bool rs_decode_vec_op(unsigned int op, unsigned int pp, bool l, bool w,
 			     struct rs_insn *in)
 {
 	unsigned int wide = l ? 32 : 16;
+	u8 mmx = pp ? 0 : RS_VEC_MMX;
 
 	switch (op) {
 	case 0x110:			/* MOVUPS/PD, MOVSS (F3), MOVSD (F2) */
 	case 0x111:
 		in->size = pp == 2 ? 4 : pp == 3 ? 8 : wide;
+		break;
+	case 0x112:			/* MOVLPS/PD; 16, 17: MOVHPS/PD */
+	case 0x113:
+	case 0x116:
+	case 0x117:
+		if (pp > 1 || l)
+			return false;
+		in->size = 8;
+		in->vec |= RS_VEC_HALF | (op & 4 ? RS_VEC_HIGH : 0);
 		break;
 	case 0x128:			/* MOVAPS/PD */
 	case 0x129:
@@ -448,23 +460,30 @@ static bool rs_decode_vec_op(unsigned int op, unsigned int pp, bool l, bool w,
 			break;
 		}
 		fallthrough;
-	case 0x16e:			/* 66: MOVD/MOVQ xmm, m and back */
-		if (pp != 1 || l)
+	case 0x16e:			/* MOVD/MOVQ mm or (66) xmm, m and back */
+		if (pp > 1 || l)
 			return false;
 		in->size = w ? 8 : 4;
+		in->vec |= mmx;
 		break;
 	case 0x1d6:			/* 66: MOVQ m64, xmm */
 		if (pp != 1 || l)
 			return false;
 		in->size = 8;
 		break;
-	case 0x16f:			/* 66: MOVDQA, F3: MOVDQU */
+	case 0x16f:			/* MOVQ mm, 66: MOVDQA, F3: MOVDQU */
 	case 0x17f:
-		if (pp != 1 && pp != 2)
+		if (pp > 2)
 			return false;
-		in->size = wide;
+		in->size = pp ? wide : 8;
+		in->vec |= mmx;
 		break;
-	case 0x1e7:			/* 66: MOVNTDQ */
+	case 0x1e7:			/* MOVNTQ, 66: MOVNTDQ */
+		if (pp > 1)
+			return false;
+		in->size = pp ? wide : 8;
+		in->vec |= mmx;
+		break;
 	case 0x22a:			/* 66: MOVNTDQA */
 		if (pp != 1)
 			return false;
@@ -473,9 +492,9 @@ static bool rs_decode_vec_op(unsigned int op, unsigned int pp, bool l, bool w,
 	default:
 		return false;
 	}
-	in->write = op == 0x111 || op == 0x129 || op == 0x12b ||
-		    op == 0x17f || op == 0x1d6 || op == 0x1e7 ||
-		    (op == 0x17e && pp == 1);
+	in->write = op == 0x111 || op == 0x113 || op == 0x117 ||
+		    op == 0x129 || op == 0x12b || op == 0x17f ||
+		    op == 0x1d6 || op == 0x1e7 || (op == 0x17e && pp != 2);
 	in->vec |= RS_VEC;
 	return true;
 }
@@ -483,7 +502,8 @@ static bool rs_decode_vec_op(unsigned int op, unsigned int pp, bool l, bool w,
 /*
  * VEX (C5: two bytes, C4: three), which outside 64-bit mode is LDS or LES
  * unless the next byte's top bits are 11 (SDM vol. 2, 2.3.5).  Its R, X,
- * B and W go to in->rex as REX would have them.
+ * B and W go to in->rex as REX would have them.  No MMX instruction has a
+ * VEX form (#UD).
  */
 static bool rs_decode_vex(const struct rs_mode *m, const u8 *p,
 			  unsigned int avail, unsigned int *i, unsigned int op,
@@ -501,16 +521,23 @@ static bool rs_decode_vex(const struct rs_mode *m, const u8 *p,
 		map = b1 & 0x1f;
 		b2 = p[at++];
 	}
-	/* VEX.vvvv names no register in these: the CPU insists on 1111 */
-	if ((map != 1 && map != 2) || (b2 & 0x78) != 0x78 || at + 1 >= avail)
+	if ((map != 1 && map != 2) || at + 1 >= avail)
 		return false;
 	in->rex = 0;
 	if (m->long64)
 		in->rex = (~b1 >> 5 & 0x4) |
 			  (op == 0xc4 ? (~b1 >> 5 & 0x3) | (b2 >> 4 & 0x8) : 0);
 	if (!rs_decode_vec_op(map << 8 | p[at], b2 & 3, b2 & 4,
-			      in->rex & 0x8, in))
+			      in->rex & 0x8, in) || (in->vec & RS_VEC_MMX))
 		return false;
+	/*
+	 * VEX.vvvv names no register in these, and the CPU insists on 1111,
+	 * but in VMOVLPS/PD and VMOVHPS/PD loads: the register that the
+	 * other half comes from.  Outside 64-bit mode its top bit is ignored.
+	 */
+	if ((b2 & 0x78) != 0x78 && (!(in->vec & RS_VEC_HALF) || in->write))
+		return false;
+	in->vvvv = (~b2 >> 3) & (m->long64 ? 0xf : 0x7);
 	in->vec |= RS_VEC_VEX;
 	*i = at + 1;
 	return true;
@@ -1525,12 +1552,12 @@ static int rs_mmio_string(struct rs_vcpu *vcpu, struct rs_insn *in)
 }
 
 /*
- * The guest's XMM and YMM registers are the CPU's while RS_RUN runs
- * (fpu_swap_kvm_fpstate()), unless a preemption saved them: then they are
- * loaded back first, with preemption and softirqs held off until the
- * access is done (fpregs_lock()), as KVM's kvm_fpu_get() does.  The YMM
- * forms are only used for a VEX instruction, which rs_mmio_vec_begin()
- * takes only where the host has AVX.
+ * The guest's x87, MMX, XMM and YMM registers are the CPU's while RS_RUN
+ * runs (fpu_swap_kvm_fpstate()), unless a preemption saved them: then
+ * they are loaded back first, with preemption and softirqs held off
+ * until the access is done (fpregs_lock()), as KVM's kvm_fpu_get() does.
+ * The YMM forms are only used for a VEX instruction, which
+ * rs_mmio_vec_begin() takes only where the host has AVX.
  */
 static void rs_fpregs_get(void)
 {
@@ -1759,32 +1786,134 @@ static void rs_ymm_put(unsigned int reg, const u8 (*v)[32])
 	}
 }
 
-/* Register @reg's low 16 bytes, or all 32 (@ymm), into @v. */
-static void rs_vec_get(unsigned int reg, bool ymm, u8 *v)
+/*
+ * MMX register @reg (REX.R names no other: SDM vol. 2, 2.2.1.2) into @v
+ * with an MMX store, and @v into it with an MMX load, on the guest's own
+ * registers: the CPU itself sets the x87 TOS to 0 and every tag valid,
+ * as the guest's MOVD, MOVQ or MOVNTQ would (SDM vol. 1, 9.5.1), and the
+ * load sets bits 79:64 to ones.  A MOVD load's @v is zero-extended.
+ */
+static void rs_mmx_get(unsigned int reg, u8 (*v)[8])
 {
+	switch (reg & 7) {
+	case 0:
+		asm volatile("movq %%mm0, %0" : "=m"(*v));
+		break;
+	case 1:
+		asm volatile("movq %%mm1, %0" : "=m"(*v));
+		break;
+	case 2:
+		asm volatile("movq %%mm2, %0" : "=m"(*v));
+		break;
+	case 3:
+		asm volatile("movq %%mm3, %0" : "=m"(*v));
+		break;
+	case 4:
+		asm volatile("movq %%mm4, %0" : "=m"(*v));
+		break;
+	case 5:
+		asm volatile("movq %%mm5, %0" : "=m"(*v));
+		break;
+	case 6:
+		asm volatile("movq %%mm6, %0" : "=m"(*v));
+		break;
+	case 7:
+		asm volatile("movq %%mm7, %0" : "=m"(*v));
+		break;
+	}
+}
+
+static void rs_mmx_put(unsigned int reg, const u8 (*v)[8])
+{
+	switch (reg & 7) {
+	case 0:
+		asm volatile("movq %0, %%mm0" : : "m"(*v));
+		break;
+	case 1:
+		asm volatile("movq %0, %%mm1" : : "m"(*v));
+		break;
+	case 2:
+		asm volatile("movq %0, %%mm2" : : "m"(*v));
+		break;
+	case 3:
+		asm volatile("movq %0, %%mm3" : : "m"(*v));
+		break;
+	case 4:
+		asm volatile("movq %0, %%mm4" : : "m"(*v));
+		break;
+	case 5:
+		asm volatile("movq %0, %%mm5" : : "m"(*v));
+		break;
+	case 6:
+		asm volatile("movq %0, %%mm6" : : "m"(*v));
+		break;
+	case 7:
+		asm volatile("movq %0, %%mm7" : : "m"(*v));
+		break;
+	}
+}
+
+/*
+ * An unmasked x87 exception pending (FSW.ES)?  The guest's MMX
+ * instruction would have raised #MF before its access (SDM vol. 2, MOVQ),
+ * and ringside's own would raise it in the host.
+ */
+static bool rs_x87_pending(void)
+{
+	u16 fsw;
+
 	rs_fpregs_get();
-	if (ymm)
-		rs_ymm_get(reg, (u8 (*)[32])v);
-	else
-		rs_xmm_get(reg, (u8 (*)[16])v);
+	asm volatile("fnstsw %0" : "=m"(fsw));
+	fpregs_unlock();
+	return fsw & BIT(7);
+}
+
+/*
+ * What a store writes, from its register into @v: a YMM register's 32
+ * bytes, an XMM register's low 16 (MOVHPS and MOVHPD: from byte 8), or
+ * an MMX register's 8.
+ */
+static void rs_vec_get(const struct rs_insn *in, u8 *v)
+{
+	u8 x[16];
+
+	rs_fpregs_get();
+	if (in->vec & RS_VEC_MMX) {
+		rs_mmx_get(in->reg, (u8 (*)[8])v);
+	} else if (in->size == 32) {
+		rs_ymm_get(in->reg, (u8 (*)[32])v);
+	} else {
+		rs_xmm_get(in->reg, &x);
+		memcpy(v, in->vec & RS_VEC_HIGH ? x + 8 : x, in->size);
+	}
 	fpregs_unlock();
 }
 
 /*
- * @v into register @reg: 32 bytes (@ymm), or 16 with the bits above them
- * zeroed (@vex: a VEX-encoded load) or left alone (a legacy SSE load).
+ * A load's @v into its register: an MMX register's 8 bytes, a YMM
+ * register's 32, or an XMM register's 16 with bits 255:128 zeroed (VEX)
+ * or left alone (legacy SSE).  MOVLPS, MOVLPD, MOVHPS and MOVHPD replace
+ * bits 63:0 or 127:64 only: the other half is the register's own, or
+ * with VEX that of the register VEX.vvvv names (SDM vol. 2, MOVLPS).
  */
-static void rs_vec_put(unsigned int reg, bool ymm, bool vex, const u8 *v)
+static void rs_vec_put(const struct rs_insn *in, const u8 *v)
 {
+	unsigned int src = in->vec & RS_VEC_VEX ? in->vvvv : in->reg;
 	u8 y[32] = { 0 };
 
 	rs_fpregs_get();
-	if (ymm || vex) {
-		memcpy(y, v, ymm ? 32 : 16);
-		rs_ymm_put(reg, &y);
+	if (in->vec & RS_VEC_HALF) {
+		rs_xmm_get(src, (u8 (*)[16])y);
+		memcpy(in->vec & RS_VEC_HIGH ? y + 8 : y, v, 8);
 	} else {
-		rs_xmm_put(reg, (const u8 (*)[16])v);
+		memcpy(y, v, in->size == 32 ? 32 : 16);
 	}
+	if (in->vec & RS_VEC_MMX)
+		rs_mmx_put(in->reg, (const u8 (*)[8])y);
+	else if (in->size == 32 || (in->vec & RS_VEC_VEX))
+		rs_ymm_put(in->reg, &y);
+	else
+		rs_xmm_put(in->reg, (const u8 (*)[16])y);
 	fpregs_unlock();
 }
 
@@ -1873,7 +2002,7 @@ static int rs_mmio_vec(struct rs_vcpu *vcpu, struct rs_insn *in)
 	if (r || in->write)
 		return r;
 	memset(in->data + in->size, 0, sizeof(in->data) - in->size);
-	rs_vec_put(in->reg, in->size == 32, in->vec & RS_VEC_VEX, in->data);
+	rs_vec_put(in, in->data);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	rs_insn_done(vcpu, in->next_rip, rflags);
 	return 0;
@@ -1973,9 +2102,13 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	/*
 	 * Only what the guest could run: the bytes may have changed since
 	 * the exit (another vCPU), and ringside itself moves a VEX
-	 * instruction's data with AVX instructions.
+	 * instruction's data with AVX instructions, and an MMX one's with
+	 * MMX, which in the host would raise the #MF of a pending x87
+	 * exception.  MMX needs no CR4.OSFXSR.  CR0.EM and CR0.TS gave the
+	 * guest #UD and #NM before the access (SDM vol. 2, MOVQ, MOVUPS).
 	 */
-	if (!(m->s.cr4 & X86_CR4_OSFXSR) ||
+	if ((!(m->s.cr4 & X86_CR4_OSFXSR) && !(in->vec & RS_VEC_MMX)) ||
+	    ((in->vec & RS_VEC_MMX) && rs_x87_pending()) ||
 	    ((in->vec & RS_VEC_VEX) && (!boot_cpu_has(X86_FEATURE_AVX) ||
 					!(m->s.cr4 & X86_CR4_OSXSAVE) ||
 					(vcpu->xcr0 & avx) != avx)))
@@ -1988,7 +2121,7 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 	in->page_gpa[0] &= PAGE_MASK;
 	in->page_gpa[1] &= PAGE_MASK;
 	if (in->write) {
-		rs_vec_get(in->reg, in->size == 32, v);
+		rs_vec_get(in, v);
 		memcpy(in->data, v, in->size);
 	}
 	return 0;

@@ -362,6 +362,7 @@ struct rs_insn {
 	u8 part;		/* bytes of the access with user space */
 	u8 modrm;		/* where the ModRM byte (or moffs) is */
 	u8 rex;			/* REX, or VEX's R, X, B and W as REX */
+	u8 vvvv;		/* VEX.vvvv's register (0 without VEX) */
 	u8 addr_bytes;		/* the address size */
 	u64 la;			/* the operand's linear address */
 	u64 page_gpa[2];	/* of its one or two pages */
@@ -370,6 +371,9 @@ struct rs_insn {
 
 #define RS_VEC			BIT(0)	/* an SSE or AVX move */
 #define RS_VEC_VEX		BIT(1)	/* VEX: a load zeroes the bits above it */
+#define RS_VEC_MMX		BIT(2)	/* an MMX register, not XMM */
+#define RS_VEC_HALF		BIT(3)	/* MOVLPS etc.: half of the XMM register */
+#define RS_VEC_HIGH		BIT(4)	/* MOVHPS etc.: its bits 127:64 */
 
 /* The part of an INS/OUTS that this exit moves (emulate.c). */
 struct rs_pending_string {

@@ -2,17 +2,23 @@
 /*
  * SSE and AVX loads and stores on MMIO: MOVUPS, MOVUPD, MOVAPS, MOVAPD,
  * MOVSS, MOVSD, MOVD, MOVQ (its three encodings), MOVDQA, MOVDQU,
- * MOVNTPS, MOVNTDQ, MOVNTDQA, and the VEX forms of 128 and 256 bits,
- * with registers below and above XMM7.
+ * MOVNTPS, MOVNTDQ, MOVNTDQA, MOVLPS, MOVLPD, MOVHPS, MOVHPD, and the VEX
+ * forms of 128 and 256 bits, with registers below and above XMM7; and
+ * the MMX MOVD, MOVQ and MOVNTQ with MM0-MM7.
  *
  * The guest runs each instruction twice from the same register pattern
  * (all 256 bits, where it has AVX) and the same memory: on RAM, where the
  * CPU itself moves the data, then on MMIO, where ringside does.  The whole
  * YMM register after a load must agree to the bit (a legacy SSE load
  * leaves bits 255:128 alone, a VEX one zeroes them), and what a store
- * wrote to MMIO must be what it wrote to RAM.  User space sees the access
- * in parts of at most 8 bytes, in ascending address order, as
- * Documentation/uapi.rst says.  An access that starts in RAM and ends in
+ * wrote to MMIO must be what it wrote to RAM.  A MOVLPS-like load keeps
+ * the other half of the register; its VEX form takes it from the VEX.vvvv
+ * register, which the case sets to all ones.  An MMX case compares an
+ * FXSAVE image instead: the MMX registers (bits 79:64 too) and the x87
+ * TOS and tags, which every MMX instruction sets to 0 and valid, from a
+ * TOS of 7 and all tags empty.  User space sees the access in parts of
+ * at most 8 bytes, in ascending address order, as Documentation/uapi.rst
+ * says.  An access that starts in RAM and ends in
  * MMIO moves its RAM part directly and exits for the rest.
  */
 #include <string.h>
@@ -49,6 +55,14 @@
 	X(movntps_st, "movntps %%xmm1, (%[m])", 16, 1, 0, "1")		\
 	X(movntdq_st, "movntdq %%xmm9, (%[m])", 16, 1, 0, "9")		\
 	X(movntdqa_ld, "movntdqa (%[m]), %%xmm1", 16, 0, 0, "1")	\
+	X(movlps_ld, "movlps (%[m]), %%xmm1", 8, 0, 0, "1")		\
+	X(movlps_st, "movlps %%xmm9, (%[m])", 8, 1, 0, "9")		\
+	X(movlpd_ld, "movlpd (%[m]), %%xmm9", 8, 0, 0, "9")		\
+	X(movlpd_st, "movlpd %%xmm1, (%[m])", 8, 1, 0, "1")		\
+	X(movhps_ld, "movhps (%[m]), %%xmm9", 8, 0, 0, "9")		\
+	X(movhps_st, "movhps %%xmm1, (%[m])", 8, 1, 0, "1")		\
+	X(movhpd_ld, "movhpd (%[m]), %%xmm1", 8, 0, 0, "1")		\
+	X(movhpd_st, "movhpd %%xmm9, (%[m])", 8, 1, 0, "9")		\
 	X(vmovups_x_ld, "vmovups (%[m]), %%xmm1", 16, 0, 1, "1")	\
 	X(vmovups_y_ld, "vmovups (%[m]), %%ymm1", 32, 0, 1, "1")	\
 	X(vmovups_y_st, "vmovups %%ymm1, (%[m])", 32, 1, 1, "1")	\
@@ -61,21 +75,60 @@
 	X(vmovq_st, "vmovq %%xmm9, (%[m])", 8, 1, 1, "9")		\
 	X(vmovss_ld, "vmovss (%[m]), %%xmm1", 4, 0, 1, "1")		\
 	X(vmovsd_st, "vmovsd %%xmm9, (%[m])", 8, 1, 1, "9")		\
-	X(vmovntdq_y_st, "vmovntdq %%ymm1, (%[m])", 32, 1, 1, "1")
+	X(vmovntdq_y_st, "vmovntdq %%ymm1, (%[m])", 32, 1, 1, "1")	\
+	X(vmovlps_ld, "vpcmpeqd %%xmm10, %%xmm10, %%xmm10\n\t"		\
+		      "vmovlps (%[m]), %%xmm10, %%xmm1", 8, 0, 1, "1")	\
+	X(vmovhpd_ld, "vpcmpeqd %%xmm2, %%xmm2, %%xmm2\n\t"		\
+		      "vmovhpd (%[m]), %%xmm2, %%xmm9", 8, 0, 1, "9")	\
+	X(vmovhps_ld, "vmovhps (%[m]), %%xmm9, %%xmm9", 8, 0, 1, "9")	\
+	X(vmovlpd_ld, "vmovlpd (%[m]), %%xmm1, %%xmm1", 8, 0, 1, "1")	\
+	X(vmovlps_st, "vmovlps %%xmm9, (%[m])", 8, 1, 1, "9")		\
+	X(vmovlpd_st, "vmovlpd %%xmm1, (%[m])", 8, 1, 1, "1")		\
+	X(vmovhps_st, "vmovhps %%xmm1, (%[m])", 8, 1, 1, "1")		\
+	X(vmovhpd_st, "vmovhpd %%xmm9, (%[m])", 8, 1, 1, "9")
+
+/* X(name, instruction on %[m], bytes accessed, store, MMX register) */
+#define MMX_CASES(X)							\
+	X(mmx_movd_ld, "movd (%[m]), %%mm0", 4, 0, "0")			\
+	X(mmx_movq_ld, "movq (%[m]), %%mm1", 8, 0, "1")			\
+	/* REX.W 0F 6E: MOVQ mm2, [rdi] */				\
+	X(mmx_movq_6e, ".byte 0x48, 0x0f, 0x6e, 0x17", 8, 0, "2")	\
+	X(mmx_movd_ld3, "movd (%[m]), %%mm3", 4, 0, "3")		\
+	X(mmx_movq_ld4, "movq (%[m]), %%mm4", 8, 0, "4")		\
+	/* REX.R 0F 6F: MOVQ mm5, [rdi] (REX.R selects no other) */	\
+	X(mmx_movq_rexr, ".byte 0x44, 0x0f, 0x6f, 0x2f", 8, 0, "5")	\
+	X(mmx_movd_ld6, "movd (%[m]), %%mm6", 4, 0, "6")		\
+	X(mmx_movq_ld7, "movq (%[m]), %%mm7", 8, 0, "7")		\
+	X(mmx_movd_st, "movd %%mm0, (%[m])", 4, 1, "0")			\
+	X(mmx_movq_st, "movq %%mm1, (%[m])", 8, 1, "1")			\
+	/* REX.W 0F 7E: MOVQ [rdi], mm2 */				\
+	X(mmx_movq_7e, ".byte 0x48, 0x0f, 0x7e, 0x17", 8, 1, "2")	\
+	X(mmx_movntq, "movntq %%mm3, (%[m])", 8, 1, "3")		\
+	X(mmx_movd_st4, "movd %%mm4, (%[m])", 4, 1, "4")		\
+	/* REX.R 0F 7F: MOVQ [rdi], mm5 */				\
+	X(mmx_movq_st_rexr, ".byte 0x44, 0x0f, 0x7f, 0x2f", 8, 1, "5")	\
+	X(mmx_movq_st6, "movq %%mm6, (%[m])", 8, 1, "6")		\
+	X(mmx_movntq7, "movntq %%mm7, (%[m])", 8, 1, "7")
 
 struct vec_case {
 	const char *insn;
 	unsigned int size;
-	bool store, avx;
+	bool store, avx, mmx;
 };
 
-#define TABLE_ENTRY(name, insn, size, store, avx, reg) { insn, size, store, avx },
-static const struct vec_case cases[] = { VEC_CASES(TABLE_ENTRY) };
+#define TABLE_ENTRY(name, insn, size, store, avx, reg)			\
+	{ insn, size, store, avx, false },
+#define MMX_ENTRY(name, insn, size, store, reg)				\
+	{ insn, size, store, false, true },
+static const struct vec_case cases[] = {
+	VEC_CASES(TABLE_ENTRY)
+	MMX_CASES(MMX_ENTRY)
+};
 
 static uint8_t pattern[32] __attribute__((aligned(32)));
 static uint8_t init[32] __attribute__((aligned(32)));
 static uint8_t ram[32] __attribute__((aligned(32)));
-static uint8_t out[2][32] __attribute__((aligned(32)));
+static uint8_t out[2][512] __attribute__((aligned(64)));	/* or FXSAVE */
 static volatile bool has_avx;
 static bool try_avx;
 
@@ -91,18 +144,42 @@ static void name(uint64_t m, uint8_t *o)				\
 			     insn "\n\t"					\
 			     "vmovdqu %%ymm" reg ", (%[o])"		\
 			     : : [m] "D"(m), [p] "r"(pattern), [o] "r"(o)	\
-			     : "memory", "xmm" reg);			\
+			     : "memory", "xmm" reg, "xmm2", "xmm10");	\
 	else								\
 		asm volatile("movdqu (%[p]), %%xmm" reg "\n\t"		\
 			     insn "\n\t"					\
 			     "movdqu %%xmm" reg ", (%[o])"		\
 			     : : [m] "D"(m), [p] "r"(pattern), [o] "r"(o)	\
-			     : "memory", "xmm" reg);			\
+			     : "memory", "xmm" reg, "xmm2", "xmm10");	\
 }
 VEC_CASES(CASE_FN)
 
+/*
+ * The MMX register gets the pattern, the x87 state a TOS of 7 and every
+ * tag empty (EMMS and FDECSTP, no MMX instruction after the pattern), the
+ * instruction runs on @m, and FXSAVE keeps what it left.  EMMS empties
+ * the x87 stack again for the compiler's code.
+ */
+#define MMX_FN(name, insn, size, store, reg)				\
+static void name(uint64_t m, uint8_t *o)				\
+{									\
+	asm volatile("movq (%[p]), %%mm" reg "\n\t"			\
+		     "emms\n\t"						\
+		     "fdecstp\n\t"					\
+		     insn "\n\t"					\
+		     "fxsave (%[o])\n\t"				\
+		     "emms"						\
+		     : : [m] "D"(m), [p] "r"(pattern), [o] "r"(o)	\
+		     : "memory", "mm" reg);				\
+}
+MMX_CASES(MMX_FN)
+
 #define FN_ENTRY(name, insn, size, store, avx, reg) name,
-static void (*const fns[])(uint64_t, uint8_t *) = { VEC_CASES(FN_ENTRY) };
+#define MMX_FN_ENTRY(name, insn, size, store, reg) name,
+static void (*const fns[])(uint64_t, uint8_t *) = {
+	VEC_CASES(FN_ENTRY)
+	MMX_CASES(MMX_FN_ENTRY)
+};
 
 /* AVX if the CPU has it: CR4.OSXSAVE and XCR0's x87, SSE and AVX bits. */
 static void enable_avx(void)
@@ -144,7 +221,7 @@ static void guest_vec(void)
 
 TEST(vector_moves_on_mmio)
 {
-	uint8_t mmio[32], *g_ram, (*g_out)[32];
+	uint8_t mmio[32], *g_ram, (*g_out)[512];
 	unsigned int i = 0, at = 0, parts = 0, ran = 0, sse = 0, cmp;
 	struct rs_vcpu *vcpu;
 	struct rs_run *run;
@@ -193,9 +270,19 @@ TEST(vector_moves_on_mmio)
 							     cases[i].insn);
 			EXPECT_EQ((cases[i].size + 7) / 8, parts) TH_LOG("%s: parts",
 									  cases[i].insn);
-			cmp = avx ? 32 : 16;
-			EXPECT_EQ(0, memcmp(g_out[0], g_out[1], cmp))
-				TH_LOG("%s: the register differs", cases[i].insn);
+			if (cases[i].mmx) {
+				/* FXSAVE: FCW, FSW (TOS), FTW; ST0-7, as MM0-7 */
+				EXPECT_EQ(0, g_out[0][3] & 0x38) TH_LOG("TOS");
+				EXPECT_EQ(0xff, g_out[0][4]) TH_LOG("tags");
+				EXPECT_EQ(0, memcmp(g_out[0], g_out[1], 5))
+					TH_LOG("%s: FSW or FTW differs", cases[i].insn);
+				EXPECT_EQ(0, memcmp(g_out[0] + 32, g_out[1] + 32, 128))
+					TH_LOG("%s: the registers differ", cases[i].insn);
+			} else {
+				cmp = avx ? 32 : 16;
+				EXPECT_EQ(0, memcmp(g_out[0], g_out[1], cmp))
+					TH_LOG("%s: the register differs", cases[i].insn);
+			}
 			EXPECT_EQ(0, memcmp(g_ram, mmio, sizeof(mmio)))
 				TH_LOG("%s: memory differs", cases[i].insn);
 			continue;
