@@ -2,8 +2,8 @@
 /*
  * ringside core: what the core and the SVM/VMX backends share.
  *
- * The core (main.c, vm.c, vcpu.c, mmu.c, exits.c, emulate.c, cpuid.c,
- * msr.c, cr.c) validates user input and owns the objects; a backend enters
+ * The core (main.c, vm.c, vcpu.c, mmu.c, exits.c, the emulator of
+ * emulate.h, cpuid.c, msr.c, cr.c) validates user input and owns the objects; a backend enters
  * the guest and handles each exit through a table indexed by the
  * hardware's exit code, whose rows point at the core's shared handlers
  * wherever the exit means the same on both vendors.  Nothing above struct rs_arch_ops
@@ -375,7 +375,7 @@ struct rs_insn {
 #define RS_VEC_HALF		BIT(3)	/* MOVLPS etc.: half of the XMM register */
 #define RS_VEC_HIGH		BIT(4)	/* MOVHPS etc.: its bits 127:64 */
 
-/* The part of an INS/OUTS that this exit moves (emulate.c). */
+/* The part of an INS/OUTS that this exit moves (string_io.c). */
 struct rs_pending_string {
 	u64 count;
 	u64 mask;		/* of the address size */
@@ -597,14 +597,14 @@ int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated);
 void rs_reset_sregs(struct rs_sregs *s);
 bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
 
-/* emulate.c: MMIO and string I/O */
+/* The emulator (emulate.h): MMIO in emulate.c, string I/O in string_io.c */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
 int rs_complete_mmio_read(struct rs_vcpu *vcpu);
 int rs_complete_mmio_write(struct rs_vcpu *vcpu);
 int rs_exit_string_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in,
 		      bool rep, unsigned int addr_bytes, u8 seg, u64 next_rip);
 int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
-/* The instructions that write CR0 or CR4 (rs_decode_cr_write()). */
+/* The instructions that write CR0 or CR4 (decode.c). */
 enum rs_cr_write { RS_CR_WRITE_MOV, RS_CR_WRITE_LMSW, RS_CR_WRITE_CLTS };
 int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
 		       unsigned int *len);
