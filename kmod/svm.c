@@ -689,7 +689,8 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 					 info & SVM_IOIO_REP_MASK,
 					 (info & SVM_IOIO_ASIZE_MASK) >> 6, 0,
 					 vmcb->control.exit_info_2);
-	vmcb->save.rip = vmcb->control.exit_info_2;
+	/* as any skipped instruction: the shadow ends, a single step traps */
+	rs_skip_instruction(vcpu, vmcb->control.exit_info_2 - vmcb->save.rip);
 	return rs_exit_io(vcpu, port, size, in);
 }
 

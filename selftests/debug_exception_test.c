@@ -165,8 +165,9 @@ TEST(db_reaches_guest)
 
 /*
  * A single step over an instruction that exits: ringside runs it (CPUID in
- * the kernel, an MMIO write through user space) and must then raise the
- * trap that the CPU would have raised after it (SDM vol. 3A, 18.3.1.4).
+ * the kernel, an MMIO write or an OUT through user space) and must then
+ * raise the trap that the CPU would have raised after it (SDM vol. 3A,
+ * 18.3.1.4).
  * A single step over STI traps inside the STI shadow, where VMX insists
  * that the #DB be pending (26.3.1.5) when ringside sends it back in.
  * QEMU 7.2's TCG raises no single step after STI (do_gen_eob_worker()
@@ -179,7 +180,7 @@ TEST(db_reaches_guest)
  * touch what their stepped instructions reach (the page table of the MMIO
  * address, the GDT) before they set TF.
  */
-extern char after_cpuid[], after_mmio[], after_sti[];
+extern char after_cpuid[], after_mmio[], after_out[], after_sti[];
 
 static void step_guest(void)
 {
@@ -200,6 +201,13 @@ static void step_guest(void)
 		     "after_mmio:"
 		     : : "r"(RS_MMIO_GPA), "i"(X86_EFLAGS_TF) : "memory");
 	GUEST_SYNC_ARGS(2, seen_vector, seen_rip, seen_dr6);
+	asm volatile("pushfq\n\t"
+		     "orq %1, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "outb %%al, $0x80\n\t"
+		     "after_out:"
+		     : : "a"(0), "i"(X86_EFLAGS_TF) : "memory");
+	GUEST_SYNC_ARGS(3, seen_vector, seen_rip, seen_dr6);
 	if (!rs_guest_is_svm)
 		asm volatile("pushfq\n\t"
 			     "orq %0, (%%rsp)\n\t"
@@ -208,7 +216,7 @@ static void step_guest(void)
 			     "after_sti:\n\t"
 			     "cli"
 			     : : "i"(X86_EFLAGS_TF) : "memory");
-	GUEST_SYNC_ARGS(3, seen_vector, seen_rip, hits);
+	GUEST_SYNC_ARGS(4, seen_vector, seen_rip, hits);
 	GUEST_DONE();
 }
 
@@ -239,14 +247,23 @@ TEST(single_step_traps_after_exiting_instructions)
 	EXPECT_EQ((uint64_t)after_mmio, uc.args[2]) TH_LOG("the trap comes right after the MMIO write");
 	EXPECT_EQ(0xffff0ff0 | DR6_BS, uc.args[3]) TH_LOG("DR6: BS");
 
+	rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
+	EXPECT_EQ(0x80, vcpu->run->io.port);
 	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
 		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
 	ASSERT_EQ(3, uc.args[0]);
 	EXPECT_EQ(DB_VECTOR, uc.args[1]);
+	EXPECT_EQ((uint64_t)after_out, uc.args[2]) TH_LOG("the trap comes right after OUT");
+	EXPECT_EQ(0xffff0ff0 | DR6_BS, uc.args[3]) TH_LOG("DR6: BS");
+
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
+		TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+	ASSERT_EQ(4, uc.args[0]);
+	EXPECT_EQ(DB_VECTOR, uc.args[1]);
 	if (!vm->svm) {
 		EXPECT_EQ((uint64_t)after_sti, uc.args[2]) TH_LOG("the trap comes in the STI shadow");
 	}
-	EXPECT_EQ(vm->svm ? 2 : 3, uc.args[3]) TH_LOG("one #DB per step");
+	EXPECT_EQ(vm->svm ? 3 : 4, uc.args[3]) TH_LOG("one #DB per step");
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);
 }
