@@ -80,6 +80,9 @@ static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
 {
 	struct rs_run *run = vcpu->run;
 
+	if (write && rs_ioeventfd_write(vcpu->vm, false, in->gpa, in->size,
+					&data))
+		return 0;
 	run->exit_reason = RS_EXIT_MMIO;
 	run->mmio.phys_addr = in->gpa;
 	run->mmio.len = in->size;
@@ -139,8 +142,9 @@ static int rs_mmio_parts(struct rs_vcpu *vcpu, struct rs_insn *in)
 			  (la & ~PAGE_MASK);
 		u8 *d = in->data + in->done;
 
-		if (in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
-				rs_read_guest(vcpu->vm, gpa, d, n))
+		if ((in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
+				 rs_read_guest(vcpu->vm, gpa, d, n)) &&
+		    !(in->write && rs_ioeventfd_write(vcpu->vm, false, gpa, n, d)))
 			return rs_mmio_part(vcpu, in, gpa, n);
 		in->done += n;
 	}

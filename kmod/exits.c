@@ -212,6 +212,9 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 {
 	struct rs_run *run = vcpu->run;
 
+	if (!in && rs_ioeventfd_write(vcpu->vm, true, port, size,
+				      &vcpu->gpr[RS_RAX]))
+		return 0;
 	run->exit_reason = RS_EXIT_IO;
 	run->io.direction = in ? RS_IO_IN : RS_IO_OUT;
 	run->io.size = size;

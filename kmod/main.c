@@ -175,6 +175,8 @@ static long rs_check_capability(unsigned long cap)
 		return sizeof(struct rs_fpu);
 	case RS_CAP_MITIGATIONS:
 		return rs_mitigations;
+	case RS_CAP_IOEVENTFD:
+		return RS_MAX_IOEVENTFDS;
 	}
 	return 0;
 }

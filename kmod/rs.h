@@ -251,6 +251,10 @@ struct rs_vm {
 	u64 tsc_base;			/* host TSC when the guest's read 0 */
 	u64 spec_id;			/* never reused: rs_spec_enter() */
 
+	/* RS_IOEVENTFD (ioeventfd.c): an RCU list, written under lock */
+	struct list_head ioeventfds;
+	unsigned int nr_ioeventfds;
+
 	/* Observability (stats.c, netlink.c): the VM's id and creator. */
 	u32 id;				/* in rs_vms; 0 until registered */
 	kuid_t owner_uid;		/* creator's euid: may read the VM */
@@ -596,6 +600,21 @@ int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len);
 int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated);
 void rs_reset_sregs(struct rs_sregs *s);
 bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
+
+/* ioeventfd.c: guest writes that signal an eventfd, without an exit */
+#define RS_MAX_IOEVENTFDS	256
+long rs_vm_ioeventfd(struct rs_vm *vm, const void __user *argp);
+bool __rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
+			  unsigned int len, const void *data);
+void rs_ioeventfd_free_all(struct rs_vm *vm);
+
+/* Did @len bytes of @data written at @addr signal an eventfd? */
+static inline bool rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
+				      unsigned int len, const void *data)
+{
+	return READ_ONCE(vm->nr_ioeventfds) &&
+	       __rs_ioeventfd_write(vm, pio, addr, len, data);
+}
 
 /* The emulator (emulate.h): MMIO in emulate.c, string I/O in string_io.c */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);

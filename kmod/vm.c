@@ -30,6 +30,7 @@ static void rs_vm_free(struct rs_vm *vm)
 	mmu_notifier_unregister(&vm->mn, vm->mm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		rs_vcpu_free(vm->vcpus[i]);
+	rs_ioeventfd_free_all(vm);
 	rs_mmu_destroy(vm);
 	mmdrop(vm->mm);
 	free_cpumask_var(vm->kick_mask);
@@ -109,6 +110,8 @@ static long rs_vm_ioctl(struct file *file, unsigned int cmd,
 		return rs_vm_set_memory_region(vm, (void __user *)arg);
 	case RS_CREATE_VCPU:
 		return rs_create_vcpu(vm, arg);
+	case RS_IOEVENTFD:
+		return rs_vm_ioeventfd(vm, (const void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -154,6 +157,7 @@ long rs_create_vm(void)
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	/* One TSC for all vCPUs, so that SMP guests see it in step. */

@@ -185,6 +185,7 @@ static const char *yes_no(long v)
 static int check_module(int fd)
 {
 	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave, spec;
+	long ioeventfds;
 	int version;
 
 	version = ioctl(fd, RS_GET_API_VERSION, 0);
@@ -205,7 +206,8 @@ static int check_module(int fd)
 	    cap(fd, RS_CAP_READONLY_MEM, &ro) ||
 	    cap(fd, RS_CAP_MAX_CPUID, &cpuid) ||
 	    cap(fd, RS_CAP_XSAVE_SIZE, &xsave) ||
-	    cap(fd, RS_CAP_MITIGATIONS, &spec))
+	    cap(fd, RS_CAP_MITIGATIONS, &spec) ||
+	    cap(fd, RS_CAP_IOEVENTFD, &ioeventfds))
 		return -1;
 
 	printf("  backend             %s\n",
@@ -220,6 +222,7 @@ static int check_module(int fd)
 	printf("  read-only memory    %s\n", yes_no(ro));
 	printf("  max CPUID entries   %ld\n", cpuid);
 	printf("  xsave size          %ld bytes\n", xsave);
+	printf("  ioeventfds          %ld per VM\n", ioeventfds);
 	check_mitigations(spec);
 	if (version != RS_API_VERSION) {
 		pr_err("the module speaks API version %d, this launcher %d",

@@ -29,6 +29,7 @@
 #define RS_CAP_MAX_CPUID	9	/* entries RS_SET_CPUID takes */
 #define RS_CAP_XSAVE_SIZE	10	/* sizeof(struct rs_fpu) the module uses */
 #define RS_CAP_MITIGATIONS	11	/* mask of RS_MITIGATE_* below */
+#define RS_CAP_IOEVENTFD	12	/* RS_IOEVENTFD registrations per VM */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -78,6 +79,28 @@ struct rs_memory_region {
 
 #define RS_SET_MEMORY_REGION	_IOW(RS_IO, 0x10, struct rs_memory_region)
 #define RS_CREATE_VCPU		_IO(RS_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
+
+/*
+ * A guest write of len bytes to addr (a port with RS_IOEVENTFD_PIO, else
+ * a guest-physical address outside RAM), and with RS_IOEVENTFD_DATAMATCH
+ * only of the value datamatch, signals the eventfd fd in the kernel: the
+ * guest goes on without an exit.  RS_IOEVENTFD_DEASSIGN removes the
+ * registration with the same addr, len, flags, datamatch and eventfd.
+ */
+#define RS_IOEVENTFD_PIO	_BITUL(0)
+#define RS_IOEVENTFD_DATAMATCH	_BITUL(1)
+#define RS_IOEVENTFD_DEASSIGN	_BITUL(2)
+
+struct rs_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;		/* with RS_IOEVENTFD_DATAMATCH */
+	__u32 len;			/* 1, 2, 4 or 8 (a port: 1, 2 or 4) */
+	__s32 fd;			/* an eventfd */
+	__u32 flags;			/* RS_IOEVENTFD_* */
+	__u32 reserved[5];
+};
+
+#define RS_IOEVENTFD		_IOW(RS_IO, 0x12, struct rs_ioeventfd)
 
 /* vCPU fd */
 struct rs_regs {
