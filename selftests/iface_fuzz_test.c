@@ -35,6 +35,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -84,7 +85,7 @@ enum { K_FREE, K_DEV, K_VM, K_VCPU, K_ANY };
 static const char * const kind_name[] = { "free", "dev", "VM", "vCPU", "any" };
 
 enum {
-	C_API, C_CAP, C_CREATE_VM, C_SET_MEM, C_CREATE_VCPU, C_RUN, C_GET_REGS,
+	C_API, C_CAP, C_CREATE_VM, C_SET_MEM, C_CREATE_VCPU, C_IOEVENTFD, C_RUN, C_GET_REGS,
 	C_SET_REGS, C_GET_SREGS, C_SET_SREGS, C_GET_MSRS, C_SET_MSRS, C_GET_FPU,
 	C_SET_FPU, C_SET_CPUID, C_GET_CPUID, C_INJECT, C_UNKNOWN, C_MMAP,
 	C_OPEN, C_CLOSE, C_DUP, C_FORK, C_MUNMAP, C_MREMAP, C_MADVISE,
@@ -110,6 +111,9 @@ static const struct call {
 			E(EINVAL) | E(EEXIST) | E(EFAULT) },
 	[C_CREATE_VCPU] = { "RS_CREATE_VCPU", RS_CREATE_VCPU, K_VM,
 			    E(EINVAL) | E(EEXIST) | E(ENOMEM) | E(E2BIG) | E(EMFILE) },
+	[C_IOEVENTFD] = { "RS_IOEVENTFD", RS_IOEVENTFD, K_VM,
+			  E(EINVAL) | E(EBADF) | E(EEXIST) | E(ENOENT) | E(ENOSPC) |
+			  E(EFAULT) | E(ENOMEM) },
 	[C_RUN] = { "RS_RUN", RS_RUN, K_VCPU, E(EINTR) | E(EFAULT) | E(EINVAL) | E(ENOMEM) },
 	[C_GET_REGS] = { "RS_GET_REGS", RS_GET_REGS, K_VCPU, E(EFAULT) },
 	[C_SET_REGS] = { "RS_SET_REGS", RS_SET_REGS, K_VCPU, VCPU_E },
@@ -167,6 +171,7 @@ struct thr {
 	char *buf;		/* 64 KiB of arguments */
 	char *edge;		/* a page, then an inaccessible one */
 	char *ro;		/* two read-only pages, then an inaccessible one */
+	int efd;		/* an eventfd for RS_IOEVENTFD */
 	struct rs_sregs reset_sregs;
 	bool have_reset;
 };
@@ -797,6 +802,40 @@ static void op_create_vcpu(struct thr *t)
 		obj_put(o);
 	}
 	obj_put(vm);
+}
+
+/*
+ * RS_IOEVENTFD: registrations where the guests write (their serial port,
+ * MMIO) and elsewhere, of any length and flags, with the thread's eventfd
+ * or another fd; deassigns of them; bad pointers and reserved bytes.
+ */
+static void op_ioeventfd(struct thr *t)
+{
+	static const uint64_t addrs[] = { 0x3f8, 0xc0000000, 0xffff, 0xfff0, ~0ULL - 3 };
+	static const uint32_t lens[] = { 1, 2, 4, 8, 0, 3, 16 };
+	struct rs_ioeventfd *a = (void *)t->buf;
+	unsigned int gen, agen;
+	struct obj *o = borrow(K_VM, &gen), *any;
+
+	if (!o)
+		return;
+	*a = (struct rs_ioeventfd){
+		.addr = one_in(4) ? rs_fuzz_pick(0) : addrs[rnd_n(ARRAY_LEN(addrs))],
+		.len = one_in(8) ? rs_rnd() : lens[rnd_n(one_in(4) ? ARRAY_LEN(lens) : 4)],
+		.fd = t->efd,
+		.flags = one_in(16) ? rs_rnd() : rnd_n(8),
+		.datamatch = one_in(2) ? rnd_n(4) : rs_fuzz_pick(0),
+	};
+	if (one_in(8)) {		/* some other fd, or none */
+		any = borrow(K_ANY, &agen);
+		a->fd = any ? any->fd : -1;
+		if (any)
+			obj_put(any);
+	}
+	if (one_in(32))
+		a->reserved[rnd_n(5)] = rs_rnd();
+	IOCTL(t, C_IOEVENTFD, o, gen, one_in(32) ? pick_ptr(t, a, sizeof(*a)) : (uint64_t)a);
+	obj_put(o);
 }
 
 /* A VM; mostly with real-mode and 64-bit guest code and a vCPU to run it. */
@@ -1435,6 +1474,7 @@ static const struct {
 	unsigned int weight;
 } ops[] = {
 	{ op_dev, 4 }, { op_create_vm, 3 }, { op_set_mem, 10 }, { op_create_vcpu, 4 },
+	{ op_ioeventfd, 3 },
 	{ op_run, 30 }, { op_vcpu, 25 }, { op_unknown, 3 }, { op_mmap, 2 },
 	{ op_close, 3 }, { op_dup, 2 }, { op_fork, 1 }, { op_mem, 8 },
 };
@@ -1709,6 +1749,8 @@ TEST(iface_fuzz)
 		t->buf = m;
 		t->edge = m + 16 * PG;
 		t->ro = m + 19 * PG;
+		t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ASSERT_LE(0, t->efd);
 		mprotect(t->edge + PG, PG, PROT_NONE);
 		mprotect(t->ro, 2 * PG, PROT_READ);
 		mprotect(t->ro + 2 * PG, PG, PROT_NONE);
