@@ -3,13 +3,14 @@
  * The KVM backend: /dev/kvm -> KVM_CREATE_VM -> one slot and one vCPU,
  * set up as the ringside one is.  No KVM_CREATE_IRQCHIP and no PIT: then
  * HLT exits to user space (KVM_EXIT_HLT) and no port is handled in the
- * kernel, as on ringside.
+ * kernel, as on ringside, but BENCH_EVENT_PORT's ioeventfd.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 #include "bench.h"
 
 struct bench_vm {
-	int dev, vm, vcpu;
+	int dev, vm, vcpu, efd;
 	struct kvm_run *run;
 	long run_size;
 	uint8_t *mem;
@@ -53,6 +54,8 @@ static void kvm_close(struct bench_vm *v)
 		close(v->vm);
 	if (v->dev >= 0)
 		close(v->dev);
+	if (v->efd >= 0)
+		close(v->efd);
 	if (v->mem && v->mem != MAP_FAILED)
 		munmap(v->mem, BENCH_MEM_SIZE);
 	free(v);
@@ -69,7 +72,7 @@ static int kvm_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errl
 
 	if (!v)
 		return -ENOMEM;
-	v->vm = v->vcpu = -1;
+	v->vm = v->vcpu = v->efd = -1;
 	what = "open /dev/kvm";
 	v->dev = kvm_open_dev();
 	if (v->dev < 0)
@@ -100,6 +103,17 @@ static int kvm_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errl
 	what = "KVM_SET_USER_MEMORY_REGION";
 	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &r))
 		goto fail;
+	what = "KVM_IOEVENTFD";
+	v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (v->efd < 0)
+		goto fail;
+	{
+		struct kvm_ioeventfd io = { .addr = BENCH_EVENT_PORT, .len = 1,
+					    .fd = v->efd, .flags = KVM_IOEVENTFD_FLAG_PIO };
+
+		if (ioctl(v->vm, KVM_IOEVENTFD, &io))
+			goto fail;
+	}
 	what = "KVM_CREATE_VCPU";
 	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
 	if (v->vcpu < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -16,7 +17,7 @@
 #include "bench.h"
 
 struct bench_vm {
-	int dev, vm, vcpu;
+	int dev, vm, vcpu, efd;
 	struct rs_run *run;
 	long run_size;
 	uint8_t *mem;
@@ -35,6 +36,8 @@ static void rs_close(struct bench_vm *v)
 		close(v->vm);
 	if (v->dev >= 0)
 		close(v->dev);
+	if (v->efd >= 0)
+		close(v->efd);
 	if (v->mem && v->mem != MAP_FAILED)
 		munmap(v->mem, BENCH_MEM_SIZE);
 	free(v);
@@ -49,7 +52,7 @@ static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errle
 
 	if (!v)
 		return -ENOMEM;
-	v->vm = v->vcpu = -1;
+	v->vm = v->vcpu = v->efd = -1;
 	what = "open /dev/ringside";
 	v->dev = open("/dev/ringside", O_RDWR | O_CLOEXEC);
 	if (v->dev < 0)
@@ -69,6 +72,14 @@ static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errle
 	what = "RS_SET_MEMORY_REGION";
 	if (ioctl(v->vm, RS_SET_MEMORY_REGION, &r))
 		goto fail;
+	/* A module without RS_IOEVENTFD: the ioevent kind exits to user space. */
+	v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (v->efd >= 0) {
+		struct rs_ioeventfd io = { .addr = BENCH_EVENT_PORT, .len = 1,
+					   .fd = v->efd, .flags = RS_IOEVENTFD_PIO };
+
+		ioctl(v->vm, RS_IOEVENTFD, &io);
+	}
 	what = "RS_CREATE_VCPU";
 	v->vcpu = ioctl(v->vm, RS_CREATE_VCPU, 0);
 	if (v->vcpu < 0)

@@ -17,6 +17,8 @@
 
 /* What the guest code exits with (guest.S). */
 #define BENCH_IO_PORT		0x80
+/* A port whose OUT of a byte signals an eventfd in the kernel (ioeventfd) */
+#define BENCH_EVENT_PORT	0x81
 #define BENCH_MMIO_GPA		0x100000UL	/* the first byte past the slot */
 #define BENCH_STRING_GPA	0x2000UL
 #define BENCH_STRING_BYTES	1024
@@ -41,7 +43,9 @@ struct bench_vm;
 
 /*
  * One hypervisor.  open() creates a VM with the 1 MiB slot and one vCPU
- * whose run page is mapped and returns its guest memory through *mem; it
+ * whose run page is mapped, registers an eventfd for OUT to
+ * BENCH_EVENT_PORT where the hypervisor can (RS_IOEVENTFD, KVM_IOEVENTFD),
+ * and returns its guest memory through *mem; it
  * returns 0 or a negative errno, with a message in err.  close() destroys
  * the VM so that the other hypervisor can turn SVM/VMX on.  run() is one
  * RS_RUN/KVM_RUN; it retries EINTR and returns 0 or a negative errno.
@@ -64,6 +68,7 @@ extern const struct bench_backend bench_kvm;
 /* The guest loops of guest.S: [start, end) is copied to BENCH_CODE_GPA. */
 extern const uint8_t bench_guest_cpuid[], bench_guest_cpuid_end[];
 extern const uint8_t bench_guest_io[], bench_guest_io_end[];
+extern const uint8_t bench_guest_ioevent[], bench_guest_ioevent_end[];
 extern const uint8_t bench_guest_ins[], bench_guest_ins_end[];
 extern const uint8_t bench_guest_mmio[], bench_guest_mmio_end[];
 extern const uint8_t bench_guest_hlt[], bench_guest_hlt_end[];

@@ -37,6 +37,20 @@ bench_guest_io:
 bench_guest_io_end:
 
 /*
+ * OUT to the port that an eventfd is registered for: the hypervisor
+ * signals it in the kernel, and the whole loop is one RUN, as CPUID's.
+ */
+	.globl bench_guest_ioevent, bench_guest_ioevent_end
+bench_guest_ioevent:
+	xorb	%al, %al
+1:	outb	%al, $0x81			/* BENCH_EVENT_PORT */
+	decl	%esi
+	jnz	1b
+2:	hlt
+	jmp	2b
+bench_guest_ioevent_end:
+
+/*
  * REP INSB of BENCH_STRING_BYTES from the same port into 0000:2000, all
  * in one page: one exit to user space per string on both hypervisors
  * (ringside's run page and KVM's emulator both take a page's worth), and

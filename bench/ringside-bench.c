@@ -3,9 +3,10 @@
  * ringside-bench: how many TSC cycles one VM exit costs on ringside and on
  * KVM, with the same 16-bit real-mode guest loop (guest.S) in each.
  *
- * Four kinds of exit: CPUID (answered in the kernel, the whole loop is one
- * RUN), OUT to a port, an MMIO write and HLT (each a round trip to user
- * space, which calls RUN again at once).  The host reads the TSC around
+ * The kinds of exit: CPUID and an OUT that signals an eventfd (answered
+ * in the kernel, the whole loop is one RUN), OUT to a port, REP INSB, an
+ * MMIO write and HLT (each a round trip to user space, which calls RUN
+ * again at once).  The host reads the TSC around
  * all the RUN calls of a loop of N exits; a figure is the median over R
  * runs of (TSC delta / N).  One extra exit, the final HLT, is in each
  * delta: under 1/N of it.
@@ -41,6 +42,8 @@ static const struct exit_kind kinds[] = {
 	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0 },
 	{ "io", "OUT, to user space", bench_guest_io,
 	  bench_guest_io_end, BENCH_EXIT_IO, 1 },
+	{ "ioevent", "OUT, signals an eventfd", bench_guest_ioevent,
+	  bench_guest_ioevent_end, BENCH_EXIT_OTHER, 0 },
 	{ "ins", "REP INSB 1KiB, to user", bench_guest_ins,
 	  bench_guest_ins_end, BENCH_EXIT_IO, 1 },
 	{ "mmio", "MMIO write, to user", bench_guest_mmio,
@@ -346,7 +349,7 @@ static void print_table(const struct backend_state *st, const char *date,
 			       st[i].failed ? "; later VM creation failed: " : "",
 			       st[i].failed ? st[i].msg : "");
 	}
-	printf("\n%-5s  %-22s %12s %12s %13s\n", "kind", "exit", "ringside",
+	printf("\n%-7s  %-23s %12s %12s %13s\n", "kind", "exit", "ringside",
 	       "KVM", "ringside/KVM");
 	for (ki = 0; ki < NR_KINDS; ki++) {
 		if (!opt.kind_on[ki])
@@ -364,7 +367,7 @@ static void print_table(const struct backend_state *st, const char *date,
 				 median(st[1].res[ki].cycles, st[1].res[ki].nr));
 		else
 			snprintf(ratio, sizeof(ratio), "n/a");
-		printf("%-5s  %-22s %12s %12s %13s\n", kinds[ki].name,
+		printf("%-7s  %-23s %12s %12s %13s\n", kinds[ki].name,
 		       kinds[ki].what, cell[0], cell[1], ratio);
 	}
 	for (ki = 0; ki < NR_KINDS; ki++)
@@ -453,7 +456,7 @@ static void usage(FILE *f)
 "                      reported (default %d, at most %d)\n"
 "  -w, --warmup N      exits of an unmeasured loop before each measured one\n"
 "                      (default %lu, 0 for none)\n"
-"  -k, --kinds LIST    comma-separated subset of cpuid,io,ins,mmio,hlt\n"
+"  -k, --kinds LIST    comma-separated subset of cpuid,io,ioevent,ins,mmio,hlt\n"
 "  -b, --backend B     ringside, kvm or both (default both)\n"
 "  -j, --json          JSON instead of the table\n"
 "  -v, --verbose       every run's figures on stderr\n"
@@ -490,7 +493,7 @@ static void parse_kinds(char *list)
 			if (!strcmp(tok, kinds[ki].name))
 				break;
 		if (ki == NR_KINDS) {
-			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ins, mmio, hlt)\n", tok);
+			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ioevent, ins, mmio, hlt)\n", tok);
 			exit(2);
 		}
 		opt.kind_on[ki] = 1;

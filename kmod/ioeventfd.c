@@ -13,6 +13,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/unaligned.h>
 
 #include "rs.h"
 
@@ -138,6 +139,20 @@ long rs_vm_ioeventfd(struct rs_vm *vm, const void __user *argp)
 	return r;
 }
 
+/* The value of a write of @len bytes (1, 2, 4 or 8: a registration's). */
+static u64 rs_ioeventfd_value(const void *data, unsigned int len)
+{
+	switch (len) {
+	case 1:
+		return *(const u8 *)data;
+	case 2:
+		return get_unaligned((const u16 *)data);
+	case 4:
+		return get_unaligned((const u32 *)data);
+	}
+	return get_unaligned((const u64 *)data);
+}
+
 /*
  * The guest wrote @len bytes of @data at @addr (a port if @pio): signal
  * the first registration that matches it.  Returns whether one did, and
@@ -147,14 +162,12 @@ bool __rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
 			  unsigned int len, const void *data)
 {
 	struct rs_ioeventfd_entry *e;
-	u64 v = 0;
 	bool done = false;
 
-	memcpy(&v, data, min(len, 8U));
 	rcu_read_lock();
 	list_for_each_entry_rcu(e, &vm->ioeventfds, node) {
 		if (e->pio != pio || e->addr != addr || e->len != len ||
-		    (e->match && e->datamatch != v))
+		    (e->match && e->datamatch != rs_ioeventfd_value(data, len)))
 			continue;
 		eventfd_signal(e->ctx, 1);
 		done = true;
