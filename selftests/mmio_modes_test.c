@@ -100,15 +100,6 @@ static const struct mode_case cases[] = { MODE_CASES(CASE_ENTRY) };
 
 static uint8_t dev[0x10000];
 
-static void set_seg(struct rs_segment *s, uint16_t sel, uint64_t base,
-		    uint32_t limit, uint16_t attr)
-{
-	s->selector = sel;
-	s->base = base;
-	s->limit = limit;
-	s->attr = attr;
-}
-
 /*
  * One run of @c with the data segments at @base: the registers after it,
  * the data at the base and the stack; returns the number of MMIO exits.
@@ -147,13 +138,13 @@ static unsigned int run_once(struct __test_metadata *_metadata,
 	rs_vcpu_sregs_get(vcpu, &s);
 	if (pm) {
 		s.cr0 |= X86_CR0_PE;
-		set_seg(&s.cs, 0x08, 0, limit, CODE_ATTR | BIG);
+		rs_seg_set(&s.cs, 0x08, CODE_ATTR | BIG, 0, limit);
 	} else {
-		set_seg(&s.cs, CODE >> 4, CODE, 0xffff, CODE_ATTR);
+		rs_seg_set(&s.cs, CODE >> 4, CODE_ATTR, CODE, 0xffff);
 	}
-	set_seg(&s.ds, pm ? 0x10 : 0, base, limit, attr);
-	set_seg(&s.es, pm ? 0x10 : 0, base, limit, attr);
-	set_seg(&s.ss, pm ? 0x10 : 0, c->ss ? base : 0, limit, attr);
+	rs_seg_set(&s.ds, pm ? 0x10 : 0, attr, base, limit);
+	rs_seg_set(&s.es, pm ? 0x10 : 0, attr, base, limit);
+	rs_seg_set(&s.ss, pm ? 0x10 : 0, attr, c->ss ? base : 0, limit);
 	s.idt.limit = 0;		/* a fault shuts the guest down */
 	rs_vcpu_sregs_set(vcpu, &s);
 	rs_vcpu_regs_get(vcpu, &r);

@@ -45,18 +45,11 @@ static const struct limit_case cases[] = {
 	{ "insb", 0x6c, BUF, 0xffff, DOWN_ATTR, 0x0fff, 0, 0x0800, true },
 };
 
-static void set_seg(struct rs_segment *s, uint64_t base, uint32_t limit,
-		    uint16_t attr)
-{
-	s->base = base;
-	s->selector = base < 0x100000 ? base >> 4 : 0;
-	s->limit = limit;
-	s->attr = attr;
-}
-
 /*
- * Runs @c: returns the exit that follows the instruction (after the MMIO
- * read of MOVS/CMPS, answered with 0x5a, and the port read of INS).
+ * Runs @c and checks what follows the instruction (after the MMIO read of
+ * MOVS/CMPS, answered with 0x5a, and the port read of INS): the #GP
+ * handler's OUT, with nothing changed, or for a case within the limits
+ * the HLT after it, with the byte moved.
  */
 static void run_case(struct __test_metadata *_metadata,
 		     const struct limit_case *c)
@@ -87,10 +80,11 @@ static void run_case(struct __test_metadata *_metadata,
 	memset(mem + BUF, 0xee, 0x1000);
 
 	rs_vcpu_sregs_get(vcpu, &s);
-	set_seg(&s.cs, CODE, 0xffff, RS_SEG_P | RS_SEG_S | 0xb);
-	set_seg(&s.ss, 0, 0xffff, DATA_ATTR);
-	set_seg(&s.ds, c->ds_base, c->ds_limit, DATA_ATTR);
-	set_seg(&s.es, BUF, c->es_limit, c->es_attr);
+	rs_seg_set(&s.cs, CODE >> 4, RS_SEG_P | RS_SEG_S | 0xb, CODE, 0xffff);
+	rs_seg_set(&s.ss, 0, DATA_ATTR, 0, 0xffff);
+	rs_seg_set(&s.ds, c->ds_base < 0x100000 ? c->ds_base >> 4 : 0, DATA_ATTR,
+		   c->ds_base, c->ds_limit);
+	rs_seg_set(&s.es, BUF >> 4, c->es_attr, BUF, c->es_limit);
 	s.idt.base = 0;
 	s.idt.limit = 0x3ff;
 	rs_vcpu_sregs_set(vcpu, &s);

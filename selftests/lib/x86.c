@@ -119,8 +119,8 @@ void rs_vm_install_handler(struct rs_vm *vm, int vector, rs_handler_t h)
 	table[vector] = h;
 }
 
-static void set_seg(struct rs_segment *s, uint16_t sel, uint16_t attr,
-		    uint64_t base, uint32_t limit)
+void rs_seg_set(struct rs_segment *s, uint16_t sel, uint16_t attr,
+		uint64_t base, uint32_t limit)
 {
 	s->selector = sel;
 	s->attr = attr;
@@ -141,12 +141,12 @@ struct rs_vcpu *rs_vcpu_add(struct rs_vm *vm, uint32_t id, void *guest_code)
 
 	RS_ASSERT(vm->ram_end, "rs_vcpu_add needs a default VM");
 	rs_vcpu_sregs_get(vcpu, &sregs);
-	set_seg(&sregs.cs, RS_SEL_CODE, code, 0, 0xffffffff);
-	set_seg(&sregs.ds, RS_SEL_DATA, data, 0, 0xffffffff);
+	rs_seg_set(&sregs.cs, RS_SEL_CODE, code, 0, 0xffffffff);
+	rs_seg_set(&sregs.ds, RS_SEL_DATA, data, 0, 0xffffffff);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	set_seg(&sregs.tr, RS_SEL_TSS, RS_SEG_TYPE(0xb) | RS_SEG_P,
+	rs_seg_set(&sregs.tr, RS_SEL_TSS, RS_SEG_TYPE(0xb) | RS_SEG_P,
 		vm->tss, 0x67);
-	set_seg(&sregs.ldt, 0, 0, 0, 0);	/* unusable */
+	rs_seg_set(&sregs.ldt, 0, 0, 0, 0);	/* unusable */
 	sregs.gdt.base = vm->gdt;
 	sregs.gdt.limit = 5 * 8 - 1;
 	sregs.gdt.pad = 0;

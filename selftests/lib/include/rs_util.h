@@ -167,6 +167,9 @@ void rs_vcpu_regs_get(struct rs_vcpu *vcpu, struct rs_regs *regs);
 void rs_vcpu_regs_set(struct rs_vcpu *vcpu, const struct rs_regs *regs);
 void rs_vcpu_sregs_get(struct rs_vcpu *vcpu, struct rs_sregs *sregs);
 void rs_vcpu_sregs_set(struct rs_vcpu *vcpu, const struct rs_sregs *sregs);
+/* A segment register's selector, attributes (RS_SEG_*), base and limit. */
+void rs_seg_set(struct rs_segment *s, uint16_t sel, uint16_t attr,
+		uint64_t base, uint32_t limit);
 void rs_vcpu_fpu_get(struct rs_vcpu *vcpu, struct rs_fpu *fpu);
 void rs_vcpu_fpu_set(struct rs_vcpu *vcpu, const struct rs_fpu *fpu);
 uint64_t rs_vcpu_get_msr(struct rs_vcpu *vcpu, uint32_t index);
