@@ -6,8 +6,8 @@
  * BT, BTS, BTR and BTC with a register offset (the operand-sized word
  * that holds the bit, before or after the ModRM address), the 16 bytes of
  * CMPXCHG16B (both outcomes), MOV with a 64-bit moffs across a page, the
- * stack slot of PUSH and POP of MMIO that crosses two RAM pages, and
- * string elements that cross a page.
+ * stack slot of PUSH and POP of MMIO that crosses two RAM pages, string
+ * elements that cross a page, and the #PF of an operand's second page.
  *
  * User space here is a plain memory device: MMIO reads and writes go to
  * and from dev[].  The guest runs each instruction on a window of RAM,
@@ -311,6 +311,53 @@ TEST(stack_slot_across_pages)
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[1]) TH_LOG("POP to MMIO");
 	EXPECT_EQ(0x0123456789abcdefULL, uc.args[2]) TH_LOG("the slot");
 	ASSERT_EQ(UCALL_DONE, run_device(_metadata, vcpu, &uc));
+	rs_vm_free(vm);
+}
+
+/*
+ * An operand that starts in MMIO, at the last bytes of the 4 GiB identity
+ * map, and ends in a page no guest page table maps: the guest gets the #PF
+ * of the second page (CR2 its start; W for a store or read-modify-write,
+ * not present), before anything moves, and a load's register stays.
+ */
+#define EDGE_4G		0xfffffffcULL
+
+static void guest_second_page(void)
+{
+	uint64_t ec, v = 0x1111, vec;
+
+	vec = RS_ASM_SAFE_EC("movq %[v], (%[a])", &ec, ,
+			     [v] "r"(v), [a] "r"(EDGE_4G));
+	GUEST_SYNC_ARGS(1, vec, ec, read_cr2());
+	vec = RS_ASM_SAFE_EC("movq (%[a]), %[v]", &ec, COMMA_OUT([v] "+r"(v)),
+			     [a] "r"(EDGE_4G));
+	GUEST_ASSERT_EQ(v, 0x1111);
+	GUEST_SYNC_ARGS(2, vec, ec, read_cr2());
+	vec = RS_ASM_SAFE_EC("addl $1, 2(%[a])", &ec, , [a] "r"(EDGE_4G));
+	GUEST_SYNC_ARGS(3, vec, ec, read_cr2());
+	GUEST_DONE();
+}
+
+TEST(fault_on_the_second_page)
+{
+	static const uint64_t ec[] = { 0x2, 0x0, 0x2 };
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+	char buf[256];
+	int i;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_second_page);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc))
+			TH_LOG("%s", rs_exit_describe(vcpu, buf, sizeof(buf)));
+		ASSERT_EQ(i + 1, uc.args[0]);
+		EXPECT_EQ(14, uc.args[1]) TH_LOG("stage %d: #PF", i + 1);
+		EXPECT_EQ(ec[i], uc.args[2]) TH_LOG("stage %d: error code", i + 1);
+		EXPECT_EQ(EDGE_4G + 4, uc.args[3]) TH_LOG("stage %d: CR2", i + 1);
+	}
+	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);
 }
 
