@@ -280,7 +280,7 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, struct rs_insn *in,
 			  u64 mem)
 {
 	struct rs_insn acc = { .reg = RS_RAX };
-	u64 rip, rflags, src = rs_src(vcpu, in), v;
+	u64 rip, rflags, src, v;
 
 	if (in->alu == RS_ALU_MOV) {	/* a load */
 		if (in->bswap)
@@ -292,6 +292,10 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, struct rs_insn *in,
 		return 0;
 	}
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	/* 16 bytes and fixed registers: no register operand to read */
+	if (in->alu == RS_ALU_CMPXCHG16B)
+		return rs_cmpxchg16b(vcpu, in, rip, rflags);
+	src = rs_src(vcpu, in);
 	switch (in->alu) {
 	case RS_ALU_XCHG:
 		v = src;
@@ -306,8 +310,6 @@ static int rs_mmio_finish(struct rs_vcpu *vcpu, struct rs_insn *in,
 
 		return r ? rs_mmio_faulted(vcpu, in, rflags, r) : 0;
 	}
-	case RS_ALU_CMPXCHG16B:
-		return rs_cmpxchg16b(vcpu, in, rip, rflags);
 	case RS_ALU_CMPXCHG8B:
 		/* EDX:EAX against m64; ECX:EBX in if equal; ZF alone */
 		v = (u32)vcpu->gpr[RS_RAX] | vcpu->gpr[RS_RDX] << 32;
