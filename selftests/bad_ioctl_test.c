@@ -92,6 +92,7 @@ TEST(vm_ioctls_on_dev)
 	RS_OPEN_DEV(fd);
 	ENOTTY_ON(fd, RS_SET_MEMORY_REGION);
 	ENOTTY_ON(fd, RS_CREATE_VCPU);
+	ENOTTY_ON(fd, RS_IOEVENTFD);
 	close(fd);
 }
 

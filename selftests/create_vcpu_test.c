@@ -114,6 +114,7 @@ TEST(vcpu_fd_rejects_other_ioctls)
 		{ RS_CREATE_VM, "RS_CREATE_VM" },
 		{ RS_SET_MEMORY_REGION, "RS_SET_MEMORY_REGION" },
 		{ RS_CREATE_VCPU, "RS_CREATE_VCPU" },
+		{ RS_IOEVENTFD, "RS_IOEVENTFD" },
 		{ _IO(RS_IO, 0x2c), "_IO(RS_IO, 0x2c)" },
 		{ _IOR(RS_IO, 0x21, __u64), "_IOR(RS_IO, 0x21, __u64)" },
 		{ _IO(0xAE, 0x80), "KVM_RUN" },
