@@ -1736,6 +1736,11 @@ TEST(iface_fuzz)
 
 	g.thr = calloc(g.nthreads, sizeof(*g.thr));
 	ASSERT_NE(NULL, g.thr);
+	/* Before any worker runs: one may lower RLIMIT_NOFILE for a while. */
+	for (i = 0; i < g.nthreads; i++) {
+		g.thr[i].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ASSERT_LE(0, g.thr[i].efd);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < g.nthreads; i++) {
 		struct thr *t = &g.thr[i];
@@ -1749,8 +1754,6 @@ TEST(iface_fuzz)
 		t->buf = m;
 		t->edge = m + 16 * PG;
 		t->ro = m + 19 * PG;
-		t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		ASSERT_LE(0, t->efd);
 		mprotect(t->edge + PG, PG, PROT_NONE);
 		mprotect(t->ro, 2 * PG, PROT_READ);
 		mprotect(t->ro + 2 * PG, PG, PROT_NONE);
