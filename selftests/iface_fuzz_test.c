@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -1675,7 +1676,7 @@ TEST(iface_fuzz)
 	int i, kmsg, status, seconds, ndone;
 	unsigned long tainted;
 	double secs;
-	pid_t nl_pid;
+	pid_t nl_pid, parent;
 	size_t len;
 	char *log;
 	void *p;
@@ -1729,10 +1730,20 @@ TEST(iface_fuzz)
 
 	g.nl = mmap(NULL, sizeof(*g.nl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, g.nl);
+	parent = getpid();
 	nl_pid = fork();
 	ASSERT_LE(0, nl_pid);
-	if (!nl_pid)
+	if (!nl_pid) {
+		/*
+		 * It holds the fuzzer's fds, /dev/ringside among them: if an
+		 * assertion ends the test, it must not outlive it and keep
+		 * the module busy for the tests after.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		nl_child(g.seed ^ 0x6e6c6e6c6e6c6e6cULL);
+	}
 
 	g.thr = calloc(g.nthreads, sizeof(*g.thr));
 	ASSERT_NE(NULL, g.thr);
