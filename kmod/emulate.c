@@ -592,7 +592,6 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
 					!(m->s.cr4 & X86_CR4_OSXSAVE) ||
 					(vcpu->xcr0 & avx) != avx)))
 		return -EINVAL;
-	in->next_rip = m->long64 ? in->rip + in->len : (u32)(in->rip + in->len);
 	in->la = rs_operand_la(vcpu, m, in, p, in->next_rip, 0, &ss);
 	r = rs_operand_pages(vcpu, m, in, gpa, in->write, ss, &first);
 	if (r)
@@ -611,9 +610,8 @@ static int rs_mmio_vec_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
  * if a fault is queued for the guest instead, or -EINVAL.
  */
 static int rs_string_begin(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			   struct rs_insn *in, u64 rip)
+			   struct rs_insn *in)
 {
-	in->next_rip = m->long64 ? rip + in->len : (u32)(rip + in->len);
 	if (in->string == 0xaa || in->string == 0xae)
 		return 0;			/* STOS, SCAS: ES:rDI only */
 	return rs_string_operand(vcpu, m, in, 0);
@@ -669,6 +667,7 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 	in.gpa = gpa;
 	in.rip = rip;
+	in.next_rip = m.long64 ? rip + in.len : (u32)(rip + in.len);
 	if (in.vec) {
 		r = rs_mmio_vec_begin(vcpu, &m, &in, bytes, gpa);
 		if (r)
@@ -678,12 +677,11 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 		return rs_mmio_vec(vcpu, &in);
 	}
 	if (in.string) {
-		r = rs_string_begin(vcpu, &m, &in, rip);
+		r = rs_string_begin(vcpu, &m, &in);
 		if (r < 0)
 			return rs_exit_emulation_failed(vcpu, gpa, rip);
 		return r ? 0 : rs_mmio_string(vcpu, &in);
 	}
-	in.next_rip = m.long64 ? rip + in.len : (u32)(rip + in.len);
 	if (in.alu == RS_ALU_POP) {	/* the stack's value goes to MMIO */
 		r = rs_stack(vcpu, &in, false, &v);
 		if (r)
