@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
 #include "rs.h"
@@ -64,6 +65,28 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 		e->ecx &= ~(BIT(23) | BIT(24) | BIT(28));
 		e->edx &= ~BIT(27);		/* RDTSCP: TSC_AUX is the host's */
 		break;
+	}
+}
+
+/*
+ * With the APIC in the kernel (lapic.c): an APIC, x2APIC and the TSC
+ * deadline timer, whatever the host has, and the vCPU's own APIC ID in
+ * leaf 1 (EBX[31:24]) and leaf 0BH (EDX).
+ */
+static void cpuid_lapic(struct rs_vcpu *vcpu)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct rs_cpuid_entry *e = &vcpu->cpuid[i];
+
+		if (e->function == 1) {
+			e->ecx |= BIT(21) | BIT(24);
+			e->edx |= BIT(9);
+			e->ebx = (e->ebx & 0x00ffffff) | vcpu->id << 24;
+		} else if (e->function == 0xb) {
+			e->edx = vcpu->id;
+		}
 	}
 }
 
@@ -126,6 +149,8 @@ int rs_cpuid_init(struct rs_vcpu *vcpu)
 		r = cpuid_add_range(vcpu, 0x80000000);
 	if (r || vcpu->cpuid_nent == RS_MAX_CPUID)
 		return r ? r : -E2BIG;
+	if (vcpu->vm->lapic)
+		cpuid_lapic(vcpu);
 
 	e = &vcpu->cpuid[vcpu->cpuid_nent++];
 	memset(e, 0, sizeof(*e));
@@ -152,6 +177,14 @@ static struct rs_cpuid_entry *cpuid_find(struct rs_vcpu *vcpu, u32 fn,
 	return NULL;
 }
 
+/* The processor signature, CPUID.1:EAX, which RESET and INIT leave in EDX. */
+u32 rs_cpuid_signature(struct rs_vcpu *vcpu)
+{
+	struct rs_cpuid_entry *e = cpuid_find(vcpu, 1, 0);
+
+	return e ? e->eax : 0;
+}
+
 /* CPUID (2 bytes): leaves the table does not hold read as zero, as AMD's do. */
 int rs_exit_cpuid(struct rs_vcpu *vcpu)
 {
@@ -163,6 +196,10 @@ int rs_exit_cpuid(struct rs_vcpu *vcpu)
 	gpr[RS_RBX] = e ? e->ebx : 0;
 	gpr[RS_RCX] = e ? e->ecx : 0;
 	gpr[RS_RDX] = e ? e->edx : 0;
+	/* A disabled APIC is no APIC (SDM vol. 3A, 11.4.3). */
+	if (e && e->function == 1 && vcpu->lapic &&
+	    !(vcpu->msr_apic_base & MSR_IA32_APICBASE_ENABLE))
+		gpr[RS_RDX] &= ~BIT(9);
 	rs_skip_instruction(vcpu, 2);
 	return 0;
 }

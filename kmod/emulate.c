@@ -74,14 +74,25 @@ static u64 rs_src(struct rs_vcpu *vcpu, const struct rs_insn *in)
 	return rs_reg_read(vcpu, in, in->size);
 }
 
+/*
+ * Is an access of @len bytes at @gpa the kernel's: the in-kernel APIC's
+ * page, or a write that signals an eventfd?  Then it is done, with a
+ * read's bytes in @data.
+ */
+static bool rs_mmio_kernel(struct rs_vcpu *vcpu, u64 gpa, unsigned int len,
+			   bool write, void *data)
+{
+	return (vcpu->lapic && rs_lapic_mmio(vcpu, gpa, len, write, data)) ||
+	       (write && rs_ioeventfd_write(vcpu->vm, false, gpa, len, data));
+}
+
 /* Hand an access of @in->size bytes at @in->gpa to user space. */
 static int rs_mmio_user(struct rs_vcpu *vcpu, const struct rs_insn *in,
 			bool write, u64 data)
 {
 	struct rs_run *run = vcpu->run;
 
-	if (write && rs_ioeventfd_write(vcpu->vm, false, in->gpa, in->size,
-					&data))
+	if (write && rs_mmio_kernel(vcpu, in->gpa, in->size, true, &data))
 		return 0;
 	run->exit_reason = RS_EXIT_MMIO;
 	run->mmio.phys_addr = in->gpa;
@@ -144,7 +155,7 @@ static int rs_mmio_parts(struct rs_vcpu *vcpu, struct rs_insn *in)
 
 		if ((in->write ? rs_write_guest(vcpu->vm, gpa, d, n) :
 				 rs_read_guest(vcpu->vm, gpa, d, n)) &&
-		    !(in->write && rs_ioeventfd_write(vcpu->vm, false, gpa, n, d)))
+		    !rs_mmio_kernel(vcpu, gpa, n, in->write, d))
 			return rs_mmio_part(vcpu, in, gpa, n);
 		in->done += n;
 	}
@@ -374,8 +385,11 @@ static int rs_mmio_load(struct rs_vcpu *vcpu, struct rs_insn *in)
 	u64 mem = 0;
 	int r;
 
-	if (!in->split)
+	if (!in->split) {
+		if (rs_mmio_kernel(vcpu, in->gpa, in->size, false, &mem))
+			return rs_mmio_finish(vcpu, in, mem);
 		return rs_mmio_user(vcpu, in, false, 0);
+	}
 	in->write = false;
 	r = rs_mmio_parts(vcpu, in);
 	if (r)

@@ -232,13 +232,16 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 
 /*
  * HLT: user space waits for the next interrupt, unless one already waits
- * for IF (STI; HLT), which wakes the guest at once.
+ * for IF (STI; HLT), which wakes the guest at once.  With the APIC in the
+ * kernel, the vCPU waits there (rs_lapic_service()).
  */
 int rs_exit_hlt(struct rs_vcpu *vcpu)
 {
 	u64 rip, rflags;
 
 	rs_skip_instruction(vcpu, 1);
+	if (vcpu->lapic)
+		return rs_lapic_halt(vcpu);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	if (vcpu->extint_pending && (rflags & X86_EFLAGS_IF))
 		return 0;

@@ -177,6 +177,8 @@ static long rs_check_capability(unsigned long cap)
 		return rs_mitigations;
 	case RS_CAP_IOEVENTFD:
 		return RS_MAX_IOEVENTFDS;
+	case RS_CAP_LAPIC:
+		return 1;
 	}
 	return 0;
 }

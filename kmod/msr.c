@@ -7,18 +7,20 @@
  * follows the rules of cr.c; the core answers the few more a guest OS reads
  * at boot.  Anything else is #GP, as on a CPU without it.
  */
+#include <asm/apicdef.h>
 #include <asm/msr-index.h>
 
 #include "rs.h"
 
 /*
- * IA32_APIC_BASE (SDM vol. 3A, 10.4.4): the local APIC is user space's
- * (the launcher emulates it at 0xfee00000), but a guest reads this MSR
- * before it touches the APIC and Linux's boot needs it to say "enabled at
- * 0xfee00000, BSP on vCPU 0".  ringside keeps the guest's writes (BSP,
- * enable, the base) without acting on them: user space decides what a
- * disabled or moved APIC does.  x2APIC's EXTD (bit 10) is reserved, as
- * CPUID hides x2APIC.
+ * IA32_APIC_BASE (SDM vol. 3A, 11.4.4): with the APIC in the kernel
+ * (RS_CREATE_LAPIC), lapic.c owns it.  Otherwise the local APIC is user
+ * space's (the launcher emulates it at 0xfee00000), but a guest reads
+ * this MSR before it touches the APIC and Linux's boot needs it to say
+ * "enabled at 0xfee00000, BSP on vCPU 0".  ringside then keeps the
+ * guest's writes (BSP, enable, the base) without acting on them: user
+ * space decides what a disabled or moved APIC does.  x2APIC's EXTD (bit
+ * 10) is reserved, as CPUID hides x2APIC.
  */
 #define RS_APIC_BASE_BSP	BIT_ULL(8)
 #define RS_APIC_BASE_ENABLE	BIT_ULL(11)
@@ -143,11 +145,15 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_APICBASE:
 		*data = vcpu->msr_apic_base;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		return rs_lapic_get_deadline(vcpu, data);
 	case MSR_IA32_SPEC_CTRL:
 		if (!rs_has_spec_ctrl(vcpu))
 			return -EINVAL;
 		*data = vcpu->spec_ctrl;
 		return 0;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return rs_lapic_rdmsr(vcpu, index, data);
 	}
 	return -EINVAL;
 }
@@ -220,10 +226,16 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
 		vcpu->msr_tsc_aux = data;
 		return 0;
 	case MSR_IA32_APICBASE:
+		if (vcpu->lapic)
+			return rs_lapic_set_base(vcpu, data, host_initiated);
 		if (data & ~RS_APIC_BASE_VALID)
 			return -EINVAL;
 		vcpu->msr_apic_base = data;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		return rs_lapic_set_deadline(vcpu, data);
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return rs_lapic_wrmsr(vcpu, index, data);
 	case MSR_IA32_SPEC_CTRL:
 		if ((!host_initiated && !rs_has_spec_ctrl(vcpu)) ||
 		    (data & ~rs_spec_ctrl_valid(vcpu, host_initiated)))

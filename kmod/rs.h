@@ -41,6 +41,7 @@ struct rs_vm;
 struct rs_vcpu;
 struct rs_cr_state;
 struct rs_exit_table;
+struct rs_lapic;
 
 /* One backend: AMD SVM (svm.c) or Intel VMX (vmx.c). */
 struct rs_arch_ops {
@@ -178,6 +179,8 @@ struct rs_cpuid_bit {
 
 #define RS_CPUID_BIT(l, r, b)	((struct rs_cpuid_bit){ .leaf = (l), .reg = (r), .bit = (b) })
 #define RS_CPUID_PCID		RS_CPUID_BIT(1, CPUID_ECX, 17)
+#define RS_CPUID_X2APIC		RS_CPUID_BIT(1, CPUID_ECX, 21)
+#define RS_CPUID_TSC_DEADLINE	RS_CPUID_BIT(1, CPUID_ECX, 24)
 #define RS_CPUID_XSAVE		RS_CPUID_BIT(1, CPUID_ECX, 26)
 #define RS_CPUID_FSGSBASE	RS_CPUID_BIT(7, CPUID_EBX, 0)
 #define RS_CPUID_SMEP		RS_CPUID_BIT(7, CPUID_EBX, 7)
@@ -251,6 +254,8 @@ struct rs_vm {
 	u64 tsc_base;			/* host TSC when the guest's read 0 */
 	u64 spec_id;			/* never reused: rs_spec_enter() */
 
+	bool lapic;			/* RS_CREATE_LAPIC: each vCPU has one */
+
 	/* RS_IOEVENTFD (ioeventfd.c): an RCU list, written under lock */
 	struct list_head ioeventfds;
 	unsigned int nr_ioeventfds;
@@ -288,6 +293,13 @@ enum { RS_OUTSIDE_GUEST, RS_IN_GUEST };
 
 /* vcpu->requests bits, checked before each entry. */
 #define RS_REQ_TLB_FLUSH	0
+/* lapic.c: something for the APIC to look at; an INIT; a SIPI */
+#define RS_REQ_EVENT		1
+#define RS_REQ_INIT		2
+#define RS_REQ_SIPI		3
+/* The requests that call an entry off (rs_vcpu_enter_prepare()). */
+#define RS_REQ_KICKS		(BIT(RS_REQ_EVENT) | BIT(RS_REQ_INIT) | \
+				 BIT(RS_REQ_SIPI))
 
 /* General registers in the order of the ModRM/REX encoding. */
 enum {
@@ -439,6 +451,8 @@ struct rs_vcpu {
 
 	struct rs_cpuid_entry *cpuid;
 	u32 cpuid_nent;
+
+	struct rs_lapic *lapic;		/* NULL: user space has the APIC */
 
 	/* MSRs the core emulates. */
 	u64 msr_misc_enable;
@@ -616,6 +630,29 @@ static inline bool rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
 	       __rs_ioeventfd_write(vm, pio, addr, len, data);
 }
 
+/* lapic.c: the local APIC in the kernel (RS_CREATE_LAPIC) */
+enum rs_lapic_wait { RS_LAPIC_NONE, RS_LAPIC_WINDOW, RS_LAPIC_TPR };
+int rs_vm_create_lapic(struct rs_vm *vm);
+long rs_vm_signal_msi(struct rs_vm *vm, const void __user *argp);
+int rs_lapic_create(struct rs_vcpu *vcpu);
+void rs_lapic_free(struct rs_vcpu *vcpu);
+long rs_get_lapic(struct rs_vcpu *vcpu, void __user *argp);
+long rs_set_lapic(struct rs_vcpu *vcpu, void __user *argp);
+void rs_vcpu_kick(struct rs_vcpu *vcpu);
+int rs_lapic_service(struct rs_vcpu *vcpu);
+enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed,
+				   u8 *vector);
+int rs_lapic_halt(struct rs_vcpu *vcpu);
+bool rs_lapic_mmio(struct rs_vcpu *vcpu, u64 gpa, unsigned int len,
+		   bool write, void *data);
+int rs_lapic_rdmsr(struct rs_vcpu *vcpu, u32 index, u64 *data);
+int rs_lapic_wrmsr(struct rs_vcpu *vcpu, u32 index, u64 data);
+int rs_lapic_get_deadline(struct rs_vcpu *vcpu, u64 *data);
+int rs_lapic_set_deadline(struct rs_vcpu *vcpu, u64 data);
+int rs_lapic_set_base(struct rs_vcpu *vcpu, u64 data, bool host_initiated);
+u8 rs_lapic_cr8(struct rs_vcpu *vcpu);
+void rs_lapic_set_cr8(struct rs_vcpu *vcpu, u8 cr8);
+
 /* The emulator (emulate.h): MMIO in emulate.c, string I/O in string_io.c */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write);
 int rs_complete_mmio_read(struct rs_vcpu *vcpu);
@@ -638,6 +675,7 @@ static inline void *rs_io_data(struct rs_vcpu *vcpu)
 
 /* cpuid.c */
 int rs_cpuid_init(struct rs_vcpu *vcpu);
+u32 rs_cpuid_signature(struct rs_vcpu *vcpu);
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
 long rs_get_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp);
 bool rs_guest_has(struct rs_vcpu *vcpu, struct rs_cpuid_bit f);

@@ -394,6 +394,47 @@ static void svm_request_window(struct vmcb *vmcb)
 }
 
 /*
+ * An interrupt of the in-kernel APIC that only the guest's TPR holds back
+ * (lapic.c): V_TPR is CR8, which the guest writes without an exit, so a
+ * virtual interrupt of the vector's priority makes the CPU exit (VINTR)
+ * once V_TPR drops below it and IF allows (15.21.4).
+ */
+static void svm_request_tpr_window(struct vmcb *vmcb, u8 vector)
+{
+	if (vmcb->control.int_ctl & V_IRQ_MASK)
+		return;
+	vmcb->control.int_ctl |= V_IRQ_MASK |
+				 ((vector >> 4) << V_INTR_PRIO_SHIFT);
+	svm_set_intercept(vmcb, INTERCEPT_VINTR);
+}
+
+/*
+ * The in-kernel APIC before an entry: its TPR is the guest's CR8
+ * (V_TPR, 15.24), and its highest deliverable interrupt is queued or
+ * waits for a window.
+ */
+static void svm_lapic_prepare(struct rs_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u8 vector;
+
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				rs_lapic_cr8(vcpu);
+	if (vcpu->extint_pending)
+		return;
+	switch (rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu), &vector)) {
+	case RS_LAPIC_WINDOW:
+		svm_request_window(vmcb);
+		break;
+	case RS_LAPIC_TPR:
+		svm_request_tpr_window(vmcb, vector);
+		break;
+	case RS_LAPIC_NONE:
+		break;
+	}
+}
+
+/*
  * An NMI waits while NMIs are masked, behind another event, or in an STI or
  * MOV SS shadow.  When the IRET that ends the guest's NMI handler exited
  * and one waits, the guest single-steps that IRET (TF, and the #DB exit:
@@ -537,6 +578,8 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	    svm_interrupt_allowed(vcpu))
 		return rs_exit_irq_window(vcpu);
 	svm_inject_nmi(vcpu);
+	if (vcpu->lapic)
+		svm_lapic_prepare(vcpu);
 	svm_inject_extint(vcpu);
 	if (vcpu->run->request_interrupt_window)
 		svm_request_window(vmcb);
@@ -629,6 +672,9 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	rs_vcpu_exit_done(vcpu);
 	local_irq_enable();
 
+	/* The guest may have written CR8: the APIC's TPR (15.24). */
+	if (vcpu->lapic)
+		rs_lapic_set_cr8(vcpu, vmcb->control.int_ctl & V_TPR_MASK);
 	return svm_handle_exit(vcpu);
 }
 

@@ -45,6 +45,7 @@ bool rs_vcpu_enter_prepare(struct rs_vcpu *vcpu)
 	/* Pairs with the barrier in rs_vm_flush_tlbs(). */
 	smp_mb();
 	if (need_resched() || signal_pending(current) ||
+	    (READ_ONCE(vcpu->requests) & RS_REQ_KICKS) ||
 	    READ_ONCE(rs_rebooting)) {
 		WRITE_ONCE(vcpu->mode, RS_OUTSIDE_GUEST);
 		return false;
@@ -108,6 +109,12 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
+		/* The APIC's work, or its halt: r ends the run. */
+		if (vcpu->lapic) {
+			r = rs_lapic_service(vcpu);
+			if (r)
+				break;
+		}
 		/* Exit statistics: the backend stamps exit_tsc if it entered. */
 		vcpu->exit_tsc = 0;
 		r = rs_call(vcpu_run)(vcpu);
@@ -168,6 +175,8 @@ static long rs_get_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	struct rs_sregs sregs = {};
 
 	rs_ops->get_sregs(vcpu, &sregs);
+	if (vcpu->lapic)
+		sregs.cr8 = rs_lapic_cr8(vcpu);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
@@ -180,6 +189,8 @@ static long rs_set_sregs(struct rs_vcpu *vcpu, void __user *argp)
 	if (sregs.flags || memchr_inv(sregs.reserved, 0, sizeof(sregs.reserved)) ||
 	    sregs.gdt.pad || sregs.idt.pad || !rs_sregs_valid(vcpu, &sregs))
 		return -EINVAL;
+	if (vcpu->lapic)
+		rs_lapic_set_cr8(vcpu, sregs.cr8);
 	return rs_ops->set_sregs(vcpu, &sregs);
 }
 
@@ -383,6 +394,12 @@ static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case RS_INJECT_EVENT:
 		r = rs_inject_event(vcpu, argp);
 		break;
+	case RS_GET_LAPIC:
+		r = rs_get_lapic(vcpu, argp);
+		break;
+	case RS_SET_LAPIC:
+		r = rs_set_lapic(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -437,6 +454,7 @@ static const struct file_operations rs_vcpu_fops = {
 /* Only rs_vm_free() calls this, when no fd refers to the VM any more. */
 void rs_vcpu_free(struct rs_vcpu *vcpu)
 {
+	rs_lapic_free(vcpu);
 	rs_ops->vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	kfree(vcpu->cpuid);
@@ -470,11 +488,18 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	r = rs_cpuid_init(vcpu);
 	if (r)
 		goto err_fpu;
+	if (vm->lapic) {
+		r = rs_lapic_create(vcpu);
+		if (r)
+			goto err_cpuid;
+	}
 	r = rs_ops->vcpu_create(vcpu);
 	if (r)
-		goto err_cpuid;
+		goto err_lapic;
 	return vcpu;
 
+err_lapic:
+	rs_lapic_free(vcpu);
 err_cpuid:
 	kfree(vcpu->cpuid);
 err_fpu:
@@ -489,8 +514,9 @@ err_free:
 int rs_create_vcpu(struct rs_vm *vm, unsigned long id)
 {
 	struct rs_vcpu *vcpu;
+	struct file *file;
 	unsigned int i;
-	int r;
+	int r, fd;
 
 	if (id >= RS_MAX_VCPUS)
 		return -EINVAL;
@@ -505,23 +531,37 @@ int rs_create_vcpu(struct rs_vm *vm, unsigned long id)
 		r = PTR_ERR(vcpu);
 		goto out;
 	}
+	/*
+	 * The fd and its file exist before the vCPU is published: once in
+	 * vm->vcpus, other threads (TLB flushes, IPIs, MSIs) may touch it
+	 * at any time, so it never leaves again.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_free;
+	}
+	refcount_inc(&vm->refs);
+	file = anon_inode_getfile("ringside-vcpu", &rs_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		refcount_dec(&vm->refs);
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto err_free;
+	}
 
 	/* Visible to TLB flushes before it can run. */
 	spin_lock(&vm->mmu_lock);
 	vm->vcpus[vm->nr_vcpus] = vcpu;
-	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
+	/* Pairs with smp_load_acquire() in lapic.c: a whole vCPU. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	spin_unlock(&vm->mmu_lock);
+	fd_install(fd, file);
+	r = fd;
+	goto out;
 
-	refcount_inc(&vm->refs);
-	r = anon_inode_getfd("ringside-vcpu", &rs_vcpu_fops, vcpu,
-			     O_RDWR | O_CLOEXEC);
-	if (r < 0) {
-		refcount_dec(&vm->refs);
-		spin_lock(&vm->mmu_lock);
-		WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus - 1);
-		spin_unlock(&vm->mmu_lock);
-		rs_vcpu_free(vcpu);
-	}
+err_free:
+	rs_vcpu_free(vcpu);
 out:
 	mutex_unlock(&vm->lock);
 	return r;

@@ -112,6 +112,10 @@ static long rs_vm_ioctl(struct file *file, unsigned int cmd,
 		return rs_create_vcpu(vm, arg);
 	case RS_IOEVENTFD:
 		return rs_vm_ioeventfd(vm, (const void __user *)arg);
+	case RS_CREATE_LAPIC:
+		return arg ? -EINVAL : rs_vm_create_lapic(vm);
+	case RS_SIGNAL_MSI:
+		return rs_vm_signal_msi(vm, (const void __user *)arg);
 	}
 	return -ENOTTY;
 }

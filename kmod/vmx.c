@@ -1199,6 +1199,7 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	struct vmx_host_state host;
 	unsigned long flags;
 	bool failed;
+	u8 vector;
 
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
@@ -1208,6 +1209,11 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 		return rs_exit_irq_window(vcpu);
 	}
 	vmx_inject_nmi(vmx);
+	/* CR8 and TPR writes exit: only IF can hold an interrupt back. */
+	if (vcpu->lapic && !vcpu->extint_pending &&
+	    rs_lapic_inject(vcpu, __vmx_irq_allowed(vmx), &vector) ==
+	    RS_LAPIC_WINDOW)
+		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 	vmx_inject_extint(vmx);
 	if (run->request_interrupt_window)
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
@@ -1432,13 +1438,17 @@ static int vmx_exit_cr(struct rs_vcpu *vcpu)
 			rs_inject_gp(vcpu);
 			return 0;
 		}
-		vmx->cr8 = vcpu->gpr[reg];
+		if (vcpu->lapic)
+			rs_lapic_set_cr8(vcpu, vcpu->gpr[reg]);
+		else
+			vmx->cr8 = vcpu->gpr[reg];
 		break;
 	case VMX_CR_LMSW:
 		return rs_emulate_lmsw(vcpu, VMX_CR_LMSW_DATA(q), 3);
 	case VMX_CR_MOV_FROM:
 		if (cr == 8) {
-			vcpu->gpr[reg] = vmx->cr8;
+			vcpu->gpr[reg] = vcpu->lapic ? rs_lapic_cr8(vcpu) :
+						       vmx->cr8;
 		} else if (cr == 3) {
 			if (!vmx_vmcs_enter(vmx, &flags))
 				return -EIO;

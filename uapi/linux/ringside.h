@@ -30,6 +30,7 @@
 #define RS_CAP_XSAVE_SIZE	10	/* sizeof(struct rs_fpu) the module uses */
 #define RS_CAP_MITIGATIONS	11	/* mask of RS_MITIGATE_* below */
 #define RS_CAP_IOEVENTFD	12	/* RS_IOEVENTFD registrations per VM */
+#define RS_CAP_LAPIC		13	/* 1: RS_CREATE_LAPIC and what it brings */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -101,6 +102,34 @@ struct rs_ioeventfd {
 };
 
 #define RS_IOEVENTFD		_IOW(RS_IO, 0x12, struct rs_ioeventfd)
+
+/*
+ * RS_CREATE_LAPIC, before the first vCPU: each vCPU of the VM gets a local
+ * APIC in the kernel (Documentation/lapic.rst), xAPIC at IA32_APIC_BASE
+ * and x2APIC (MSRs 800H-8FFH), with its timer, IPIs, INIT and SIPI; HLT
+ * waits in the kernel; APs (vCPUs without IA32_APIC_BASE.BSP) start in
+ * wait-for-SIPI.  The PIC, the I/O APIC and the devices stay in user
+ * space, which delivers their interrupts with RS_SIGNAL_MSI.
+ */
+#define RS_CREATE_LAPIC		_IO(RS_IO, 0x13)	/* arg: 0 */
+
+/*
+ * An MSI as a device writes it (SDM vol. 3A, 11.11 "Message Signalled
+ * Interrupts"): address 0xfeeXXXXX with the destination ID in bits 19:12,
+ * destination mode (1: logical) in bit 2; data with the vector in bits
+ * 7:0, the delivery mode in 10:8 (fixed, lowest priority, NMI, INIT; not
+ * SMI, SIPI or ExtINT), level in 14 and trigger mode (1: level) in 15.  A
+ * level-triggered vector's EOI exits with RS_EXIT_EOI.  RS_SIGNAL_MSI
+ * returns how many local APICs took it (0: none matched or accepted it).
+ */
+struct rs_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;			/* 0 */
+	__u64 reserved[2];
+};
+
+#define RS_SIGNAL_MSI		_IOW(RS_IO, 0x14, struct rs_msi)
 
 /* vCPU fd */
 struct rs_regs {
@@ -213,6 +242,28 @@ struct rs_event {
 #define RS_GET_CPUID		_IOWR(RS_IO, 0x2a, struct rs_cpuid)
 #define RS_INJECT_EVENT		_IOW(RS_IO, 0x2b, struct rs_event)
 
+/*
+ * The whole state of a vCPU's in-kernel local APIC (RS_CREATE_LAPIC): its
+ * registers as the xAPIC page lays them out (offset 20H the ID, in x2APIC
+ * mode the 32-bit x2APIC ID; 390H the current count as it counts now; ISR,
+ * TMR and IRR as they are), and whether the vCPU runs, halted, or waits
+ * for SIPI.  IA32_APIC_BASE and IA32_TSC_DEADLINE are MSRs (RS_GET_MSRS):
+ * set IA32_APIC_BASE before RS_SET_LAPIC.
+ */
+#define RS_MP_RUNNABLE		0
+#define RS_MP_HALTED		1	/* in HLT until an interrupt */
+#define RS_MP_WAIT_SIPI		2	/* after INIT, an AP until SIPI */
+
+struct rs_lapic_state {
+	__u8 regs[1024];
+	__u32 mp_state;			/* RS_MP_* */
+	__u32 flags;			/* 0 */
+	__u64 reserved[7];
+};
+
+#define RS_GET_LAPIC		_IOR(RS_IO, 0x2c, struct rs_lapic_state)
+#define RS_SET_LAPIC		_IOW(RS_IO, 0x2d, struct rs_lapic_state)
+
 /* Why RS_RUN returned: struct rs_run.exit_reason. */
 #define RS_EXIT_NONE		0
 #define RS_EXIT_IO		1	/* port I/O: run->io */
@@ -224,6 +275,7 @@ struct rs_event {
 #define RS_EXIT_INTR		7	/* RS_RUN failed with EINTR: signal or immediate_exit */
 #define RS_EXIT_FAIL_ENTRY	8	/* run->fail_entry */
 #define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
+#define RS_EXIT_EOI		10	/* run->eoi: a level-triggered EOI */
 
 /* run->hypercall.ret as RS_RUN leaves it: user space did not answer. */
 #define RS_HYPERCALL_UNKNOWN	(~0ULL)
@@ -279,6 +331,13 @@ struct rs_run {
 			__u64 hardware_reason;
 			__u64 qualification;
 		} fail_entry;
+		/*
+		 * RS_EXIT_EOI: the guest EOIed a vector that RS_SIGNAL_MSI
+		 * delivered level-triggered; the I/O APIC may send it again.
+		 */
+		struct {
+			__u8 vector;
+		} eoi;
 		/* RS_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* RS_INTERNAL_* */
