@@ -1024,26 +1024,42 @@ void rs_lapic_free(struct rs_vcpu *vcpu)
 #define RS_MSI_DATA_BITS	(0xff | APIC_DM_FIXED_MASK | APIC_INT_ASSERT | \
 				 APIC_INT_LEVELTRIG)
 
+/* An MSI that a device could send: fixed, lowest priority, NMI or INIT. */
+bool rs_msi_valid(u64 address, u32 data)
+{
+	u32 dm = data & APIC_DM_FIXED_MASK;
+
+	return (address & ~0xfffffULL) == RS_MSI_ADDR_BASE &&
+	       !(data & ~RS_MSI_DATA_BITS) &&
+	       (dm == APIC_DM_FIXED || dm == APIC_DM_LOWEST ||
+		dm == APIC_DM_NMI || dm == APIC_DM_INIT);
+}
+
+/*
+ * Deliver a valid MSI (rs_msi_valid()) to the APICs it names; returns how
+ * many took it.  Any context: RS_SIGNAL_MSI, an irqfd's wake-up.
+ */
+int rs_msi_deliver(struct rs_vm *vm, u64 address, u32 data)
+{
+	/* A level-triggered de-assert message carries nothing (11.11.2). */
+	if ((data & APIC_INT_LEVELTRIG) && !(data & APIC_INT_ASSERT))
+		return 0;
+	return rs_lapic_send(vm, NULL, 0, (address >> 12) & 0xff, false,
+			     address & RS_MSI_ADDR_LOGICAL,
+			     data & APIC_DM_FIXED_MASK, data,
+			     data & APIC_INT_LEVELTRIG);
+}
+
 long rs_vm_signal_msi(struct rs_vm *vm, const void __user *argp)
 {
 	struct rs_msi msi;
-	u32 dm;
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
 	if (!vm->lapic)
 		return -ENXIO;
-	dm = msi.data & APIC_DM_FIXED_MASK;
 	if (msi.flags || memchr_inv(msi.reserved, 0, sizeof(msi.reserved)) ||
-	    (msi.address & ~0xfffffULL) != RS_MSI_ADDR_BASE ||
-	    (msi.data & ~RS_MSI_DATA_BITS) ||
-	    (dm != APIC_DM_FIXED && dm != APIC_DM_LOWEST &&
-	     dm != APIC_DM_NMI && dm != APIC_DM_INIT))
+	    !rs_msi_valid(msi.address, msi.data))
 		return -EINVAL;
-	/* A level-triggered de-assert message carries nothing (11.11.2). */
-	if ((msi.data & APIC_INT_LEVELTRIG) && !(msi.data & APIC_INT_ASSERT))
-		return 0;
-	return rs_lapic_send(vm, NULL, 0, (msi.address >> 12) & 0xff, false,
-			     msi.address & RS_MSI_ADDR_LOGICAL, dm, msi.data,
-			     msi.data & APIC_INT_LEVELTRIG);
+	return rs_msi_deliver(vm, msi.address, msi.data);
 }

@@ -179,6 +179,8 @@ static long rs_check_capability(unsigned long cap)
 		return RS_MAX_IOEVENTFDS;
 	case RS_CAP_LAPIC:
 		return 1;
+	case RS_CAP_IRQFD:
+		return RS_MAX_IRQFDS;
 	}
 	return 0;
 }

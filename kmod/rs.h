@@ -259,6 +259,9 @@ struct rs_vm {
 	/* RS_IOEVENTFD (ioeventfd.c): an RCU list, written under lock */
 	struct list_head ioeventfds;
 	unsigned int nr_ioeventfds;
+	/* RS_IRQFD (irqfd.c): under lock */
+	struct list_head irqfds;
+	unsigned int nr_irqfds;
 
 	/* Observability (stats.c, netlink.c): the VM's id and creator. */
 	u32 id;				/* in rs_vms; 0 until registered */
@@ -622,6 +625,11 @@ bool __rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
 			  unsigned int len, const void *data);
 void rs_ioeventfd_free_all(struct rs_vm *vm);
 
+/* irqfd.c: eventfds whose signal is an MSI, without user space */
+#define RS_MAX_IRQFDS		256
+long rs_vm_irqfd(struct rs_vm *vm, const void __user *argp);
+void rs_irqfd_free_all(struct rs_vm *vm);
+
 /* Did @len bytes of @data written at @addr signal an eventfd? */
 static inline bool rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
 				      unsigned int len, const void *data)
@@ -634,6 +642,8 @@ static inline bool rs_ioeventfd_write(struct rs_vm *vm, bool pio, u64 addr,
 enum rs_lapic_wait { RS_LAPIC_NONE, RS_LAPIC_WINDOW, RS_LAPIC_TPR };
 int rs_vm_create_lapic(struct rs_vm *vm);
 long rs_vm_signal_msi(struct rs_vm *vm, const void __user *argp);
+bool rs_msi_valid(u64 address, u32 data);
+int rs_msi_deliver(struct rs_vm *vm, u64 address, u32 data);
 int rs_lapic_create(struct rs_vcpu *vcpu);
 void rs_lapic_free(struct rs_vcpu *vcpu);
 long rs_get_lapic(struct rs_vcpu *vcpu, void __user *argp);

@@ -28,6 +28,8 @@ static void rs_vm_free(struct rs_vm *vm)
 	rs_vm_unregister(vm);
 	/* No fd is left, so no fault; after this, no notifier either. */
 	mmu_notifier_unregister(&vm->mn, vm->mm);
+	/* Before the vCPUs: an irqfd's wake-up delivers to them. */
+	rs_irqfd_free_all(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		rs_vcpu_free(vm->vcpus[i]);
 	rs_ioeventfd_free_all(vm);
@@ -116,6 +118,8 @@ static long rs_vm_ioctl(struct file *file, unsigned int cmd,
 		return arg ? -EINVAL : rs_vm_create_lapic(vm);
 	case RS_SIGNAL_MSI:
 		return rs_vm_signal_msi(vm, (const void __user *)arg);
+	case RS_IRQFD:
+		return rs_vm_irqfd(vm, (const void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -162,6 +166,7 @@ long rs_create_vm(void)
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	INIT_LIST_HEAD(&vm->irqfds);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	/* One TSC for all vCPUs, so that SMP guests see it in step. */

@@ -31,6 +31,7 @@
 #define RS_CAP_MITIGATIONS	11	/* mask of RS_MITIGATE_* below */
 #define RS_CAP_IOEVENTFD	12	/* RS_IOEVENTFD registrations per VM */
 #define RS_CAP_LAPIC		13	/* 1: RS_CREATE_LAPIC and what it brings */
+#define RS_CAP_IRQFD		14	/* RS_IRQFD registrations per VM */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -130,6 +131,25 @@ struct rs_msi {
 };
 
 #define RS_SIGNAL_MSI		_IOW(RS_IO, 0x14, struct rs_msi)
+
+/*
+ * With RS_CREATE_LAPIC: each signal of the eventfd fd delivers the MSI
+ * (msi_address, msi_data as in struct rs_msi; edge-triggered) in the
+ * kernel, without a vCPU thread.  RS_IRQFD_DEASSIGN removes the eventfd's
+ * registration.
+ */
+#define RS_IRQFD_DEASSIGN	_BITUL(0)
+
+struct rs_irqfd {
+	__s32 fd;			/* an eventfd */
+	__u32 flags;			/* RS_IRQFD_* */
+	__u64 msi_address;
+	__u32 msi_data;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+#define RS_IRQFD		_IOW(RS_IO, 0x15, struct rs_irqfd)
 
 /* vCPU fd */
 struct rs_regs {
