@@ -86,9 +86,11 @@ enum { K_FREE, K_DEV, K_VM, K_VCPU, K_ANY };
 static const char * const kind_name[] = { "free", "dev", "VM", "vCPU", "any" };
 
 enum {
-	C_API, C_CAP, C_CREATE_VM, C_SET_MEM, C_CREATE_VCPU, C_IOEVENTFD, C_RUN, C_GET_REGS,
+	C_API, C_CAP, C_CREATE_VM, C_SET_MEM, C_CREATE_VCPU, C_IOEVENTFD,
+	C_CREATE_LAPIC, C_SIGNAL_MSI, C_IRQFD, C_RUN, C_GET_REGS,
 	C_SET_REGS, C_GET_SREGS, C_SET_SREGS, C_GET_MSRS, C_SET_MSRS, C_GET_FPU,
-	C_SET_FPU, C_SET_CPUID, C_GET_CPUID, C_INJECT, C_UNKNOWN, C_MMAP,
+	C_SET_FPU, C_SET_CPUID, C_GET_CPUID, C_GET_LAPIC, C_SET_LAPIC, C_INJECT,
+	C_UNKNOWN, C_MMAP,
 	C_OPEN, C_CLOSE, C_DUP, C_FORK, C_MUNMAP, C_MREMAP, C_MADVISE,
 	C_MPROTECT, C_MMAP_MEM, C_TRUNCATE, C_RLIMIT, C_NR
 };
@@ -115,6 +117,13 @@ static const struct call {
 	[C_IOEVENTFD] = { "RS_IOEVENTFD", RS_IOEVENTFD, K_VM,
 			  E(EINVAL) | E(EBADF) | E(EEXIST) | E(ENOENT) | E(ENOSPC) |
 			  E(EFAULT) | E(ENOMEM) },
+	[C_CREATE_LAPIC] = { "RS_CREATE_LAPIC", RS_CREATE_LAPIC, K_VM,
+			     E(EINVAL) | E(EEXIST) | E(EBUSY) },
+	[C_SIGNAL_MSI] = { "RS_SIGNAL_MSI", RS_SIGNAL_MSI, K_VM,
+			   E(EINVAL) | E(ENXIO) | E(EFAULT) },
+	[C_IRQFD] = { "RS_IRQFD", RS_IRQFD, K_VM,
+		      E(EINVAL) | E(ENXIO) | E(EBADF) | E(EEXIST) | E(ENOENT) |
+		      E(ENOSPC) | E(EFAULT) | E(ENOMEM) },
 	[C_RUN] = { "RS_RUN", RS_RUN, K_VCPU, E(EINTR) | E(EFAULT) | E(EINVAL) | E(ENOMEM) },
 	[C_GET_REGS] = { "RS_GET_REGS", RS_GET_REGS, K_VCPU, E(EFAULT) },
 	[C_SET_REGS] = { "RS_SET_REGS", RS_SET_REGS, K_VCPU, VCPU_E },
@@ -126,6 +135,10 @@ static const struct call {
 	[C_SET_FPU] = { "RS_SET_FPU", RS_SET_FPU, K_VCPU, VCPU_E | E(ENOMEM) },
 	[C_SET_CPUID] = { "RS_SET_CPUID", RS_SET_CPUID, K_VCPU, VCPU_E | E(E2BIG) | E(ENOMEM) },
 	[C_GET_CPUID] = { "RS_GET_CPUID", RS_GET_CPUID, K_VCPU, VCPU_E | E(E2BIG) },
+	[C_GET_LAPIC] = { "RS_GET_LAPIC", RS_GET_LAPIC, K_VCPU,
+			  E(ENXIO) | E(EFAULT) | E(ENOMEM) },
+	[C_SET_LAPIC] = { "RS_SET_LAPIC", RS_SET_LAPIC, K_VCPU,
+			  VCPU_E | E(ENXIO) | E(ENOMEM) },
 	[C_INJECT] = { "RS_INJECT_EVENT", RS_INJECT_EVENT, K_VCPU, VCPU_E | E(EBUSY) },
 	[C_UNKNOWN] = { "ioctl(unknown)", 0, K_ANY, E(ENOTTY) },
 	[C_MMAP] = { "mmap(fd)", 0, K_ANY, E(EINVAL) | E(ENODEV) | E(EPERM) | E(EOVERFLOW) },
@@ -840,6 +853,41 @@ static void op_ioeventfd(struct thr *t)
 }
 
 /* A VM; mostly with real-mode and 64-bit guest code and a vCPU to run it. */
+/*
+ * The in-kernel APIC's VM calls: RS_CREATE_LAPIC (on a VM whose vCPUs
+ * exist: EBUSY), MSIs of any data to any destination, irqfds.
+ */
+static void op_lapic(struct thr *t)
+{
+	struct rs_msi *msi = (void *)t->buf;
+	struct rs_irqfd *fd = (void *)t->buf;
+	unsigned int gen, c = C_CREATE_LAPIC + rnd_n(3);
+	struct obj *o = borrow(K_VM, &gen);
+	uint64_t arg = (uint64_t)t->buf;
+
+	if (!o)
+		return;
+	memset(t->buf, 0, 64);
+	if (c == C_CREATE_LAPIC) {
+		arg = one_in(8) ? rs_rnd() : 0;
+	} else if (c == C_SIGNAL_MSI) {
+		msi->address = one_in(8) ? rs_fuzz_pick(0) : 0xfee00000 | rnd_n(256) << 12 | rnd_n(2) << 2;
+		msi->data = one_in(8) ? rs_rnd() : (0x20 + rnd_n(224)) | rnd_n(8) << 8 | rnd_n(4) << 14;
+		msi->flags = one_in(32);
+		msi->reserved[0] = one_in(32);
+		arg = one_in(16) ? pick_ptr(t, msi, sizeof(*msi)) : arg;
+	} else {
+		fd->fd = one_in(8) ? (int)rnd_n(64) - 1 : t->efd;
+		fd->flags = one_in(16) ? rs_rnd() : rnd_n(2);
+		fd->msi_address = 0xfee00000 | rnd_n(4) << 12;
+		fd->msi_data = one_in(8) ? rs_rnd() : 0x20 + rnd_n(224);
+		fd->reserved[0] = one_in(32);
+		arg = one_in(16) ? pick_ptr(t, fd, sizeof(*fd)) : arg;
+	}
+	IOCTL(t, c, o, gen, arg);
+	obj_put(o);
+}
+
 static void op_create_vm(struct thr *t)
 {
 	uint64_t arg = one_in(16) ? rs_rnd() | 1 : 0;
@@ -865,6 +913,8 @@ static void op_create_vm(struct thr *t)
 	pthread_mutex_unlock(&g.lock);
 	if (!vm)
 		return;
+	if (one_in(3))
+		IOCTL(t, C_CREATE_LAPIC, vm, vgen, 0);
 	if (populate) {
 		add_guest_mem(t, vm, vgen, G_LM, 0);
 		add_guest_mem(t, vm, vgen, G_RM, 1);
@@ -980,7 +1030,7 @@ static void op_run(struct thr *t)
 			__atomic_sub_fetch(&rt->active, 1, __ATOMIC_SEQ_CST);
 		t->alone += strict;
 		t->runs++;
-		if (reason > RS_EXIT_INTERNAL_ERROR)
+		if (reason > RS_EXIT_EOI)
 			fail(t, "RS_RUN: exit reason %u is none of RS_EXIT_*", reason);
 		if (sure(o, gen, C_RUN) && (arg ? !(r < 0 && err == EINVAL) : r < 0 && err == EINVAL))
 			fail(t, "RS_RUN(%#llx): %s", (unsigned long long)arg, r ? strerrorname_np(err) : "0");
@@ -1036,6 +1086,7 @@ static void op_vcpu(struct thr *t)
 	struct rs_msr_entry *me = (void *)(b + 64);
 	struct rs_cpuid_entry *ce = (void *)(b + 64);
 	struct rs_event *ev = (void *)b;
+	struct rs_lapic_state *ls = (void *)b;
 	uint64_t arg = (uint64_t)b, v;
 	unsigned int gen, i, n;
 	struct obj *o = borrow(K_VCPU, &gen);
@@ -1100,6 +1151,18 @@ static void op_vcpu(struct thr *t)
 		cp->flags = one_in(32);
 		cp->entries = pick_ptr(t, ce, (uint64_t)cp->nent * sizeof(*ce));
 		arg = one_in(16) ? pick_ptr(t, cp, sizeof(*cp)) : arg;
+		break;
+	case C_GET_LAPIC:
+		arg = pick_ptr(t, b, sizeof(*ls));
+		break;
+	case C_SET_LAPIC:	/* a real state, some bytes changed */
+		IOCTL(t, C_GET_LAPIC, o, gen, ls);
+		for (n = rnd_n(6); n--;)
+			ls->regs[rnd_n(sizeof(ls->regs))] ^= 1U << rnd_n(8);
+		ls->mp_state = one_in(8) ? rs_rnd() : rnd_n(3);
+		ls->flags = one_in(32);
+		ls->reserved[rnd_n(7)] = one_in(32);
+		arg = pick_ptr(t, ls, sizeof(*ls));
 		break;
 	case C_INJECT:
 		rs_fuzz_event(ev);
@@ -1475,7 +1538,7 @@ static const struct {
 	unsigned int weight;
 } ops[] = {
 	{ op_dev, 4 }, { op_create_vm, 3 }, { op_set_mem, 10 }, { op_create_vcpu, 4 },
-	{ op_ioeventfd, 3 },
+	{ op_ioeventfd, 3 }, { op_lapic, 3 },
 	{ op_run, 30 }, { op_vcpu, 25 }, { op_unknown, 3 }, { op_mmap, 2 },
 	{ op_close, 3 }, { op_dup, 2 }, { op_fork, 1 }, { op_mem, 8 },
 };
@@ -1816,7 +1879,7 @@ TEST(iface_fuzz)
 		       SUM(count[i]), SUM(ok[i]));
 	TH_LOG("RS_RUN: %lu calls, %lu returned an exit, %lu EINTR, %lu ran alone (checked strictly); exits:",
 	       SUM(runs), SUM(run_exits), SUM(eintr), SUM(alone));
-	for (i = RS_EXIT_IO; i <= RS_EXIT_INTERNAL_ERROR; i++)
+	for (i = RS_EXIT_IO; i <= RS_EXIT_EOI; i++)
 		TH_LOG("  %-14s %lu", rs_exit_reason_str(i), SUM(exits[i]));
 	TH_LOG("  (of the internal errors, %lu unhandled exits)", SUM(unhandled));
 	TH_LOG("netlink child: %lu requests, %lu messages, %lu sampled exits; the module counted %lu exits",

@@ -346,6 +346,7 @@ const char *rs_exit_reason_str(uint32_t reason)
 		[RS_EXIT_INTR] = "INTR",
 		[RS_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 		[RS_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[RS_EXIT_EOI] = "EOI",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
