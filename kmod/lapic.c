@@ -70,11 +70,12 @@ struct rs_lapic {
 	s16 eoi_exit;			/* a level vector EOIed, for user space */
 	u8 sipi_vector;			/* the last SIPI's, with RS_REQ_SIPI */
 	atomic_t nmi;			/* NMIs sent, for rs_lapic_service() */
+	bool nmi_latched;		/* a second, behind vcpu->nmi_pending */
 	atomic_t esr;			/* errors latched at the next ESR write */
 
 	struct hrtimer timer;
 	u32 divide;			/* TDCR's divisor */
-	u64 period_ns;			/* periodic mode: the period */
+	u64 period_ns;			/* TMICT counts: periodic mode's period */
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE, 0: disarmed */
 };
 
@@ -313,7 +314,8 @@ static enum hrtimer_restart rs_lapic_timer_fn(struct hrtimer *t)
 	bool again = false;
 
 	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC && l->period_ns) {
-		hrtimer_forward_now(t, ns_to_ktime(l->period_ns));
+		hrtimer_forward_now(t, ns_to_ktime(max(l->period_ns,
+						       RS_APIC_MIN_PERIOD_NS)));
 		again = true;
 	} else if (rs_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE) {
 		WRITE_ONCE(l->tsc_deadline, 0);
@@ -323,20 +325,21 @@ static enum hrtimer_restart rs_lapic_timer_fn(struct hrtimer *t)
 	return again ? HRTIMER_RESTART : HRTIMER_NORESTART;
 }
 
-/* Count @counts from now, and then every TMICT in periodic mode. */
+/*
+ * Count @counts from now; in periodic mode then TMICT counts again and
+ * again (period_ns is kept in one-shot mode too: the guest may switch).
+ */
 static void rs_timer_count(struct rs_lapic *l, u64 counts)
 {
 	u64 ns = counts * l->divide * RS_APIC_NS_PER_COUNT;
 
 	hrtimer_cancel(&l->timer);
-	l->period_ns = 0;
+	l->period_ns = (u64)rs_reg(l, APIC_TMICT) * l->divide *
+		       RS_APIC_NS_PER_COUNT;
 	if (!counts)
 		return;
-	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC) {
-		l->period_ns = max((u64)rs_reg(l, APIC_TMICT) * l->divide *
-				   RS_APIC_NS_PER_COUNT, RS_APIC_MIN_PERIOD_NS);
+	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC)
 		ns = max(ns, RS_APIC_MIN_PERIOD_NS);
-	}
 	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -511,8 +514,13 @@ static void rs_lapic_write(struct rs_lapic *l, u32 off, u32 val)
 	case APIC_LVTT:
 		if (!rs_sw_enabled(l))
 			val |= APIC_LVT_MASKED;
-		/* A new mode stops the timer. */
-		if ((val ^ old) & (3 << 17)) {
+		/*
+		 * Into or out of TSC-deadline mode the timer stops; between
+		 * one-shot and periodic it counts on (KVM does the same).
+		 */
+		if (((val ^ old) & (3 << 17)) &&
+		    ((val & (3 << 17)) == APIC_LVT_TIMER_TSCDEADLINE ||
+		     (old & (3 << 17)) == APIC_LVT_TIMER_TSCDEADLINE)) {
 			hrtimer_cancel(&l->timer);
 			rs_reg_set(l, APIC_TMICT, 0);
 			l->period_ns = 0;
@@ -699,7 +707,7 @@ int rs_lapic_set_base(struct rs_vcpu *vcpu, u64 data, bool host_initiated)
 {
 	struct rs_lapic *l = vcpu->lapic;
 	u64 mode = MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
-	u64 valid = MSR_IA32_APICBASE_BASE | GENMASK_ULL(51, 32) |
+	u64 valid = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12) |
 		    MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BSP;
 	u64 old = vcpu->msr_apic_base;
 
@@ -808,6 +816,8 @@ static void rs_lapic_do_init(struct rs_vcpu *vcpu)
 	vcpu->pending = RS_PENDING_NONE;
 	vcpu->extint_pending = false;
 	vcpu->nmi_pending = false;
+	l->nmi_latched = false;
+	atomic_set(&l->nmi, 0);
 	rs_lapic_reset(l, true);
 	l->mp_state = vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP ?
 		      RS_MP_RUNNABLE : RS_MP_WAIT_SIPI;
@@ -826,6 +836,28 @@ static void rs_lapic_do_sipi(struct rs_vcpu *vcpu, u8 vector)
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	rs_call(set_rip_rflags)(vcpu, 0, rflags, true);
 	vcpu->lapic->mp_state = RS_MP_RUNNABLE;
+}
+
+/*
+ * NMIs sent (SDM vol. 3A, 6.7.1): one is delivered, and while the guest
+ * blocks NMIs, or one is on its way in, one more waits (the CPU latches
+ * it); the rest are lost, as KVM counts them too.  One that waits for
+ * SIPI takes none.
+ */
+static void rs_lapic_take_nmis(struct rs_vcpu *vcpu)
+{
+	struct rs_lapic *l = vcpu->lapic;
+	unsigned int n = atomic_xchg(&l->nmi, 0), limit;
+
+	if (l->mp_state == RS_MP_WAIT_SIPI) {
+		l->nmi_latched = false;
+		return;
+	}
+	n += vcpu->nmi_pending + l->nmi_latched;
+	limit = rs_ops->nmi_blocked(vcpu) ? 1 : 2;
+	n = min(n, limit);
+	vcpu->nmi_pending = n > 0;
+	l->nmi_latched = n > 1;
 }
 
 /* Whether a halted vCPU, or one waiting for SIPI, has work now. */
@@ -862,13 +894,8 @@ int rs_lapic_service(struct rs_vcpu *vcpu)
 		if (test_and_clear_bit(RS_REQ_SIPI, &vcpu->requests) &&
 		    l->mp_state == RS_MP_WAIT_SIPI)
 			rs_lapic_do_sipi(vcpu, READ_ONCE(l->sipi_vector));
-		/*
-		 * The CPU latches one NMI while another is pending; waiting
-		 * for SIPI, it takes none.
-		 */
-		if (atomic_read(&l->nmi) && atomic_xchg(&l->nmi, 0) &&
-		    l->mp_state != RS_MP_WAIT_SIPI)
-			vcpu->nmi_pending = true;
+		if (atomic_read(&l->nmi) || l->nmi_latched)
+			rs_lapic_take_nmis(vcpu);
 		if (unlikely(l->eoi_exit >= 0)) {
 			vcpu->run->exit_reason = RS_EXIT_EOI;
 			vcpu->run->eoi.vector = l->eoi_exit;

@@ -120,6 +120,11 @@ struct rs_arch_ops {
 	/* IF set and no interrupt shadow: an interrupt can be delivered. */
 	bool (*interrupt_allowed)(struct rs_vcpu *vcpu);
 	/*
+	 * The guest blocks NMIs (it runs its NMI handler, before the IRET),
+	 * or an NMI is on its way in: a second one can only be latched.
+	 */
+	bool (*nmi_blocked)(struct rs_vcpu *vcpu);
+	/*
 	 * Skip the instruction that exited, len bytes long; returns whether
 	 * the guest single-steps it (RFLAGS.TF).
 	 */

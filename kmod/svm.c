@@ -382,6 +382,12 @@ static bool svm_interrupt_allowed(struct rs_vcpu *vcpu)
 	       !(vmcb->control.event_inj & SVM_EVTINJ_VALID);
 }
 
+/* Set when the NMI is injected, until the IRET that ends its handler. */
+static bool svm_nmi_blocked(struct rs_vcpu *vcpu)
+{
+	return to_svm(vcpu)->nmi_masked;
+}
+
 /*
  * A virtual interrupt request makes the CPU exit (VINTR) as soon as the
  * guest could take an interrupt (15.21.4): the interrupt window.
@@ -1307,6 +1313,7 @@ static struct rs_arch_ops svm_ops = {
 	.set_dr6_step = svm_set_dr6_step,
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
+	.nmi_blocked = svm_nmi_blocked,
 	.skip_instruction = svm_skip,
 	.exits = &svm_exit_table,
 };

@@ -859,6 +859,23 @@ static bool vmx_interrupt_allowed(struct rs_vcpu *vcpu)
 	return allowed;
 }
 
+/* Blocking by NMI (24.4.2), or an NMI in the injection field. */
+static bool vmx_nmi_blocked(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+	bool blocked;
+
+	if ((vmx->event_info & INTR_INFO_VALID_MASK) &&
+	    (vmx->event_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return true;
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return false;
+	blocked = vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI;
+	vmx_vmcs_leave(flags);
+	return blocked;
+}
+
 /*
  * Virtual NMIs (24.6.1, 25.3): an injected NMI blocks NMIs from its
  * delivery to the guest's next IRET, as on hardware, and NMI-window
@@ -1927,6 +1944,7 @@ static struct rs_arch_ops vmx_ops = {
 	.set_dr6_step = vmx_set_dr6_step,
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
+	.nmi_blocked = vmx_nmi_blocked,
 	.skip_instruction = vmx_skip,
 	.exits = &vmx_exit_table,
 };
