@@ -118,10 +118,10 @@ static int rs_nl_put_time(struct sk_buff *skb, int ns_attr, int cycles_attr,
 	return 0;
 }
 
-static int rs_nl_put_reason(struct sk_buff *skb, const char *name,
+static int rs_nl_put_reason(struct sk_buff *skb, int type, const char *name,
 			    const struct rs_exit_stat *e)
 {
-	struct nlattr *nest = nla_nest_start(skb, RS_NL_STATS_REASON);
+	struct nlattr *nest = nla_nest_start(skb, type);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -136,6 +136,21 @@ static int rs_nl_put_reason(struct sk_buff *skb, const char *name,
 	nla_nest_end(skb, nest);
 	return 0;
 }
+
+/* run->exit_reason's names, as Documentation/uapi.rst has them. */
+static const char * const rs_user_exit_names[RS_NR_USER_EXITS] = {
+	[RS_EXIT_NONE] = "NONE",	/* RS_RUN failed */
+	[RS_EXIT_IO] = "IO",
+	[RS_EXIT_MMIO] = "MMIO",
+	[RS_EXIT_HLT] = "HLT",
+	[RS_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[RS_EXIT_IRQ_WINDOW] = "IRQ_WINDOW",
+	[RS_EXIT_HYPERCALL] = "HYPERCALL",
+	[RS_EXIT_INTR] = "INTR",
+	[RS_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[RS_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[RS_EXIT_EOI] = "EOI",
+};
 
 /* Reasons never seen are left out: most guests see a handful. */
 static int rs_nl_put_stats(struct sk_buff *skb, const struct rs_vcpu_stats *st)
@@ -163,7 +178,14 @@ static int rs_nl_put_stats(struct sk_buff *skb, const struct rs_vcpu_stats *st)
 		goto cancel;
 	for (i = 0; i < rs_ops->exits->nr_names; i++) {
 		if (st->exits[i].count &&
-		    rs_nl_put_reason(skb, rs_ops->exits->names[i], &st->exits[i]))
+		    rs_nl_put_reason(skb, RS_NL_STATS_REASON,
+				     rs_ops->exits->names[i], &st->exits[i]))
+			goto cancel;
+	}
+	for (i = 0; i < RS_NR_USER_EXITS; i++) {
+		if (st->user[i].count &&
+		    rs_nl_put_reason(skb, RS_NL_STATS_USER, rs_user_exit_names[i],
+				     &st->user[i]))
 			goto cancel;
 	}
 	nla_nest_end(skb, nest);

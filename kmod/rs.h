@@ -290,10 +290,15 @@ struct rs_exit_stat {
 	u64 cycles;		/* from the exit to the next entry or RS_RUN's end */
 };
 
+/* RS_RUN's returns by run->exit_reason, RS_EXIT_NONE to RS_EXIT_EOI. */
+#define RS_NR_USER_EXITS	(RS_EXIT_EOI + 1)
+
 struct rs_vcpu_stats {
 	u64 guest_cycles;	/* from just before entry to just after exit */
 	u64 l1d_flushes;	/* rs_l1d_flush() */
 	struct rs_exit_stat exits[RS_MAX_EXIT_STATS];
+	/* cycles: from RS_RUN's return to the next RS_RUN, in user space */
+	struct rs_exit_stat user[RS_NR_USER_EXITS];
 };
 
 /* vcpu->mode: whether a TLB flush request must kick the vCPU out. */
@@ -482,6 +487,9 @@ struct rs_vcpu {
 	bool stats_open;
 	u16 stats_open_stat;
 	u64 stats_open_tsc;
+	/* ...and the last return to user space, whose time is user space's */
+	u8 user_open;			/* its RS_EXIT_* + 1; 0: none */
+	u64 user_open_tsc;
 	/* Exits until the next netlink event sample (netlink.c). */
 	u32 ev_countdown;
 	u32 ev_drawn;			/* what the last countdown started at */

@@ -123,4 +123,8 @@ void rs_vcpu_stats_read(struct rs_vcpu *vcpu, struct rs_vcpu_stats *sum)
 		sum->exits[i].count += READ_ONCE(st->exits[i].count);
 		sum->exits[i].cycles += READ_ONCE(st->exits[i].cycles);
 	}
+	for (i = 0; i < RS_NR_USER_EXITS; i++) {
+		sum->user[i].count += READ_ONCE(st->user[i].count);
+		sum->user[i].cycles += READ_ONCE(st->user[i].cycles);
+	}
 }

@@ -114,17 +114,40 @@ static __always_inline void rs_stats_account(struct rs_vcpu *vcpu)
 	vcpu->stats_open_tsc = vcpu->exit_tsc;
 }
 
-/* RS_RUN returns: the last exit's handling ends here. */
-static inline void rs_stats_flush(struct rs_vcpu *vcpu)
+/*
+ * RS_RUN returns with exit reason @reason: the last exit's handling ends
+ * here, and user space's time begins.
+ */
+static inline void rs_stats_flush(struct rs_vcpu *vcpu, u32 reason)
 {
-	u64 now;
+	u64 now = rs_stats_tsc();
+	struct rs_exit_stat *u;
 
-	if (!vcpu->stats_open)
-		return;
-	now = rs_stats_tsc();
-	if (now)
+	if (vcpu->stats_open && now)
 		rs_stats_close(vcpu, now);
 	vcpu->stats_open = false;
+	vcpu->user_open = 0;
+	if (!now || reason >= RS_NR_USER_EXITS)
+		return;
+	u = &vcpu->stats.user[reason];
+	WRITE_ONCE(u->count, u->count + 1);
+	vcpu->user_open = reason + 1;
+	vcpu->user_open_tsc = now;
+}
+
+/* RS_RUN begins: user space's time since the last return ends. */
+static inline void rs_stats_from_user(struct rs_vcpu *vcpu)
+{
+	struct rs_exit_stat *u;
+	u64 now;
+
+	if (!vcpu->user_open)
+		return;
+	now = rs_stats_tsc();
+	u = &vcpu->stats.user[vcpu->user_open - 1];
+	if (now)
+		WRITE_ONCE(u->cycles, u->cycles + now - vcpu->user_open_tsc);
+	vcpu->user_open = 0;
 }
 
 /* stats.c: the VMs netlink.c can see, and counting on or off. */

@@ -84,6 +84,7 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	u64 rip, rflags;
 	int r;
 
+	rs_stats_from_user(vcpu);
 	run->exit_reason = RS_EXIT_NONE;
 	/*
 	 * The guest's FPU state is the task's from here on, also for what
@@ -122,7 +123,9 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 		if (!r)
 			cond_resched();
 	}
-	rs_stats_flush(vcpu);
+	/* The kernel's own value: user space may write the page meanwhile. */
+	rs_stats_flush(vcpu, r < 0 && r != -EINTR ? RS_EXIT_NONE :
+			     READ_ONCE(run->exit_reason));
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);

@@ -10,6 +10,9 @@
  *
  * The reason names are the backend's (Documentation/netlink.rst); a
  * backend that names no reasons is checked on its exit totals only.
+ *
+ * RS_RUN's returns to user space are counted by RS_EXIT_* reason, with
+ * the time user space took before the next RS_RUN (user_exits).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -131,6 +134,69 @@ TEST(counts_match_guest)
 	EXPECT_FALSE(vm_sum.has_vcpu);
 	EXPECT_EQ(s[4].exits, vm_sum.exits);
 	EXPECT_EQ(rs_nl_count(&s[4], "CPUID"), rs_nl_count(&vm_sum, "CPUID"));
+
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+	rs_nl_close(&nl);
+}
+
+/* Returns of exit reason @name went up by exactly @n from @a to @b. */
+static uint64_t user_count(const struct rs_nl_vm *s, const char *name)
+{
+	const struct rs_nl_reason *u = rs_nl_user(s, name);
+
+	return u ? u->count : 0;
+}
+
+TEST(user_exits)
+{
+	const struct rs_nl_reason *io;
+	struct rs_nl_vm s[5];
+	struct rs_vcpu *vcpu;
+	struct timespec ms = { .tv_nsec = 1000000 };
+	struct rs_vm *vm;
+	struct rs_nl nl;
+	uint32_t id;
+	int i;
+
+	RS_REQUIRE_VM();
+	ASSERT_EQ(0, rs_nl_open(&nl));
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_code);
+	rs_vcpu_args_set(vcpu, 1, (uint64_t)N);
+	id = rs_vm_id(vm);
+
+	rs_vcpu_expect_sync(vcpu, PHASE_START);
+	s[0] = get_stats(_metadata, &nl, id, 0);
+	RS_REQUIRE_EXIT_STATS(s[0].exits, { rs_vm_free(vm); return; });
+	rs_vcpu_expect_sync(vcpu, PHASE_CPUID);
+	s[1] = get_stats(_metadata, &nl, id, 0);
+	/* User space takes at least 1 ms over each of 10 port writes. */
+	for (i = 0; i < N; i++) {
+		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
+		if (i < 10)
+			nanosleep(&ms, NULL);
+	}
+	rs_vcpu_expect_sync(vcpu, PHASE_OUT);
+	s[2] = get_stats(_metadata, &nl, id, 0);
+	rs_vcpu_expect_sync(vcpu, PHASE_MSR);
+	s[3] = get_stats(_metadata, &nl, id, 0);
+	for (i = 0; i < N; i++)
+		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_HLT);
+	rs_vcpu_expect_sync(vcpu, PHASE_HLT);
+	s[4] = get_stats(_metadata, &nl, id, 0);
+
+	/* Every ucall is an IO return too; CPUIDs and RDMSRs are none. */
+	EXPECT_EQ(1, user_count(&s[1], "IO") - user_count(&s[0], "IO"));
+	EXPECT_EQ(N + 1, user_count(&s[2], "IO") - user_count(&s[1], "IO"));
+	EXPECT_EQ(1, user_count(&s[3], "IO") - user_count(&s[2], "IO"));
+	EXPECT_EQ(N, user_count(&s[4], "HLT") - user_count(&s[3], "HLT"));
+	EXPECT_EQ(0, user_count(&s[4], "MMIO"));
+	EXPECT_EQ(0, user_count(&s[4], "INTR"));
+	io = rs_nl_user(&s[4], "IO");
+	ASSERT_NE(NULL, io);
+	EXPECT_LE(10 * 1000000ULL, io->ns) TH_LOG("user space's time: %llu ns",
+						    (unsigned long long)io->ns);
+	EXPECT_LT(0U, io->cycles);
 
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);

@@ -45,6 +45,7 @@ static struct nla_policy stats_policy[RS_NL_STATS_MAX + 1] = {
 	[RS_NL_STATS_HANDLE_NS] = { .type = NLA_U64 },
 	[RS_NL_STATS_HANDLE_CYCLES] = { .type = NLA_U64 },
 	[RS_NL_STATS_REASON] = { .type = NLA_NESTED },
+	[RS_NL_STATS_USER] = { .type = NLA_NESTED },
 };
 
 static struct nla_policy reason_policy[RS_NL_REASON_MAX + 1] = {
@@ -127,12 +128,16 @@ static int parse_stats(struct nlattr *nest, struct rsnl_stats *s)
 	nla_for_each_nested(a, nest, rem) {
 		struct rsnl_reason *r;
 
-		if (nla_type(a) != RS_NL_STATS_REASON ||
-		    s->nr_reasons == ARRAY_SIZE(s->reasons))
+		if (nla_type(a) == RS_NL_STATS_REASON &&
+		    s->nr_reasons < ARRAY_SIZE(s->reasons))
+			r = &s->reasons[s->nr_reasons++];
+		else if (nla_type(a) == RS_NL_STATS_USER &&
+			 s->nr_user < ARRAY_SIZE(s->user))
+			r = &s->user[s->nr_user++];
+		else
 			continue;
 		if (nla_parse_nested(rtb, RS_NL_REASON_MAX, a, reason_policy) < 0)
 			return -1;
-		r = &s->reasons[s->nr_reasons++];
 		get_str(rtb, RS_NL_REASON_NAME, r->name, sizeof(r->name));
 		r->count = get_u64(rtb, RS_NL_REASON_COUNT);
 		r->ns = get_u64(rtb, RS_NL_REASON_NS);

@@ -19,7 +19,10 @@ struct rsnl {
 	int family;			/* the family's dynamic id */
 };
 
-/* One exit reason's counters. */
+/*
+ * One exit reason's counters; or, in rsnl_stats.user, one RS_EXIT_* of
+ * RS_RUN's returns, whose time is user space's until the next RS_RUN.
+ */
 struct rsnl_reason {
 	char name[32];
 	uint64_t count;
@@ -45,6 +48,8 @@ struct rsnl_stats {
 	uint64_t handle_ns, handle_cycles;
 	unsigned int nr_reasons;
 	struct rsnl_reason reasons[64];
+	unsigned int nr_user;
+	struct rsnl_reason user[16];	/* RS_RUN's returns to user space */
 };
 
 /* A sampled exit from the "events" group. */

@@ -23,7 +23,9 @@ void stat_usage(FILE *f)
 		"\n"
 		"Exits of every ringside VM you may see (root sees all, others\n"
 		"their own), by reason: count, rate and the average time the\n"
-		"kernel took to handle one.  Refreshed every second until Ctrl-C.\n"
+		"kernel took to handle one; then the exits that reached user\n"
+		"space, by RS_EXIT_* reason, with the average time user space\n"
+		"took until the next RS_RUN.  Refreshed every second until Ctrl-C.\n"
 		"\n"
 		"  -1, --once           one snapshot, rates averaged since each VM\n"
 		"                       started, then exit\n"
@@ -109,6 +111,46 @@ static void print_uptime(uint64_t ns)
 }
 
 /*
+ * RS_RUN's returns by RS_EXIT_* reason and user space's time for each:
+ * their share of the exits is what an exit costs beyond the kernel.
+ * INTR (a signal or immediate_exit) is no exit of the guest's.
+ */
+static void print_user(const struct rsnl_stats *vm,
+		       const struct rsnl_stats *old, double secs)
+{
+	uint64_t to_user = 0, exits = vm->exits - (old ? old->exits : 0);
+	unsigned int i, j;
+
+	if (!vm->nr_user)
+		return;
+	for (i = 0; i < vm->nr_user; i++) {
+		const struct rsnl_reason *u = &vm->user[i];
+		uint64_t d = u->count;
+
+		for (j = 0; old && j < old->nr_user; j++)
+			if (!strcmp(old->user[j].name, u->name))
+				d -= old->user[j].count;
+		if (strcmp(u->name, "INTR"))
+			to_user += d;
+	}
+	printf("  to user space: %" PRIu64 " of %" PRIu64 " exits (%.1f%%)\n",
+	       to_user, exits, exits ? 100.0 * to_user / exits : 0.0);
+	printf("  %-14s %12s %12s %10s\n", "RS_EXIT_", "total",
+	       "per second", "avg user ns");
+	for (i = 0; i < vm->nr_user; i++) {
+		const struct rsnl_reason *u = &vm->user[i];
+		const struct rsnl_reason *p = NULL;
+
+		for (j = 0; old && j < old->nr_user; j++)
+			if (!strcmp(old->user[j].name, u->name))
+				p = &old->user[j];
+		printf("  %-14s %12" PRIu64 " %12.0f %10" PRIu64 "\n", u->name,
+		       u->count, secs > 0 ? (u->count - (p ? p->count : 0)) / secs : 0,
+		       u->count ? u->ns / u->count : 0);
+	}
+}
+
+/*
  * One VM: a header line and its reasons, busiest first.  Rates and the
  * guest share are over the last interval when @old has the VM, else since
  * the VM started.
@@ -160,6 +202,7 @@ static void print_vm(const struct rsnl_stats *vm, const struct rsnl_stats *old,
 	}
 	if (!vm->nr_reasons)
 		printf("  no exits counted yet\n");
+	print_user(vm, old, secs);
 	printf("\n");
 }
 
@@ -182,15 +225,16 @@ static void print_table(const struct sample *now, const struct sample *old)
 		       " their own).\n");
 }
 
-static void json_counters(const struct rsnl_stats *s, bool ns)
+static void json_counters(const struct rsnl_reason *r, unsigned int n,
+			  bool ns)
 {
 	unsigned int i;
 
 	printf("{");
-	for (i = 0; i < s->nr_reasons; i++) {
+	for (i = 0; i < n; i++) {
 		printf("%s", i ? ", " : "");
-		json_string(stdout, s->reasons[i].name);
-		printf(": %" PRIu64, ns ? s->reasons[i].ns : s->reasons[i].count);
+		json_string(stdout, r[i].name);
+		printf(": %" PRIu64, ns ? r[i].ns : r[i].count);
 	}
 	printf("}");
 }
@@ -201,9 +245,13 @@ static void json_stats(const struct rsnl_stats *s)
 	printf("\"total_exits\": %" PRIu64 ", \"guest_ns\": %" PRIu64
 	       ", \"handle_ns\": %" PRIu64 ", \"exits\": ", s->exits,
 	       s->guest_ns, s->handle_ns);
-	json_counters(s, false);
+	json_counters(s->reasons, s->nr_reasons, false);
 	printf(", \"exit_ns\": ");
-	json_counters(s, true);
+	json_counters(s->reasons, s->nr_reasons, true);
+	printf(", \"user_exits\": ");
+	json_counters(s->user, s->nr_user, false);
+	printf(", \"user_ns\": ");
+	json_counters(s->user, s->nr_user, true);
 }
 
 static void print_json(const struct sample *s)

@@ -236,10 +236,13 @@ static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 			v->l1d_flushes = nla_u64(a);
 			break;
 		case RS_NL_STATS_REASON:
-			if (v->nr_reasons == RS_NL_MAX_REASONS)
+		case RS_NL_STATS_USER:
+			if (v->nr_reasons == RS_NL_MAX_REASONS ||
+			    v->nr_user == RS_NL_MAX_REASONS)
 				return false;
 			for_each_nla(r, NLA_DATA(a), NLA_PAYLOAD(a), rrem) {
-				typeof(v->reasons[0]) *e = &v->reasons[v->nr_reasons];
+				struct rs_nl_reason *e = NLA_TYPE(a) == RS_NL_STATS_USER ?
+					&v->user[v->nr_user] : &v->reasons[v->nr_reasons];
 
 				if (NLA_TYPE(r) == RS_NL_REASON_NAME)
 					nla_str(r, e->name, sizeof(e->name));
@@ -250,7 +253,10 @@ static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 				else if (NLA_TYPE(r) == RS_NL_REASON_CYCLES)
 					e->cycles = nla_u64(r);
 			}
-			v->nr_reasons++;
+			if (NLA_TYPE(a) == RS_NL_STATS_USER)
+				v->nr_user++;
+			else
+				v->nr_reasons++;
 			break;
 		}
 	}
@@ -376,6 +382,17 @@ uint64_t rs_nl_count(const struct rs_nl_vm *s, const char *name)
 		if (!strcmp(s->reasons[i].name, name))
 			return s->reasons[i].count;
 	return 0;
+}
+
+const struct rs_nl_reason *rs_nl_user(const struct rs_nl_vm *s,
+				      const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_user; i++)
+		if (!strcmp(s->user[i].name, name))
+			return &s->user[i];
+	return NULL;
 }
 
 int rs_nl_subscribe(struct rs_nl *nl)

@@ -444,6 +444,12 @@ enum rs_nl_stats_attr {
 	RS_NL_STATS_HANDLE_CYCLES,	/* __u64 */
 	RS_NL_STATS_REASON,		/* nested RS_NL_REASON_*: one per reason seen */
 	RS_NL_STATS_L1D_FLUSHES,	/* __u64: L1D flushes before entry (L1TF) */
+	/*
+	 * nested RS_NL_REASON_*, one per RS_EXIT_* seen: RS_RUN's returns
+	 * to user space ("IO", "MMIO", "INTR"...), and the time from each
+	 * until the next RS_RUN of the vCPU
+	 */
+	RS_NL_STATS_USER,
 	__RS_NL_STATS_MAX
 };
 

@@ -49,10 +49,13 @@ struct rs_nl_vm {
 	uint64_t exits, guest_ns, guest_cycles, handle_ns, handle_cycles;
 	uint64_t l1d_flushes;
 	unsigned int nr_reasons;
-	struct {
+	struct rs_nl_reason {
 		char name[32];
 		uint64_t count, ns, cycles;
 	} reasons[RS_NL_MAX_REASONS];
+	/* RS_NL_STATS_USER: RS_RUN's returns, and user space's time */
+	unsigned int nr_user;
+	struct rs_nl_reason user[RS_NL_MAX_REASONS];
 };
 
 struct rs_nl_event {
@@ -98,6 +101,9 @@ const struct rs_nl_vm *rs_nl_find(const struct rs_nl_vm *v, int n,
 				  uint32_t id);
 /* The count of the exit reason @name (0 if absent). */
 uint64_t rs_nl_count(const struct rs_nl_vm *s, const char *name);
+/* RS_RUN's returns with exit reason @name ("IO", "HLT"...), or 0. */
+const struct rs_nl_reason *rs_nl_user(const struct rs_nl_vm *s,
+				      const char *name);
 
 /* Join the "events" group: 0 or -errno (EPERM without CAP_NET_ADMIN). */
 int rs_nl_subscribe(struct rs_nl *nl);
