@@ -621,9 +621,11 @@ bool rs_lapic_mmio(struct rs_vcpu *vcpu, u64 gpa, unsigned int len,
 	    !rs_hw_enabled(vcpu) || rs_x2apic(vcpu))
 		return false;
 	if (write) {
-		if (len == 4 && !(off & 3) && off < sizeof(l->regs))
-			rs_lapic_write(l, off & ~0xfU, *(u32 *)data &
-				       rs_lapic_writable(l, off & ~0xfU));
+		/* Read-only and reserved registers keep nothing (11.4.1). */
+		if (len == 4 && !(off & 0xf) && off < sizeof(l->regs) &&
+		    rs_lapic_writable(l, off))
+			rs_lapic_write(l, off, *(u32 *)data &
+				       rs_lapic_writable(l, off));
 		return true;
 	}
 	memset(data, 0, len);
