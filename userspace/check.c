@@ -185,7 +185,7 @@ static const char *yes_no(long v)
 static int check_module(int fd)
 {
 	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave, spec;
-	long ioeventfds;
+	long ioeventfds, lapic, irqfds;
 	int version;
 
 	version = ioctl(fd, RS_GET_API_VERSION, 0);
@@ -207,7 +207,8 @@ static int check_module(int fd)
 	    cap(fd, RS_CAP_MAX_CPUID, &cpuid) ||
 	    cap(fd, RS_CAP_XSAVE_SIZE, &xsave) ||
 	    cap(fd, RS_CAP_MITIGATIONS, &spec) ||
-	    cap(fd, RS_CAP_IOEVENTFD, &ioeventfds))
+	    cap(fd, RS_CAP_IOEVENTFD, &ioeventfds) ||
+	    cap(fd, RS_CAP_LAPIC, &lapic) || cap(fd, RS_CAP_IRQFD, &irqfds))
 		return -1;
 
 	printf("  backend             %s\n",
@@ -223,6 +224,8 @@ static int check_module(int fd)
 	printf("  max CPUID entries   %ld\n", cpuid);
 	printf("  xsave size          %ld bytes\n", xsave);
 	printf("  ioeventfds          %ld per VM\n", ioeventfds);
+	printf("  local APIC          %s\n", lapic ? "in the kernel" : "in user space");
+	printf("  irqfds              %ld per VM\n", irqfds);
 	check_mitigations(spec);
 	if (version != RS_API_VERSION) {
 		pr_err("the module speaks API version %d, this launcher %d",

@@ -121,6 +121,32 @@ static void fix_entry(struct rs_cpuid_entry *e, const struct vcpu *vcpu,
 	}
 }
 
+/*
+ * Leaf 0BH, extended topology (SDM vol. 2A, CPUID): every vCPU a core of
+ * one package, one thread each, with its x2APIC ID in EDX, which Linux
+ * and test suites compare with the APIC's.  The host's leaf would
+ * describe the host.
+ */
+static unsigned int add_topology(struct rs_cpuid_entry *e,
+				 const struct vcpu *vcpu)
+{
+	unsigned int n = vcpu->vm->nr_vcpus;
+
+	e[0] = (struct rs_cpuid_entry){
+		.function = 0xb, .index = 0, .flags = RS_CPUID_INDEXED,
+		.eax = 0, .ebx = 1, .ecx = 1 << 8, .edx = vcpu->id,
+	};
+	e[1] = (struct rs_cpuid_entry){
+		.function = 0xb, .index = 1, .flags = RS_CPUID_INDEXED,
+		.eax = order(n), .ebx = n, .ecx = 2 << 8 | 1, .edx = vcpu->id,
+	};
+	e[2] = (struct rs_cpuid_entry){
+		.function = 0xb, .index = 2, .flags = RS_CPUID_INDEXED,
+		.ecx = 2, .edx = vcpu->id,
+	};
+	return 3;
+}
+
 static bool dropped(const struct rs_cpuid_entry *e)
 {
 	return e->function == 0xb || e->function == 0x1f ||
@@ -151,6 +177,8 @@ int vcpu_setup_cpuid(struct vcpu *vcpu, bool lapic, bool invtsc)
 		fix_entry(&entries[n], vcpu, lapic, invtsc);
 		n++;
 	}
+	if (n + 3 <= MAX_ENTRIES)
+		n += add_topology(&entries[n], vcpu);
 	c.nent = n;
 	if (hv_ioctl(vcpu->fd, RS_SET_CPUID, &c) < 0) {
 		pr_perror("vCPU %u: RS_SET_CPUID", vcpu->id);

@@ -65,8 +65,8 @@ static void ioapic_deliver(struct ioapic *io, unsigned int pin)
 			return;
 		io->rte[pin] |= RTE_REMOTE_IRR;
 	}
-	lapic_deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
-		      rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
+	irq_deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
+		    rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
 }
 
 void ioapic_set_irq(struct ioapic *io, unsigned int pin, int level)

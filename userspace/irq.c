@@ -12,9 +12,39 @@
 #include <signal.h>
 
 #include "devices.h"
+#include "hv.h"
 #include "irq.h"
 #include "lapic.h"
+#include "util.h"
 #include "vm.h"
+
+/*
+ * An MSI (SDM vol. 3A, 11.11): the destination in address bits 19:12,
+ * logical in bit 2; vector, delivery mode, assert and trigger in data.
+ */
+void irq_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
+		 bool level, unsigned int delivery)
+{
+	struct rs_msi msi = {
+		.address = 0xfee00000 | (uint32_t)dest << 12 | (logical ? 4 : 0),
+		.data = vector | delivery << 8 | (level ? 3U << 14 : 0),
+	};
+
+	if (!vm->kernel_lapic) {
+		lapic_deliver(vm, dest, logical, vector, level, delivery);
+		return;
+	}
+	if (hv_ioctl(vm->fd, RS_SIGNAL_MSI, &msi) < 0)
+		pr_perror("RS_SIGNAL_MSI vector %u", vector);
+}
+
+void irq_eoi(struct vm *vm, uint8_t vector)
+{
+	pthread_mutex_lock(&vm->irq_lock);
+	if (vm->ioapic)
+		ioapic_eoi(vm->ioapic, vector);
+	pthread_mutex_unlock(&vm->irq_lock);
+}
 
 void irq_set_line_locked(struct vm *vm, unsigned int irq, int level)
 {

@@ -44,6 +44,16 @@ int irq_ack(struct vcpu *vcpu);
 bool irq_take_nmi(struct vcpu *vcpu);
 
 /*
+ * The I/O APIC's message: @vector with delivery mode @delivery to the
+ * local APICs that @dest names (@logical or physical), @level triggered;
+ * through the module's APICs (an MSI) or the launcher's.  irq_lock held.
+ */
+void irq_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
+		 bool level, unsigned int delivery);
+/* RS_EXIT_EOI: the module's APIC EOIed level-triggered @vector. */
+void irq_eoi(struct vm *vm, uint8_t vector);
+
+/*
  * With vm->irq_lock held: something changed that may give vCPUs an
  * interrupt to take; kick those that have one.
  */

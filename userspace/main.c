@@ -54,6 +54,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
 		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] [--kvm]\n"
+		"                    [--user-apic]\n"
 		"                    KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
@@ -73,7 +74,12 @@ static void run_usage(FILE *f)
 		"                       comma-separated, each \"FILE ARGS\" (\",,\" is\n"
 		"                       a comma), as QEMU\n"
 		"  -k, --kvm            run on KVM (/dev/kvm) instead of ringside:\n"
-		"                       the same machine, for comparisons\n"
+		"                       the same machine, for comparisons (KVM\n"
+		"                       without its irqchip: the APICs are the\n"
+		"                       launcher's)\n"
+		"  -u, --user-apic      the local APICs in the launcher, even where\n"
+		"                       the module has them (RS_CAP_LAPIC); by\n"
+		"                       default they are the module's\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -94,6 +100,7 @@ static int do_run(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "kvm", no_argument, NULL, 'k' },
+		{ "user-apic", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,7 +110,7 @@ static int do_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kh", longopts,
+	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kuh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -131,6 +138,9 @@ static int do_run(int argc, char **argv)
 			break;
 		case 'k':
 			o.kvm = true;
+			break;
+		case 'u':
+			o.user_apic = true;
 			break;
 		case 'h':
 			run_usage(stdout);

@@ -29,19 +29,24 @@ struct machine {
 	struct acpi_pm *acpi_pm;
 };
 
-/* A local APIC per vCPU, the I/O APIC, and their MMIO. */
+/*
+ * A local APIC per vCPU, the I/O APIC, and their MMIO; the module's
+ * local APICs where it has them.
+ */
 static int machine_add_apics(struct vm *vm)
 {
 	unsigned int i;
 
+	vm->ioapic = ioapic_create(vm);
+	if (!vm->ioapic)
+		return -1;
+	if (vm->kernel_lapic)
+		return 0;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].lapic = lapic_create(&vm->vcpus[i]);
 		if (!vm->vcpus[i].lapic)
 			return -1;
 	}
-	vm->ioapic = ioapic_create(vm);
-	if (!vm->ioapic)
-		return -1;
 	return lapic_register_mmio(vm);
 }
 
@@ -75,7 +80,11 @@ static int machine_add_devices(struct machine *m, const struct run_options *o)
 
 /*
  * Every vCPU's CPUID (APIC IDs, topology, TSC) and IA32_APIC_BASE; the
- * firmware tables.
+ * firmware tables.  The APICs start in xAPIC mode, as PC firmware leaves
+ * them.  (Linux 6.1 keeps x2APIC without interrupt remapping only under
+ * hypervisors it knows, x86_init.hyper.x2apic_available(): it turns even
+ * an x2APIC that firmware enabled back to xAPIC, so starting there would
+ * change nothing.)
  */
 static int machine_setup_cpus(struct machine *m)
 {
@@ -244,7 +253,7 @@ int run_guest(const struct run_options *o)
 	signal(SIGPIPE, SIG_IGN);
 	vm_block_signals();
 
-	status = vm_create(&m.vm, o->mem, o->cpus);
+	status = vm_create(&m.vm, o->mem, o->cpus, !o->user_apic);
 	if (status)
 		goto out;
 	status = STATUS_HV_FAILURE;

@@ -12,6 +12,7 @@ struct run_options {
 	const char *initrd;		/* QEMU-style module list, or NULL */
 	const char *kernel;
 	bool kvm;			/* --kvm: KVM instead of ringside */
+	bool user_apic;			/* --user-apic: local APICs here */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

@@ -184,6 +184,13 @@ static int handle_hlt(struct vcpu *vcpu)
 	return 0;
 }
 
+/* The module's APIC EOIed a level-triggered vector: the I/O APIC hears it. */
+static int handle_eoi(struct vcpu *vcpu)
+{
+	irq_eoi(vcpu->vm, vcpu->run->eoi.vector);
+	return 0;
+}
+
 static int handle_shutdown(struct vcpu *vcpu)
 {
 	pr_err("vCPU %u: triple fault: the guest crashed", vcpu->id);
@@ -281,6 +288,7 @@ static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_INTR]		 = handle_intr,
 	[RS_EXIT_FAIL_ENTRY]	 = handle_fail_entry,
 	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
+	[RS_EXIT_EOI]		 = handle_eoi,
 };
 
 static int vcpu_handle_exit(struct vcpu *vcpu)
@@ -382,9 +390,10 @@ void *vcpu_thread(void *arg)
 	/*
 	 * Only the boot processor starts at the kernel's entry.  The others
 	 * wait for INIT and SIPI from the boot processor's local APIC, then
-	 * start in real mode at the SIPI's vector << 12 (SDM vol. 3A, 8.4.4).
+	 * start in real mode at the SIPI's vector << 12 (SDM vol. 3A, 8.4.4):
+	 * in RS_RUN where the module has the APICs, here otherwise.
 	 */
-	if (vcpu->id != 0) {
+	if (vcpu->id != 0 && !vcpu->vm->kernel_lapic) {
 		int vector = -1;
 
 		if (vcpu->lapic)

@@ -211,7 +211,8 @@ static int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int id)
 	return 0;
 }
 
-int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus)
+int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus,
+	      bool kernel_lapic)
 {
 	struct vm *vm;
 	unsigned int i;
@@ -254,6 +255,14 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus)
 	}
 	if (vm_setup_ram(vm, ram_size) < 0)
 		goto fail;
+	if (kernel_lapic && !hv_is_kvm() &&
+	    hv_ioctl(vm->dev_fd, RS_CHECK_CAPABILITY, RS_CAP_LAPIC) > 0) {
+		if (hv_ioctl(vm->fd, RS_CREATE_LAPIC, 0) < 0) {
+			pr_perror("RS_CREATE_LAPIC");
+			goto fail;
+		}
+		vm->kernel_lapic = true;
+	}
 
 	vm->vcpus = calloc(nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {

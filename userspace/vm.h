@@ -76,6 +76,11 @@ struct vm {
 	struct pic *pic;
 	struct ioapic *ioapic;
 	bool no_kicks;			/* the vCPU threads are ending */
+	/*
+	 * RS_CREATE_LAPIC: the local APICs are the module's; the I/O APIC
+	 * sends MSIs (irq_deliver()) and hears level EOIs (RS_EXIT_EOI).
+	 */
+	bool kernel_lapic;
 	struct timers timers;		/* device timers (timer.h) */
 
 	/* Stopping: set once by vm_request_stop(), the first status wins. */
@@ -100,8 +105,13 @@ int ringside_open(void);
  */
 void vm_block_signals(void);
 
-/* Returns 0, or a launcher status (STATUS_*) after saying why. */
-int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus);
+/*
+ * Returns 0, or a launcher status (STATUS_*) after saying why.  With
+ * @kernel_lapic, the module's local APICs where it has them (not KVM's:
+ * kvm.c runs KVM without an irqchip).
+ */
+int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus,
+	      bool kernel_lapic);
 void vm_destroy(struct vm *vm);
 
 /* Host address of guest physical [gpa, gpa + len) if it is all RAM, or NULL. */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The local APIC in the kernel (RS_CREATE_LAPIC), for guest code: its
+ * registers in xAPIC mode (the MMIO page, Intel SDM vol. 3A, 11.4.1) and
+ * in x2APIC mode (MSR 800H + offset / 16, 11.12.1.2); and the host's
+ * helper that makes a VM with it.
+ */
+#ifndef SELFTEST_RS_APIC_H
+#define SELFTEST_RS_APIC_H
+
+#include <stdint.h>
+
+#include "rs_util.h"
+#include "rs_x86.h"
+
+#define APIC_GPA		0xfee00000UL
+
+/* Register offsets in the xAPIC page. */
+#define APIC_ID			0x020
+#define APIC_LVR		0x030
+#define APIC_TPR		0x080
+#define APIC_APR		0x090
+#define APIC_PPR		0x0a0
+#define APIC_EOI		0x0b0
+#define APIC_LDR		0x0d0
+#define APIC_DFR		0x0e0
+#define APIC_SVR		0x0f0
+#define APIC_ISR		0x100
+#define APIC_TMR		0x180
+#define APIC_IRR		0x200
+#define APIC_ESR		0x280
+#define APIC_CMCI		0x2f0
+#define APIC_ICR		0x300
+#define APIC_ICR2		0x310
+#define APIC_LVTT		0x320
+#define APIC_LVTTHMR		0x330
+#define APIC_LVTPC		0x340
+#define APIC_LVT0		0x350
+#define APIC_LVT1		0x360
+#define APIC_LVTERR		0x370
+#define APIC_TMICT		0x380
+#define APIC_TMCCT		0x390
+#define APIC_TDCR		0x3e0
+#define APIC_SELF_IPI		0x3f0
+
+#define APIC_VERSION		0x00050014U
+#define APIC_SVR_ENABLE		(1U << 8)
+#define APIC_LVT_MASKED		(1U << 16)
+#define APIC_TIMER_PERIODIC	(1U << 17)
+#define APIC_TIMER_DEADLINE	(2U << 17)
+#define APIC_TDCR_DIV1		0xbU
+
+/* ICR: delivery mode, destination mode, level, trigger, shorthand */
+#define ICR_FIXED		0x000U
+#define ICR_LOWEST		0x100U
+#define ICR_NMI			0x400U
+#define ICR_INIT		0x500U
+#define ICR_SIPI		0x600U
+#define ICR_LOGICAL		0x800U
+#define ICR_ASSERT		0x4000U
+#define ICR_LEVEL		0x8000U
+#define ICR_SELF		0x40000U
+#define ICR_ALL			0x80000U
+#define ICR_ALL_BUT_SELF	0xc0000U
+
+#define MSR_IA32_APICBASE	0x1b
+#define MSR_TSC_DEADLINE	0x6e0
+#define APIC_BASE_BSP		(1ULL << 8)
+#define APIC_BASE_EXTD		(1ULL << 10)
+#define APIC_BASE_EN		(1ULL << 11)
+#define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
+
+static inline uint32_t xapic_read(uint32_t off)
+{
+	return *(volatile uint32_t *)(APIC_GPA + off);
+}
+
+static inline void xapic_write(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_GPA + off) = v;
+}
+
+/* xAPIC's ICR: the destination goes first, the low half sends. */
+static inline void xapic_ipi(uint32_t icr, uint8_t dest)
+{
+	xapic_write(APIC_ICR2, (uint32_t)dest << 24);
+	xapic_write(APIC_ICR, icr);
+}
+
+static inline void x2apic_enable(void)
+{
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APIC_BASE_EXTD);
+}
+
+/* The vCPU's APIC ID in either mode. */
+static inline uint32_t apic_id(void)
+{
+	if (rdmsr(MSR_IA32_APICBASE) & APIC_BASE_EXTD)
+		return rdmsr(X2APIC_MSR(APIC_ID));
+	return xapic_read(APIC_ID) >> 24;
+}
+
+/* A default VM (rs_vm_create_default()) whose vCPUs get the APIC. */
+static inline struct rs_vm *rs_vm_create_lapic(void)
+{
+	struct rs_vm *vm = rs_vm_create_default();
+
+	RS_ASSERT(!ioctl(vm->fd, RS_CREATE_LAPIC, 0), "RS_CREATE_LAPIC: %s",
+		  strerror(errno));
+	return vm;
+}
+
+#define RS_REQUIRE_LAPIC() do {						\
+	RS_REQUIRE_VM();						\
+	if (rs_check_cap(RS_CAP_LAPIC) != 1)				\
+		SKIP(return, "the module has no RS_CAP_LAPIC");		\
+} while (0)
+
+#endif /* SELFTEST_RS_APIC_H */
