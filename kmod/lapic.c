@@ -68,7 +68,8 @@ struct rs_lapic {
 	u32 mp_state;			/* RS_MP_* */
 	bool halt_if;			/* RFLAGS.IF when it halted */
 	s16 eoi_exit;			/* a level vector EOIed, for user space */
-	u8 sipi_vector;			/* the last SIPI's, with RS_REQ_SIPI */
+	u8 sipi_vector;			/* the SIPI's, with RS_REQ_SIPI */
+	atomic_t sipi_latched;		/* a SIPI waits: the next is ignored */
 	atomic_t nmi;			/* NMIs sent, for rs_lapic_service() */
 	bool nmi_latched;		/* a second, behind vcpu->nmi_pending */
 	atomic_t esr;			/* errors latched at the next ESR write */
@@ -214,6 +215,9 @@ static bool rs_lapic_deliver(struct rs_lapic *l, u32 dm, u8 vector, bool level)
 	case APIC_DM_STARTUP:
 		if (!rs_hw_enabled(l->vcpu))
 			return false;
+		/* The first SIPI starts the vCPU; one after it is ignored. */
+		if (atomic_cmpxchg(&l->sipi_latched, 0, 1))
+			return true;
 		WRITE_ONCE(l->sipi_vector, vector);
 		/* The vector before the request: rs_lapic_service() reads both. */
 		smp_mb__before_atomic();
@@ -893,9 +897,13 @@ int rs_lapic_service(struct rs_vcpu *vcpu)
 		smp_mb__after_atomic();
 		if (test_and_clear_bit(RS_REQ_INIT, &vcpu->requests))
 			rs_lapic_do_init(vcpu);
-		if (test_and_clear_bit(RS_REQ_SIPI, &vcpu->requests) &&
-		    l->mp_state == RS_MP_WAIT_SIPI)
-			rs_lapic_do_sipi(vcpu, READ_ONCE(l->sipi_vector));
+		if (test_and_clear_bit(RS_REQ_SIPI, &vcpu->requests)) {
+			u8 vector = READ_ONCE(l->sipi_vector);
+
+			atomic_set(&l->sipi_latched, 0);
+			if (l->mp_state == RS_MP_WAIT_SIPI)
+				rs_lapic_do_sipi(vcpu, vector);
+		}
 		if (atomic_read(&l->nmi) || l->nmi_latched)
 			rs_lapic_take_nmis(vcpu);
 		if (unlikely(l->eoi_exit >= 0)) {

@@ -70,6 +70,14 @@
 #define APIC_BASE_EN		(1ULL << 11)
 #define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
 static inline uint32_t xapic_read(uint32_t off)
 {
 	return *(volatile uint32_t *)(APIC_GPA + off);
