@@ -61,7 +61,27 @@ static void kvm_close(struct bench_vm *v)
 	free(v);
 }
 
-static int kvm_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errlen)
+/*
+ * KVM's guest CPUID starts empty: the APIC, x2APIC and the TSC-deadline
+ * timer, which its APIC checks before it takes their MSRs.
+ */
+static int kvm_set_apic_cpuid(int vcpu)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[2];
+	} cpuid = {
+		.c.nent = 2,
+		.e[0] = { .function = 0, .eax = 1 },
+		.e[1] = { .function = 1, .ecx = 1U << 21 | 1U << 24,
+			  .edx = 1U << 9 },
+	};
+
+	return ioctl(vcpu, KVM_SET_CPUID2, &cpuid);
+}
+
+static int kvm_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
+		    size_t errlen)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = 0, .memory_size = BENCH_MEM_SIZE,
@@ -114,9 +134,21 @@ static int kvm_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errl
 		if (ioctl(v->vm, KVM_IOEVENTFD, &io))
 			goto fail;
 	}
+	if (apic) {
+		/* KVM's local APIC in the kernel; PIC and I/O APIC not. */
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP,
+					      .args[0] = 24 };
+
+		what = "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)";
+		if (ioctl(v->vm, KVM_ENABLE_CAP, &cap))
+			goto fail;
+	}
 	what = "KVM_CREATE_VCPU";
 	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
 	if (v->vcpu < 0)
+		goto fail;
+	what = "KVM_SET_CPUID2";
+	if (apic && kvm_set_apic_cpuid(v->vcpu))
 		goto fail;
 	what = "KVM_GET_VCPU_MMAP_SIZE";
 	v->run_size = ioctl(v->dev, KVM_GET_VCPU_MMAP_SIZE, 0);

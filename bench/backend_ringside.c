@@ -43,7 +43,8 @@ static void rs_close(struct bench_vm *v)
 	free(v);
 }
 
-static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errlen)
+static int rs_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
+		   size_t errlen)
 {
 	struct rs_memory_region r = { .slot = 0, .size = BENCH_MEM_SIZE };
 	struct bench_vm *v = calloc(1, sizeof(*v));
@@ -80,6 +81,9 @@ static int rs_open(struct bench_vm **out, uint8_t **mem, char *err, size_t errle
 
 		ioctl(v->vm, RS_IOEVENTFD, &io);
 	}
+	what = "RS_CREATE_LAPIC";
+	if (apic && ioctl(v->vm, RS_CREATE_LAPIC, 0))
+		goto fail;
 	what = "RS_CREATE_VCPU";
 	v->vcpu = ioctl(v->vm, RS_CREATE_VCPU, 0);
 	if (v->vcpu < 0)

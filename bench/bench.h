@@ -22,6 +22,13 @@
 #define BENCH_MMIO_GPA		0x100000UL	/* the first byte past the slot */
 #define BENCH_STRING_GPA	0x2000UL
 #define BENCH_STRING_BYTES	1024
+/*
+ * The local APIC's kinds: their loops end with an OUT to this port, not
+ * HLT, which an in-kernel APIC keeps in the kernel.  Their interrupts come
+ * on this vector, whose real-mode handler is at BENCH_CODE_GPA + 2.
+ */
+#define BENCH_END_PORT		0x82
+#define BENCH_APIC_VECTOR	0x40
 
 /* An exit as the measuring loop sees it. */
 enum bench_exit_kind {
@@ -52,7 +59,13 @@ struct bench_vm;
  */
 struct bench_backend {
 	const char *name;
-	int (*open)(struct bench_vm **vm, uint8_t **mem, char *err, size_t errlen);
+	/*
+	 * With @apic, the VM has the hypervisor's in-kernel local APIC
+	 * (RS_CREATE_LAPIC; KVM_CAP_SPLIT_IRQCHIP) and a CPUID that offers
+	 * x2APIC and the TSC-deadline timer.
+	 */
+	int (*open)(struct bench_vm **vm, uint8_t **mem, int apic, char *err,
+		    size_t errlen);
 	void (*close)(struct bench_vm *vm);
 	/* Real mode, CS = DS = ES = SS = 0 (base 0), RIP, RSI, RFLAGS = 2. */
 	int (*reset)(struct bench_vm *vm, uint64_t rip, uint64_t rsi);
@@ -72,5 +85,8 @@ extern const uint8_t bench_guest_ioevent[], bench_guest_ioevent_end[];
 extern const uint8_t bench_guest_ins[], bench_guest_ins_end[];
 extern const uint8_t bench_guest_mmio[], bench_guest_mmio_end[];
 extern const uint8_t bench_guest_hlt[], bench_guest_hlt_end[];
+extern const uint8_t bench_guest_eoi[], bench_guest_eoi_end[];
+extern const uint8_t bench_guest_selfipi[], bench_guest_selfipi_end[];
+extern const uint8_t bench_guest_timer[], bench_guest_timer_end[];
 
 #endif /* BENCH_H */

@@ -102,4 +102,97 @@ bench_guest_hlt:
 	jmp	2b
 bench_guest_hlt_end:
 
+/*
+ * The local APIC's kinds, on the hypervisor's in-kernel APIC in x2APIC
+ * mode (its MSRs work in real mode).  Each blob starts with a jump over
+ * the handler of BENCH_APIC_VECTOR, which sits at BENCH_CODE_GPA + 2 and
+ * EOIs; the prologue points the IVT's entry 40H at it, sets EXTD in
+ * IA32_APIC_BASE and software-enables the APIC.  They end with an OUT to
+ * BENCH_END_PORT instead of HLT, which an in-kernel APIC keeps.
+ */
+	.macro	apic_prologue
+	jmp	3f
+	pushl	%eax				/* BENCH_CODE_GPA + 2 */
+	pushl	%ecx
+	pushl	%edx
+	movl	$0x80b, %ecx			/* EOI */
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	iret
+3:	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x8000, %sp
+	movw	$0x1002, 0x100			/* IVT[40H]: 0000:1002 */
+	movw	$0, 0x102
+	movl	$0x1b, %ecx			/* IA32_APIC_BASE |= EXTD */
+	rdmsr
+	orl	$0x400, %eax
+	wrmsr
+	movl	$0x80f, %ecx			/* SVR: enabled */
+	movl	$0x1ff, %eax
+	xorl	%edx, %edx
+	wrmsr
+	.endm
+
+	.macro	apic_epilogue
+	cli
+2:	outb	%al, $0x82			/* BENCH_END_PORT */
+	jmp	2b
+	.endm
+
+/* EOI by WRMSR 80BH, nothing in service: the EOI write's exit alone. */
+	.globl bench_guest_eoi, bench_guest_eoi_end
+bench_guest_eoi:
+	apic_prologue
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	movl	$0x80b, %ecx
+1:	wrmsr
+	decl	%esi
+	jnz	1b
+	apic_epilogue
+bench_guest_eoi_end:
+
+/*
+ * A self-IPI (SELF IPI register, 83FH) taken and EOIed: per iteration
+ * the IPI's WRMSR, the injection, the handler's EOI.
+ */
+	.globl bench_guest_selfipi, bench_guest_selfipi_end
+bench_guest_selfipi:
+	apic_prologue
+	sti
+1:	movl	$0x83f, %ecx
+	movl	$0x40, %eax			/* BENCH_APIC_VECTOR */
+	xorl	%edx, %edx
+	wrmsr
+	decl	%esi
+	jnz	1b
+	apic_epilogue
+bench_guest_selfipi_end:
+
+/*
+ * The timer in TSC-deadline mode armed for now: per iteration the
+ * IA32_TSC_DEADLINE write, the timer's expiry and injection, the EOI.
+ */
+	.globl bench_guest_timer, bench_guest_timer_end
+bench_guest_timer:
+	apic_prologue
+	movl	$0x832, %ecx			/* LVT timer: TSC deadline, 40H */
+	movl	$0x40040, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$0x6e0, %ecx			/* IA32_TSC_DEADLINE */
+	sti
+1:	rdtsc
+	wrmsr
+	decl	%esi
+	jnz	1b
+	apic_epilogue
+bench_guest_timer_end:
+
 	.section .note.GNU-stack, "", @progbits

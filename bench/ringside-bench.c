@@ -35,21 +35,28 @@ struct exit_kind {
 	const uint8_t *start, *end;	/* the guest loop */
 	enum bench_exit_kind exit;	/* what each iteration returns with */
 	int to_user;			/* 0: no exit reaches user space */
+	int apic;			/* on the in-kernel local APIC */
 };
 
 static const struct exit_kind kinds[] = {
 	{ "cpuid", "CPUID, in the kernel", bench_guest_cpuid,
-	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0 },
+	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0, 0 },
 	{ "io", "OUT, to user space", bench_guest_io,
-	  bench_guest_io_end, BENCH_EXIT_IO, 1 },
+	  bench_guest_io_end, BENCH_EXIT_IO, 1, 0 },
 	{ "ioevent", "OUT, signals an eventfd", bench_guest_ioevent,
-	  bench_guest_ioevent_end, BENCH_EXIT_OTHER, 0 },
+	  bench_guest_ioevent_end, BENCH_EXIT_OTHER, 0, 0 },
 	{ "ins", "REP INSB 1KiB, to user", bench_guest_ins,
-	  bench_guest_ins_end, BENCH_EXIT_IO, 1 },
+	  bench_guest_ins_end, BENCH_EXIT_IO, 1, 0 },
 	{ "mmio", "MMIO write, to user", bench_guest_mmio,
-	  bench_guest_mmio_end, BENCH_EXIT_MMIO, 1 },
+	  bench_guest_mmio_end, BENCH_EXIT_MMIO, 1, 0 },
 	{ "hlt", "HLT, to user space", bench_guest_hlt,
-	  bench_guest_hlt_end, BENCH_EXIT_HLT, 1 },
+	  bench_guest_hlt_end, BENCH_EXIT_HLT, 1, 0 },
+	{ "eoi", "x2APIC EOI, in the kernel", bench_guest_eoi,
+	  bench_guest_eoi_end, BENCH_EXIT_OTHER, 0, 1 },
+	{ "selfipi", "self-IPI taken + EOI", bench_guest_selfipi,
+	  bench_guest_selfipi_end, BENCH_EXIT_OTHER, 0, 1 },
+	{ "timer", "TSC deadline now + EOI", bench_guest_timer,
+	  bench_guest_timer_end, BENCH_EXIT_OTHER, 0, 1 },
 };
 #define NR_KINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -166,7 +173,8 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 			seen++;
 			continue;
 		}
-		if (x.kind == BENCH_EXIT_HLT)
+		if (x.kind == BENCH_EXIT_HLT ||
+		    (k->apic && x.kind == BENCH_EXIT_IO && x.port == BENCH_END_PORT))
 			break;
 		r = -EPROTO;
 		break;
@@ -188,6 +196,12 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 		snprintf(err, errlen, "getting registers: %s", strerror(-r));
 		return r;
 	}
+	/*
+	 * The APIC's kinds end with an OUT, which KVM completes (and moves
+	 * RIP past) at the next KVM_RUN: RIP may still be at it.
+	 */
+	if (k->apic && rip == BENCH_CODE_GPA + len - 4)
+		rip += 2;
 	if (seen != want || (uint32_t)rsi != 0 || rip != BENCH_CODE_GPA + len - 2) {
 		snprintf(err, errlen,
 			 "guest ended wrongly: %lu of %lu exits, ESI %#x, RIP %#llx (want %#lx)",
@@ -200,56 +214,85 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 	return 0;
 }
 
-/* One run: a fresh VM on backend i, every kind measured once, VM gone. */
+/* Does the run want a kind with (@apic) or without the in-kernel APIC? */
+static int wants(int apic)
+{
+	size_t ki;
+
+	for (ki = 0; ki < NR_KINDS; ki++)
+		if (opt.kind_on[ki] && kinds[ki].apic == apic)
+			return 1;
+	return 0;
+}
+
+/*
+ * One run: a fresh VM on backend i, every kind measured once, VM gone;
+ * the APIC's kinds in a VM of their own, with the in-kernel APIC, where
+ * HLT no longer exits.
+ */
 static void run_backend(int i, struct backend_state *st, int run)
 {
 	const struct bench_backend *b = backends[i];
 	struct bench_vm *vm;
 	uint8_t *mem;
 	size_t ki;
-	int r;
+	int r, apic;
 
-	r = b->open(&vm, &mem, st->msg, sizeof(st->msg));
-	if (r) {
-		st->failed = 1;
-		st->err = -r;
-		if (r == -EBUSY)
-			strncat(st->msg, " (SVM/VMX is held by another hypervisor)",
-				sizeof(st->msg) - strlen(st->msg) - 1);
-		else if (r == -EOPNOTSUPP && b == &bench_ringside)
-			strncat(st->msg, " (this backend cannot run guests yet)",
-				sizeof(st->msg) - strlen(st->msg) - 1);
-		fprintf(stderr, "ringside-bench: %s: %s\n", b->name, st->msg);
-		return;
-	}
-	snprintf(st->desc, sizeof(st->desc), "%s", b->describe(vm));
-
-	for (ki = 0; ki < NR_KINDS; ki++) {
-		struct result *res = &st->res[ki];
-		double c, ns;
-
-		if (!opt.kind_on[ki] || res->err[0])
+	for (apic = 0; apic <= 1; apic++) {
+		if (!wants(apic) || st->failed)
 			continue;
-		/* Fault in the pages, warm the caches and the translators. */
-		if (opt.warmup &&
-		    measure(b, vm, mem, &kinds[ki], opt.warmup, &c, &ns,
-			    res->err, sizeof(res->err)))
-			goto failed;
-		if (measure(b, vm, mem, &kinds[ki], opt.n, &c, &ns,
-			    res->err, sizeof(res->err)))
-			goto failed;
-		res->cycles[res->nr] = c;
-		res->ns[res->nr] = ns;
-		res->nr++;
-		if (opt.verbose)
-			fprintf(stderr, "run %d %-8s %-5s %12.0f cycles %10.0f ns per exit\n",
-				run + 1, b->name, kinds[ki].name, c, ns);
-		continue;
+		r = b->open(&vm, &mem, apic, st->msg, sizeof(st->msg));
+		if (r && apic) {	/* a module without RS_CAP_LAPIC */
+			for (ki = 0; ki < NR_KINDS; ki++)
+				if (kinds[ki].apic && !st->res[ki].err[0])
+					snprintf(st->res[ki].err,
+						 sizeof(st->res[ki].err),
+						 "no in-kernel APIC: %s", st->msg);
+			st->msg[0] = 0;
+			continue;
+		}
+		if (r) {
+			st->failed = 1;
+			st->err = -r;
+			if (r == -EBUSY)
+				strncat(st->msg, " (SVM/VMX is held by another hypervisor)",
+					sizeof(st->msg) - strlen(st->msg) - 1);
+			else if (r == -EOPNOTSUPP && b == &bench_ringside)
+				strncat(st->msg, " (this backend cannot run guests yet)",
+					sizeof(st->msg) - strlen(st->msg) - 1);
+			fprintf(stderr, "ringside-bench: %s: %s\n", b->name, st->msg);
+			return;
+		}
+		snprintf(st->desc, sizeof(st->desc), "%s", b->describe(vm));
+
+		for (ki = 0; ki < NR_KINDS; ki++) {
+			struct result *res = &st->res[ki];
+			double c, ns;
+
+			if (!opt.kind_on[ki] || kinds[ki].apic != apic ||
+			    res->err[0])
+				continue;
+			/* Fault in the pages, warm the caches and the translators. */
+			if (opt.warmup &&
+			    measure(b, vm, mem, &kinds[ki], opt.warmup, &c, &ns,
+				    res->err, sizeof(res->err)))
+				goto failed;
+			if (measure(b, vm, mem, &kinds[ki], opt.n, &c, &ns,
+				    res->err, sizeof(res->err)))
+				goto failed;
+			res->cycles[res->nr] = c;
+			res->ns[res->nr] = ns;
+			res->nr++;
+			if (opt.verbose)
+				fprintf(stderr, "run %d %-8s %-7s %12.0f cycles %10.0f ns per exit\n",
+					run + 1, b->name, kinds[ki].name, c, ns);
+			continue;
 failed:
-		fprintf(stderr, "ringside-bench: %s, %s: %s\n", b->name,
-			kinds[ki].name, res->err);
+			fprintf(stderr, "ringside-bench: %s, %s: %s\n", b->name,
+				kinds[ki].name, res->err);
+		}
+		b->close(vm);
 	}
-	b->close(vm);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -456,7 +499,8 @@ static void usage(FILE *f)
 "                      reported (default %d, at most %d)\n"
 "  -w, --warmup N      exits of an unmeasured loop before each measured one\n"
 "                      (default %lu, 0 for none)\n"
-"  -k, --kinds LIST    comma-separated subset of cpuid,io,ioevent,ins,mmio,hlt\n"
+"  -k, --kinds LIST    comma-separated subset of cpuid,io,ioevent,ins,mmio,hlt,\n"
+"                      eoi,selfipi,timer (the last three on the in-kernel APIC)\n"
 "  -b, --backend B     ringside, kvm or both (default both)\n"
 "  -j, --json          JSON instead of the table\n"
 "  -v, --verbose       every run's figures on stderr\n"
@@ -493,7 +537,7 @@ static void parse_kinds(char *list)
 			if (!strcmp(tok, kinds[ki].name))
 				break;
 		if (ki == NR_KINDS) {
-			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ioevent, ins, mmio, hlt)\n", tok);
+			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ioevent, ins, mmio, hlt, eoi, selfipi, timer)\n", tok);
 			exit(2);
 		}
 		opt.kind_on[ki] = 1;

@@ -37,6 +37,15 @@ static void wait_ticks(uint64_t n)
 	cli();
 }
 
+/* Take what a stopped timer left pending; the ticks so far. */
+static uint64_t drain(void)
+{
+	sti();
+	asm volatile("nop; nop");
+	cli();
+	return ticks;
+}
+
 enum {
 	ONE_SHOT = 1, COUNT_DOWN, PERIODIC, FLOOR, MASKED, DEADLINE_NOW,
 	DEADLINE_SOON, DEADLINE_OTHER_MODE, MODE_CHANGE,
@@ -44,8 +53,8 @@ enum {
 
 static void guest_code(uint64_t tsc_per_ms)
 {
+	uint64_t t, base;
 	uint32_t a, b;
-	uint64_t t;
 
 	xapic_write(APIC_SVR, 0x1ff);
 	xapic_write(APIC_TDCR, APIC_TDCR_DIV1);
@@ -68,38 +77,39 @@ static void guest_code(uint64_t tsc_per_ms)
 	GUEST_SYNC_ARGS(COUNT_DOWN, a, b, xapic_read(APIC_TMCCT));
 	xapic_write(APIC_TDCR, APIC_TDCR_DIV1);
 
-	/* periodic: 10 periods of 1 ms */
+	/* periodic: 10 periods of 1 ms (at least 10 ticks by the end) */
 	GUEST_SYNC(0);
+	base = ticks;
 	xapic_write(APIC_LVTT, APIC_TIMER_PERIODIC | VEC);
 	xapic_write(APIC_TMICT, MS);
 	wait_ticks(10);
 	xapic_write(APIC_TMICT, 0);
-	GUEST_SYNC_ARGS(PERIODIC, ticks, 0, 0);
+	GUEST_SYNC_ARGS(PERIODIC, drain() - base, 0, 0);
 
 	/* periodic every 10 ns: at most every 200 us */
 	GUEST_SYNC(0);
+	base = ticks;
 	xapic_write(APIC_TMICT, 10);
 	wait_ticks(10);
 	xapic_write(APIC_TMICT, 0);
-	GUEST_SYNC_ARGS(FLOOR, ticks, 0, 0);
+	GUEST_SYNC_ARGS(FLOOR, drain() - base, 0, 0);
 
 	/* masked: the count runs out, nothing comes */
+	base = drain();
 	xapic_write(APIC_LVTT, APIC_LVT_MASKED | VEC);
 	xapic_write(APIC_TMICT, 10000);
 	while (xapic_read(APIC_TMCCT))
 		asm volatile("pause");
-	sti();
-	asm volatile("nop");
-	cli();
-	GUEST_SYNC_ARGS(MASKED, ticks, 0, 0);
+	GUEST_SYNC_ARGS(MASKED, drain() - base, 0, 0);
 
 	/* TSC deadline in the past: the interrupt before the next insn */
 	xapic_write(APIC_LVTT, APIC_TIMER_DEADLINE | VEC);
+	base = ticks;
 	sti();
 	wrmsr(MSR_TSC_DEADLINE, rdtsc());
 	asm volatile("nop");
 	cli();
-	GUEST_SYNC_ARGS(DEADLINE_NOW, ticks, rdmsr(MSR_TSC_DEADLINE), 0);
+	GUEST_SYNC_ARGS(DEADLINE_NOW, ticks - base, rdmsr(MSR_TSC_DEADLINE), 0);
 
 	/* 2 ms ahead: never before it */
 	t = rdtsc() + 2 * tsc_per_ms;
@@ -187,23 +197,23 @@ TEST(timer)
 
 	rs_vcpu_expect_sync(vcpu, 0);
 	ns = timed(_metadata, vcpu, PERIODIC, &uc);
-	EXPECT_EQ(11, uc.args[1]);
+	EXPECT_LE(10, uc.args[1]);
 	EXPECT_LE(10000000ULL, ns);
 	TH_LOG("10 periods of 1 ms: %.3f ms", ns / 1e6);
 
 	rs_vcpu_expect_sync(vcpu, 0);
 	ns = timed(_metadata, vcpu, FLOOR, &uc);
-	EXPECT_EQ(21, uc.args[1]);
+	EXPECT_LE(10, uc.args[1]);
 	EXPECT_LE(2000000ULL, ns) TH_LOG("10 periods of 10 ns: %lu ns", ns);
 	TH_LOG("10 periods of 10 ns (200 us at least): %.3f ms", ns / 1e6);
 
 	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(MASKED, uc.args[0]);
-	EXPECT_EQ(21, uc.args[1]) TH_LOG("a masked timer delivered");
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("a masked timer delivered");
 
 	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(DEADLINE_NOW, uc.args[0]);
-	EXPECT_EQ(22, uc.args[1]);
+	EXPECT_EQ(1, uc.args[1]);
 	EXPECT_EQ(0, uc.args[2]) TH_LOG("IA32_TSC_DEADLINE after it fired");
 
 	ns = timed(_metadata, vcpu, DEADLINE_SOON, &uc);
