@@ -40,11 +40,14 @@
 /* The timer counts at 1 GHz before the divider, as the launcher's did. */
 #define RS_APIC_NS_PER_COUNT	1
 /*
- * A periodic timer fires at most every 200 us, as KVM lets it
- * (min_timer_period_us): a guest must not hold a host CPU in hrtimer
- * interrupts.
+ * A periodic timer fires at most every min_timer_period_us (200 us, as
+ * KVM's parameter of that name): a guest must not hold a host CPU in
+ * hrtimer interrupts.  A slow host (an emulator) may need more.
  */
-#define RS_APIC_MIN_PERIOD_NS	200000ULL
+static unsigned int min_timer_period_us = 200;
+module_param(min_timer_period_us, uint, 0444);
+MODULE_PARM_DESC(min_timer_period_us,
+		 "shortest period of a guest's periodic APIC timer (us)");
 
 /* ESR (11.5.3): what this APIC can latch. */
 #define RS_ESR_SEND_ILLEGAL	BIT(5)
@@ -311,6 +314,21 @@ static u32 rs_timer_mode(struct rs_lapic *l)
 	return rs_reg(l, APIC_LVTT) & (3 << 17);
 }
 
+static u64 rs_guest_tsc(struct rs_vcpu *vcpu)
+{
+	u64 tsc = 0;
+
+	rs_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc);
+	return tsc;
+}
+
+/* @cycles of the TSC as time, at least 1 ns. */
+static ktime_t rs_tsc_to_ktime(u64 cycles)
+{
+	return ns_to_ktime(max_t(u64, mul_u64_u32_div(cycles, 1000000, tsc_khz),
+				 1));
+}
+
 static enum hrtimer_restart rs_lapic_timer_fn(struct hrtimer *t)
 {
 	struct rs_lapic *l = container_of(t, struct rs_lapic, timer);
@@ -318,10 +336,21 @@ static enum hrtimer_restart rs_lapic_timer_fn(struct hrtimer *t)
 	bool again = false;
 
 	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC && l->period_ns) {
-		hrtimer_forward_now(t, ns_to_ktime(max(l->period_ns,
-						       RS_APIC_MIN_PERIOD_NS)));
+		hrtimer_forward_now(t, ns_to_ktime(max_t(u64, l->period_ns,
+							 1000ULL * min_timer_period_us)));
 		again = true;
 	} else if (rs_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE) {
+		u64 deadline = READ_ONCE(l->tsc_deadline), now;
+
+		/*
+		 * Never before the TSC reaches it (11.5.4.1): tsc_khz is the
+		 * host's estimate, and the TSC may run faster.
+		 */
+		now = rs_guest_tsc(l->vcpu);
+		if (deadline > now) {
+			hrtimer_forward_now(t, rs_tsc_to_ktime(deadline - now));
+			return HRTIMER_RESTART;
+		}
 		WRITE_ONCE(l->tsc_deadline, 0);
 	}
 	if (!(lvt & APIC_LVT_MASKED))
@@ -343,7 +372,7 @@ static void rs_timer_count(struct rs_lapic *l, u64 counts)
 	if (!counts)
 		return;
 	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC)
-		ns = max(ns, RS_APIC_MIN_PERIOD_NS);
+		ns = max_t(u64, ns, 1000ULL * min_timer_period_us);
 	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -371,14 +400,6 @@ static void rs_timer_divide(struct rs_lapic *l, u32 tdcr)
 	l->divide = 1U << ((v + 1) & 7);
 }
 
-static u64 rs_guest_tsc(struct rs_vcpu *vcpu)
-{
-	u64 tsc = 0;
-
-	rs_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc);
-	return tsc;
-}
-
 /* IA32_TSC_DEADLINE (11.5.4.1): a guest TSC value; 0 disarms. */
 static void rs_timer_deadline(struct rs_lapic *l, u64 deadline)
 {
@@ -393,9 +414,8 @@ static void rs_timer_deadline(struct rs_lapic *l, u64 deadline)
 		rs_lapic_timer_fn(&l->timer);
 		return;
 	}
-	hrtimer_start(&l->timer,
-		      ktime_add_ns(ktime_get(), mul_u64_u32_div(deadline - now,
-								1000000, tsc_khz)),
+	hrtimer_start(&l->timer, ktime_add(ktime_get(),
+					   rs_tsc_to_ktime(deadline - now)),
 		      HRTIMER_MODE_ABS_HARD);
 }
 
@@ -881,6 +901,25 @@ static bool rs_lapic_wakes(struct rs_vcpu *vcpu)
 			       rs_lapic_deliverable(l) >= 0));
 }
 
+/* What other threads asked: look at IRR again, INIT, SIPI. */
+static void rs_lapic_requests(struct rs_vcpu *vcpu)
+{
+	struct rs_lapic *l = vcpu->lapic;
+
+	clear_bit(RS_REQ_EVENT, &vcpu->requests);
+	/* IRR and the requests are read after the clear. */
+	smp_mb__after_atomic();
+	if (test_and_clear_bit(RS_REQ_INIT, &vcpu->requests))
+		rs_lapic_do_init(vcpu);
+	if (test_and_clear_bit(RS_REQ_SIPI, &vcpu->requests)) {
+		u8 vector = READ_ONCE(l->sipi_vector);
+
+		atomic_set(&l->sipi_latched, 0);
+		if (l->mp_state == RS_MP_WAIT_SIPI)
+			rs_lapic_do_sipi(vcpu, vector);
+	}
+}
+
 /*
  * At the top of each round of the RS_RUN loop: take what other threads
  * sent (NMI, INIT, SIPI), report a level-triggered EOI to user space, and
@@ -892,18 +931,12 @@ int rs_lapic_service(struct rs_vcpu *vcpu)
 	struct rs_lapic *l = vcpu->lapic;
 
 	for (;;) {
-		clear_bit(RS_REQ_EVENT, &vcpu->requests);
-		/* IRR and the requests are read after the clear. */
-		smp_mb__after_atomic();
-		if (test_and_clear_bit(RS_REQ_INIT, &vcpu->requests))
-			rs_lapic_do_init(vcpu);
-		if (test_and_clear_bit(RS_REQ_SIPI, &vcpu->requests)) {
-			u8 vector = READ_ONCE(l->sipi_vector);
-
-			atomic_set(&l->sipi_latched, 0);
-			if (l->mp_state == RS_MP_WAIT_SIPI)
-				rs_lapic_do_sipi(vcpu, vector);
-		}
+		/*
+		 * Without a request nothing need be cleared: a delivery after
+		 * this look sets one, which calls the entry off.
+		 */
+		if (READ_ONCE(vcpu->requests) & RS_REQ_KICKS)
+			rs_lapic_requests(vcpu);
 		if (atomic_read(&l->nmi) || l->nmi_latched)
 			rs_lapic_take_nmis(vcpu);
 		if (unlikely(l->eoi_exit >= 0)) {

@@ -78,12 +78,13 @@ const char *rs_module_path(void)
 
 int rs_module_load(const char *path)
 {
+	const char *params = getenv("RINGSIDE_PARAMS");
 	int fd, r, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	r = syscall(SYS_finit_module, fd, "", 0);
+	r = syscall(SYS_finit_module, fd, params ? params : "", 0);
 	err = errno;
 	close(fd);
 	errno = err;

@@ -24,7 +24,10 @@ bool rs_host_has_virt(void);
 
 /* $RINGSIDE_KO, else RS_KO_DEFAULT; NULL if neither names a file. */
 const char *rs_module_path(void);
-/* finit_module(2) and delete_module(2); 0 or -1 with errno set. */
+/*
+ * finit_module(2) with the parameters in $RINGSIDE_PARAMS, and
+ * delete_module(2); 0 or -1 with errno set.
+ */
 int rs_module_load(const char *path);
 int rs_module_unload(void);
 /*
