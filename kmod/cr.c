@@ -236,7 +236,7 @@ int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated)
 }
 
 /*
- * MOV to CR0, CR3 or CR4 from general register @reg, an instruction @len
+ * MOV to CR0, CR3, CR4 or CR8 from general register @reg, an instruction @len
  * bytes long, as a backend decoded it.  Outside 64-bit mode the operand
  * has 32 bits.  The CPU would flush the TLB for a change of paging (SDM
  * vol. 3A, 4.10.4.1 "Operations that Invalidate TLBs and Paging-Structure
@@ -276,11 +276,16 @@ int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
 	case 4:
 		r = rs_set_cr4(vcpu, &st, val);
 		break;
+	case 8:			/* the APIC's TPR[7:4]; bits 63:4 reserved */
+		r = vcpu->lapic && val <= 15 ? 0 : -EINVAL;
+		if (!r)
+			rs_lapic_set_cr8(vcpu, val);
+		break;
 	default:
 		r = -EINVAL;
 	}
-	return rs_finish_cr_write(vcpu, r, cr || ((st.cr0 ^ old_cr0) &
-						  ~RS_CR0_FPU_BITS), len);
+	return rs_finish_cr_write(vcpu, r, cr == 3 || cr == 4 ||
+				  ((st.cr0 ^ old_cr0) & ~RS_CR0_FPU_BITS), len);
 }
 
 /* An instruction @len bytes long that writes some bits of CR0. */

@@ -401,17 +401,19 @@ static void svm_request_window(struct vmcb *vmcb)
 
 /*
  * An interrupt of the in-kernel APIC that only the guest's TPR holds back
- * (lapic.c): V_TPR is CR8, which the guest writes without an exit, so a
- * virtual interrupt of the vector's priority makes the CPU exit (VINTR)
- * once V_TPR drops below it and IF allows (15.21.4).
+ * (lapic.c): V_TPR is CR8, which the guest writes without an exit, so
+ * MOV to CR8 is intercepted until TPR lets the interrupt through (as KVM
+ * does).  A virtual interrupt of the vector's priority would do it without
+ * exits on hardware (15.21.4), but QEMU takes one whose priority equals
+ * V_TPR: the guest would exit for ever.  An xAPIC or x2APIC write of TPR
+ * exits anyway.
  */
-static void svm_request_tpr_window(struct vmcb *vmcb, u8 vector)
+static void svm_intercept_cr8(struct vmcb *vmcb, bool on)
 {
-	if (vmcb->control.int_ctl & V_IRQ_MASK)
-		return;
-	vmcb->control.int_ctl |= V_IRQ_MASK |
-				 ((vector >> 4) << V_INTR_PRIO_SHIFT);
-	svm_set_intercept(vmcb, INTERCEPT_VINTR);
+	if (on)
+		svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE);
+	else
+		svm_clr_intercept(vmcb, INTERCEPT_CR8_WRITE);
 }
 
 /*
@@ -422,22 +424,17 @@ static void svm_request_tpr_window(struct vmcb *vmcb, u8 vector)
 static void svm_lapic_prepare(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	enum rs_lapic_wait r;
 	u8 vector;
 
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				rs_lapic_cr8(vcpu);
 	if (vcpu->extint_pending)
 		return;
-	switch (rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu), &vector)) {
-	case RS_LAPIC_WINDOW:
+	r = rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu), &vector);
+	if (r == RS_LAPIC_WINDOW)
 		svm_request_window(vmcb);
-		break;
-	case RS_LAPIC_TPR:
-		svm_request_tpr_window(vmcb, vector);
-		break;
-	case RS_LAPIC_NONE:
-		break;
-	}
+	svm_intercept_cr8(vmcb, r == RS_LAPIC_TPR);
 }
 
 /*
@@ -809,7 +806,7 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 }
 
 /*
- * MOV to CR0 or CR4, LMSW or CLTS (15.9 "Instruction Intercepts"): decode
+ * MOV to CR0, CR4 or CR8, LMSW or CLTS (15.9 "Instruction Intercepts"): decode
  * assists name a MOV's register in EXITINFO1[3:0] (bit 63 set); otherwise
  * the core decodes the instruction.  The rules are the core's (cr.c); a
  * TLB flush request gives the vCPU a new ASID (svm_pick_asid()).
@@ -844,6 +841,11 @@ static int svm_exit_cr0_write(struct rs_vcpu *vcpu)
 static int svm_exit_cr4_write(struct rs_vcpu *vcpu)
 {
 	return svm_exit_cr_write(vcpu, 4);
+}
+
+static int svm_exit_cr8_write(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_write(vcpu, 8);
 }
 
 /* The guest touches DR0-3: give them to it until the next exit. */
@@ -928,6 +930,7 @@ static int svm_exit_icebp(struct rs_vcpu *vcpu)
 static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_WRITE_CR0]	= { svm_exit_cr0_write,	"CR0_WRITE" },
 	[SVM_EXIT_WRITE_CR4]	= { svm_exit_cr4_write,	"CR4_WRITE" },
+	[SVM_EXIT_WRITE_CR8]	= { svm_exit_cr8_write,	"CR8_WRITE" },
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = { svm_exit_dr, "DR" },
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = { svm_exit_dr, "DR" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = { svm_exit_exception, "DB" },
