@@ -31,8 +31,13 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 		 */
 		e->ecx &= ~(BIT(5) | BIT(3) | BIT(21) | BIT(24) | BIT(15));
 		e->ecx |= BIT(31);		/* hypervisor present */
-		/* no local APIC until ringside emulates one */
-		e->edx &= ~BIT(9);
+		/* EST, TM2: IA32_PERF_CTL and friends are not emulated */
+		e->ecx &= ~(BIT(7) | BIT(8));
+		/*
+		 * No local APIC until ringside emulates one; no ACPI thermal
+		 * monitor (IA32_THERM_*, #GP here) nor TM
+		 */
+		e->edx &= ~(BIT(9) | BIT(22) | BIT(29));
 		break;
 	case 6:					/* thermal and power */
 	case 0xa:				/* no PMU: RDPMC is #GP */
@@ -45,6 +50,8 @@ static void cpuid_filter(struct rs_cpuid_entry *e)
 		break;
 	case 7:
 		if (e->index == 0) {
+			/* IA32_TSC_ADJUST: not emulated */
+			e->ebx &= ~BIT(1);
 			/* PKU, OSPKE, WAITPKG, RDPID */
 			e->ecx &= ~(BIT(3) | BIT(4) | BIT(5) | BIT(22));
 			/* IA32_ARCH_CAPABILITIES: not emulated */

@@ -4,7 +4,8 @@
  * hypervisor bit set, VMX and SVM hidden, and leaf 0x40000000 carrying
  * ringside's signature (12 printable characters; the test reads it from
  * RS_GET_CPUID rather than hard-coding it).  RS_SET_CPUID replaces the
- * table the guest sees.
+ * table the guest sees.  A feature bit the default table offers has its
+ * MSR: reading it does not #GP.
  *
  * Assumed (kmod/cpuid.c does this, AMD-style): a leaf the table lacks
  * reads as all zeros.
@@ -166,6 +167,56 @@ TEST(set_cpuid_changes_guest_view)
 	EXPECT_EQ(set[1].edx, l4.edx);
 	EXPECT_EQ(1, lx.eax);
 	EXPECT_EQ(4, lx.edx);
+	rs_vm_free(vm);
+}
+
+/*
+ * A feature bit of the default table promises its MSR: the guest reads
+ * each MSR that a bit it sees names, and none may #GP (IA32_TSC_ADJUST,
+ * the ACPI thermal monitor's IA32_THERM_CONTROL, EST's IA32_PERF_CTL).
+ */
+static const struct {
+	uint32_t leaf, reg, bit, msr;	/* reg: 1 EBX, 2 ECX, 3 EDX */
+} msr_features[] = {
+	{ 7, 1, 1, 0x3b },		/* TSC_ADJUST */
+	{ 1, 3, 22, 0x19a },		/* ACPI: IA32_THERM_CONTROL */
+	{ 1, 3, 29, 0x19c },		/* TM: IA32_THERM_STATUS */
+	{ 1, 2, 7, 0x199 },		/* EST: IA32_PERF_CTL */
+	{ 1, 2, 8, 0x19d },		/* TM2: MSR_THERM2_CTL */
+};
+
+static void guest_msrs(void)
+{
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(msr_features); i++) {
+		struct rs_cpuid_regs r = rs_cpuid(msr_features[i].leaf, 0);
+		uint32_t reg = msr_features[i].reg == 1 ? r.ebx :
+			       msr_features[i].reg == 2 ? r.ecx : r.edx;
+
+		if (reg & (1U << msr_features[i].bit))
+			GUEST_SYNC_ARGS(i, rdmsr_safe(msr_features[i].msr, &v),
+					0, 0);
+	}
+	GUEST_DONE();
+}
+
+TEST(offered_features_have_their_msrs)
+{
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+
+	RS_REQUIRE_VM();
+	vm = rs_vm_create_with_one_vcpu(&vcpu, guest_msrs);
+	while (rs_vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC)
+		EXPECT_EQ(0, uc.args[1])
+			TH_LOG("CPUID.%#x bit %u offered, MSR %#x #GPs",
+			       msr_features[uc.args[0]].leaf,
+			       msr_features[uc.args[0]].bit,
+			       msr_features[uc.args[0]].msr);
+	EXPECT_EQ(UCALL_DONE, uc.cmd);
 	rs_vm_free(vm);
 }
 
