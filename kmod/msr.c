@@ -120,6 +120,9 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 		*data = st.efer;
 		return 0;
 	}
+	/* x2APIC's (EOI above all) first: no backend holds them. */
+	if (index - APIC_BASE_MSR <= 0xff)
+		return rs_lapic_rdmsr(vcpu, index, data);
 	r = rs_ops->get_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
@@ -152,8 +155,6 @@ int rs_get_msr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 			return -EINVAL;
 		*data = vcpu->spec_ctrl;
 		return 0;
-	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
-		return rs_lapic_rdmsr(vcpu, index, data);
 	}
 	return -EINVAL;
 }
@@ -198,6 +199,8 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
 
 	if (index == MSR_EFER)
 		return rs_set_efer(vcpu, data, host_initiated);
+	if (index - APIC_BASE_MSR <= 0xff)
+		return rs_lapic_wrmsr(vcpu, index, data);
 	r = rs_check_msr(index, &data);
 	if (r)
 		return r;
@@ -234,8 +237,6 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
 		return 0;
 	case MSR_IA32_TSC_DEADLINE:
 		return rs_lapic_set_deadline(vcpu, data);
-	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
-		return rs_lapic_wrmsr(vcpu, index, data);
 	case MSR_IA32_SPEC_CTRL:
 		if ((!host_initiated && !rs_has_spec_ctrl(vcpu)) ||
 		    (data & ~rs_spec_ctrl_valid(vcpu, host_initiated)))
