@@ -18,7 +18,7 @@
 
 #define NR		4
 #define VEC		0x70
-#define SPIN		100000000ULL	/* TSC cycles to wait for a delivery */
+#define SPIN		2000000000ULL	/* TSC cycles to wait for a delivery */
 
 enum { FLAT, CLUSTER, X2APIC };
 
