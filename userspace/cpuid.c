@@ -7,7 +7,11 @@
  *
  *  - leaf 1: the initial APIC ID (EBX[31:24]) is the vCPU's id, the
  *    logical processor count (EBX[23:16]) and HTT say N; the local APIC
- *    bit (EDX[9]) is set when the launcher emulates one;
+ *    bit (EDX[9]) is set (the launcher's APIC or the module's); x2APIC
+ *    (ECX[21]) and the TSC deadline timer (ECX[24]) are kept as the
+ *    module's table has them: set after RS_CREATE_LAPIC, whose APIC has
+ *    them, clear otherwise (the launcher's APIC has neither; kvm.c
+ *    clears them from KVM's table);
  *  - 0x80000008 ECX: N - 1 cores, with the APIC ID bits they need (AMD
  *    APM vol. 3, E.4.7), which Linux reads on AMD;
  *  - TOPOEXT (0x80000001 ECX[22]) and leaves 0xb, 0x1f, 0x8000001e are

@@ -11,7 +11,9 @@
  * An edge-triggered pin delivers on each rising edge (after polarity); a
  * level-triggered one delivers while asserted and Remote IRR is clear,
  * sets Remote IRR, and delivers again after the local APIC's EOI if still
- * asserted.  All state is under vm->irq_lock.
+ * asserted (the module's APIC tells it with RS_EXIT_EOI).  Its messages go
+ * to the module's local APICs as MSIs or to the launcher's (irq.h).  All
+ * state is under vm->irq_lock.
  */
 #include <stdlib.h>
 
@@ -41,6 +43,7 @@
 
 struct ioapic {
 	struct vm *vm;
+	irq_deliver_fn *deliver;	/* to the local APICs (irq.h) */
 	uint32_t regsel;
 	uint32_t id;
 	uint64_t rte[IRQ_IOAPIC_PINS];
@@ -65,7 +68,7 @@ static void ioapic_deliver(struct ioapic *io, unsigned int pin)
 			return;
 		io->rte[pin] |= RTE_REMOTE_IRR;
 	}
-	irq_deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
+	io->deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
 		    rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
 }
 
@@ -184,7 +187,7 @@ static const struct io_ops ioapic_ops = {
 	.write = ioapic_mmio_write,
 };
 
-struct ioapic *ioapic_create(struct vm *vm)
+struct ioapic *ioapic_create(struct vm *vm, irq_deliver_fn *deliver)
 {
 	struct ioapic *io = calloc(1, sizeof(*io));
 	unsigned int pin;
@@ -194,6 +197,7 @@ struct ioapic *ioapic_create(struct vm *vm)
 		return NULL;
 	}
 	io->vm = vm;
+	io->deliver = deliver;
 	io->id = IOAPIC_ID(vm) << 24;
 	for (pin = 0; pin < IRQ_IOAPIC_PINS; pin++)
 		io->rte[pin] = RTE_MASKED;	/* the reset state */

@@ -7,7 +7,10 @@
  * override says).  A vCPU takes interrupts from its local APIC; vCPU 0
  * also takes the 8259A's INT, directly when its local APIC is disabled or
  * absent, through LINT0 when that is programmed ExtINT (the "virtual wire"
- * mode of the MP spec 1.4, 3.6.2.2).
+ * mode of the MP spec 1.4, 3.6.2.2).  The module's APIC's LINT0 is not
+ * visible here: vCPU 0 then takes the INT whenever the 8259A raises it,
+ * which it no longer does once a guest that moved to the I/O APIC masked
+ * it.
  */
 #include <signal.h>
 
@@ -20,21 +23,29 @@
 
 /*
  * An MSI (SDM vol. 3A, 11.11): the destination in address bits 19:12,
- * logical in bit 2; vector, delivery mode, assert and trigger in data.
+ * logical in bit 2; vector, delivery mode, and for a level-triggered one
+ * assert (14) and trigger (15) in data.  An I/O APIC entry's SMI, ExtINT
+ * or reserved modes have no MSI: the 8259A's INT reaches vCPU 0 through
+ * irq_pending() anyway, and nothing here sends an SMI.
  */
-void irq_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
-		 bool level, unsigned int delivery)
+bool irq_msi(struct rs_msi *msi, uint8_t dest, bool logical, uint8_t vector,
+	     bool level, unsigned int delivery)
 {
-	struct rs_msi msi = {
+	*msi = (struct rs_msi){
 		.address = 0xfee00000 | (uint32_t)dest << 12 | (logical ? 4 : 0),
 		.data = vector | delivery << 8 | (level ? 3U << 14 : 0),
 	};
+	return delivery == DM_FIXED || delivery == DM_LOWEST ||
+	       delivery == DM_NMI || delivery == DM_INIT;
+}
 
-	if (!vm->kernel_lapic) {
-		lapic_deliver(vm, dest, logical, vector, level, delivery);
-		return;
-	}
-	if (hv_ioctl(vm->fd, RS_SIGNAL_MSI, &msi) < 0)
+void irq_deliver_msi(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
+		     bool level, unsigned int delivery)
+{
+	struct rs_msi msi;
+
+	if (irq_msi(&msi, dest, logical, vector, level, delivery) &&
+	    hv_ioctl(vm->fd, RS_SIGNAL_MSI, &msi) < 0)
 		pr_perror("RS_SIGNAL_MSI vector %u", vector);
 }
 

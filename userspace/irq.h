@@ -2,16 +2,21 @@
 /*
  * ringside launcher: interrupt lines and controllers.
  *
- * Every interrupt controller of the machine lives in the launcher: the
- * 8259A pair (pic.c), the I/O APIC (ioapic.c) and a local APIC per vCPU
- * (lapic.c).  Their state is under one lock, vm->irq_lock, which device
- * code takes around any change to an interrupt line; the controllers' own
- * register handlers take it too.  A vCPU thread asks, before each RS_RUN,
- * whether its vCPU has an interrupt to take (irq_pending()); if the guest
- * can take it now it acknowledges it (irq_ack(), the INTA cycle) and
- * injects the vector with RS_INJECT_EVENT, otherwise it asks the module
- * for the interrupt window.  A line that goes up while the vCPU is in
- * RS_RUN or halted kicks it (vcpu_kick()).
+ * The 8259A pair (pic.c) and the I/O APIC (ioapic.c) live in the
+ * launcher; the local APICs in the module (RS_CREATE_LAPIC) where it has
+ * them, else here too (lapic.c).  The launcher's controllers are under one
+ * lock, vm->irq_lock, which device code takes around any change to an
+ * interrupt line; the controllers' own register handlers take it too.
+ *
+ * The I/O APIC's messages go to the local APICs through one function
+ * chosen when the machine is put together (irq_deliver_fn): an MSI to the
+ * module's APICs, or lapic_deliver() to the launcher's.  What the
+ * launcher itself injects -- the 8259A's INT to vCPU 0, and with its own
+ * APICs every interrupt -- a vCPU thread looks for before each RS_RUN
+ * (irq_pending()); if the guest can take it now it acknowledges it
+ * (irq_ack(), the INTA cycle) and injects the vector with RS_INJECT_EVENT,
+ * otherwise it asks the module for the interrupt window.  A line that goes
+ * up while the vCPU is in RS_RUN or halted kicks it (vcpu_kick()).
  *
  * Documentation/launcher.rst says what this costs and why it is here.
  */
@@ -21,11 +26,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/ringside.h>
+
 struct vm;
 struct vcpu;
 
 #define IRQ_ISA_LINES		16
 #define IRQ_IOAPIC_PINS		24
+
+/* Delivery modes of APIC messages (SDM vol. 3A, 11.6.1). */
+#define DM_FIXED		0
+#define DM_LOWEST		1
+#define DM_SMI			2
+#define DM_NMI			4
+#define DM_INIT			5
+#define DM_SIPI			6
+#define DM_EXTINT		7
 
 /*
  * Raise (@level 1) or lower an ISA interrupt line (0-15) or an I/O APIC
@@ -44,12 +60,18 @@ int irq_ack(struct vcpu *vcpu);
 bool irq_take_nmi(struct vcpu *vcpu);
 
 /*
- * The I/O APIC's message: @vector with delivery mode @delivery to the
- * local APICs that @dest names (@logical or physical), @level triggered;
- * through the module's APICs (an MSI) or the launcher's.  irq_lock held.
+ * Where the I/O APIC's messages go, chosen once when the machine is put
+ * together: @vector with delivery mode @delivery to the local APICs that
+ * @dest names (@logical or physical), @level triggered.  irq_lock held.
+ * The launcher's own APICs take them with lapic_deliver() (lapic.h).
  */
-void irq_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
-		 bool level, unsigned int delivery);
+typedef void irq_deliver_fn(struct vm *vm, uint8_t dest, bool logical,
+			    uint8_t vector, bool level, unsigned int delivery);
+/* The module's APICs (RS_CREATE_LAPIC) take them as an MSI. */
+irq_deliver_fn irq_deliver_msi;
+/* That MSI (SDM vol. 3A, 11.11); false for a mode an MSI cannot carry. */
+bool irq_msi(struct rs_msi *msi, uint8_t dest, bool logical, uint8_t vector,
+	     bool level, unsigned int delivery);
 /* RS_EXIT_EOI: the module's APIC EOIed level-triggered @vector. */
 void irq_eoi(struct vm *vm, uint8_t vector);
 

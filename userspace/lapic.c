@@ -65,13 +65,6 @@
 #define APIC_ICR_LEVEL_ASSERT	(1U << 14)
 #define APIC_ICR_SHORTHAND(v)	(((v) >> 18) & 3)
 
-#define DM_FIXED		0
-#define DM_LOWEST		1
-#define DM_NMI			4
-#define DM_INIT			5
-#define DM_SIPI			6
-#define DM_EXTINT		7
-
 #define SH_NONE			0
 #define SH_SELF			1
 #define SH_ALL			2

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "irq.h"
+
 struct vm;
 struct vcpu;
 struct lapic;
@@ -31,11 +33,10 @@ int lapic_ack(struct lapic *lapic);
 /* LINT0 passes the 8259A's INT (ExtINT), or the APIC is off. */
 bool lapic_accepts_extint(struct lapic *lapic);
 /*
- * Deliver @vector (fixed delivery; @level: level triggered) to the local
- * APICs that @dest names in @logical or physical mode.
+ * Deliver @vector with delivery mode @delivery (@level: level triggered)
+ * to the local APICs that @dest names in @logical or physical mode.
  */
-void lapic_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
-		   bool level, unsigned int delivery);
+irq_deliver_fn lapic_deliver;
 /* IA32_APIC_BASE as the launcher starts each vCPU with it. */
 uint64_t lapic_base_msr(const struct vcpu *vcpu);
 /* An NMI was sent to it: take it (it is then no longer pending). */
@@ -46,7 +47,8 @@ void lapic_set_self(struct vcpu *vcpu);
 int lapic_wait_sipi(struct vcpu *vcpu);
 
 /* ioapic.c */
-struct ioapic *ioapic_create(struct vm *vm);
+/* Its messages go to @deliver: irq_deliver_msi() or lapic_deliver(). */
+struct ioapic *ioapic_create(struct vm *vm, irq_deliver_fn *deliver);
 void ioapic_destroy(struct ioapic *ioapic);
 void ioapic_set_irq(struct ioapic *ioapic, unsigned int pin, int level);
 /* A level-triggered @vector was EOIed: lines still high fire again. */

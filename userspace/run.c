@@ -30,23 +30,26 @@ struct machine {
 };
 
 /*
- * A local APIC per vCPU, the I/O APIC, and their MMIO; the module's
- * local APICs where it has them.
+ * The I/O APIC, and a local APIC per vCPU with their MMIO page -- unless
+ * the module has the local APICs (vm_create() asked for them): then the
+ * I/O APIC sends them MSIs and the launcher has no APIC of its own.
  */
 static int machine_add_apics(struct vm *vm)
 {
 	unsigned int i;
 
-	vm->ioapic = ioapic_create(vm);
-	if (!vm->ioapic)
-		return -1;
-	if (vm->kernel_lapic)
-		return 0;
+	if (vm->kernel_lapic) {
+		vm->ioapic = ioapic_create(vm, irq_deliver_msi);
+		return vm->ioapic ? 0 : -1;
+	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].lapic = lapic_create(&vm->vcpus[i]);
 		if (!vm->vcpus[i].lapic)
 			return -1;
 	}
+	vm->ioapic = ioapic_create(vm, lapic_deliver);
+	if (!vm->ioapic)
+		return -1;
 	return lapic_register_mmio(vm);
 }
 

@@ -391,15 +391,12 @@ void *vcpu_thread(void *arg)
 	 * Only the boot processor starts at the kernel's entry.  The others
 	 * wait for INIT and SIPI from the boot processor's local APIC, then
 	 * start in real mode at the SIPI's vector << 12 (SDM vol. 3A, 8.4.4):
-	 * in RS_RUN where the module has the APICs, here otherwise.
+	 * here with the launcher's APIC; with the module's, inside RS_RUN,
+	 * which returns only for a kick until then.
 	 */
-	if (vcpu->id != 0 && !vcpu->vm->kernel_lapic) {
-		int vector = -1;
+	if (vcpu->id != 0 && vcpu->lapic) {
+		int vector = lapic_wait_sipi(vcpu);
 
-		if (vcpu->lapic)
-			vector = lapic_wait_sipi(vcpu);
-		while (vector < 0 && !vm_stopping(vcpu->vm))
-			vcpu_wait(vcpu);
 		if (vector < 0)
 			return NULL;
 		if (vcpu_enter_sipi(vcpu, vector) < 0) {

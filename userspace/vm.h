@@ -78,7 +78,7 @@ struct vm {
 	bool no_kicks;			/* the vCPU threads are ending */
 	/*
 	 * RS_CREATE_LAPIC: the local APICs are the module's; the I/O APIC
-	 * sends MSIs (irq_deliver()) and hears level EOIs (RS_EXIT_EOI).
+	 * sends MSIs (irq_deliver_msi()) and hears level EOIs (RS_EXIT_EOI).
 	 */
 	bool kernel_lapic;
 	struct timers timers;		/* device timers (timer.h) */

@@ -18,8 +18,11 @@
 # BOOT_TIMEOUT the seconds after which a boot that has not ended is stopped
 # with SIGTERM and fails (default 300: a hung guest must not eat the test
 # VM's whole time), ATTEMPTS how many boots each count gets (default 1: a
-# failed attempt is printed, and only the last one counts).  Ends with
-# "N passed, N failed" and kselftest's totals; exits 1 if any failed.
+# failed attempt is printed, and only the last one counts).  With STATS=1
+# it prints, after each boot, the last `ringside stat --once` taken (every
+# 0.2 s) before the launcher ended: the exits by reason, and those that
+# reached user space (Documentation/launcher.rst, "What it costs").  Ends
+# with "N passed, N failed" and kselftest's totals; exits 1 if any failed.
 
 R=${RINGSIDE:-ringside}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
@@ -48,10 +51,22 @@ bad() {
 uptime_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 secs() { awk -v d="$1" 'BEGIN { printf "%.1f", d / 100 }'; }
 
+# The VM's exit statistics while it runs: the last snapshot in $T/stat.
+stat_poll() {
+	while :; do
+		$R stat --once >"$T/stat.new" 2>&1 &&
+			grep -q 'to user space' "$T/stat.new" &&
+			mv "$T/stat.new" "$T/stat"
+		sleep 0.2
+	done
+}
+
 # boot CPUS: boot, record the console in $T/out, when init spoke and ended
 boot() {
 	start=$(uptime_cs)
 	: >"$T/init_at"
+	: >"$T/stat"
+	[ "${STATS:-0}" = 1 ] && { stat_poll & poller=$!; }
 	{
 		timeout "$BOOT_TIMEOUT" $R run $RUN_FLAGS --mem ${MEM_MIB}M \
 			--cpus "$1" --initrd "$INITRD" \
@@ -65,6 +80,11 @@ boot() {
 		esac
 	done >"$T/out"
 	end=$(uptime_cs)
+	if [ "${STATS:-0}" = 1 ]; then
+		kill "$poller"
+		wait "$poller" 2>/dev/null
+		sed 's/^/# /' "$T/stat"
+	fi
 	status=$(sed -n 's/^launcher-status=//p' "$T/out")
 	init_at=$(cat "$T/init_at")
 }

@@ -523,7 +523,7 @@ static void test_apics(void)
 	}
 	l0 = vm->vcpus[0].lapic;
 	l1 = vm->vcpus[1].lapic;
-	vm->ioapic = ioapic_create(vm);
+	vm->ioapic = ioapic_create(vm, lapic_deliver);
 	CHECK(vm->ioapic && lapic_register_mmio(vm) == 0);
 	lapic_set_self(&vm->vcpus[0]);
 	CHECK(apic_read(vm, 0x20) == 0);		/* ID */
@@ -573,6 +573,85 @@ static void test_apics(void)
 	free_vm(vm);
 }
 
+/* The I/O APIC's messages as MSIs to the module's APICs (irq_msi()). */
+static void test_msi(void)
+{
+	struct rs_msi m;
+
+	/* Pin 4 above: level, vector 0x34, logical to 2. */
+	CHECK(irq_msi(&m, 2, true, 0x34, true, DM_FIXED));
+	CHECK(m.address == 0xfee02004 && m.data == 0xc034 && !m.flags);
+	/* Edge, lowest priority, physical 1. */
+	CHECK(irq_msi(&m, 1, false, 0x41, false, DM_LOWEST));
+	CHECK(m.address == 0xfee01000 && m.data == 0x0141);
+	CHECK(irq_msi(&m, 0xff, false, 2, false, DM_NMI) && m.data == 0x402);
+	/* ExtINT and SMI have no MSI. */
+	CHECK(!irq_msi(&m, 0, false, 0, false, DM_EXTINT));
+	CHECK(!irq_msi(&m, 0, false, 0, false, DM_SMI));
+}
+
+/* What the I/O APIC sent, in place of the module's APICs. */
+static struct rs_msi sent[8];
+static unsigned int nr_sent;
+
+static void capture_msi(struct vm *vm, uint8_t dest, bool logical,
+			uint8_t vector, bool level, unsigned int delivery)
+{
+	(void)vm;
+	if (nr_sent < ARRAY_SIZE(sent) &&
+	    irq_msi(&sent[nr_sent], dest, logical, vector, level, delivery))
+		nr_sent++;
+}
+
+static void ioapic_rte(struct vm *vm, unsigned int pin, uint64_t rte)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t v = rte >> (32 * i);
+
+		iobus_write(&vm->mmio, IOAPIC_BASE, 4,
+			    (uint8_t[4]){ 0x10 + 2 * pin + i });
+		iobus_write(&vm->mmio, IOAPIC_BASE + 0x10, 4,
+			    (uint8_t[4]){ v, v >> 8, v >> 16, v >> 24 });
+	}
+}
+
+/*
+ * With the module's APICs: a level-triggered pin is sent once, not again
+ * until RS_EXIT_EOI (irq_eoi()), then again while it is still high; an
+ * edge-triggered one on each rising edge; ExtINT sends nothing.
+ */
+static void test_ioapic_msi(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+
+	vm->ioapic = ioapic_create(vm, capture_msi);
+	CHECK(vm->ioapic != NULL);
+	ioapic_rte(vm, 9, 0x0300000000008039ULL);	/* level, to 3 */
+	irq_set_line(vm, 9, 1);
+	irq_set_line(vm, 9, 1);
+	CHECK(nr_sent == 1 && sent[0].address == 0xfee03000 &&
+	      sent[0].data == 0xc039);
+	irq_eoi(vm, 0x38);				/* another vector */
+	CHECK(nr_sent == 1);
+	irq_eoi(vm, 0x39);				/* still high */
+	CHECK(nr_sent == 2 && sent[1].data == 0xc039);
+	irq_set_line(vm, 9, 0);
+	irq_eoi(vm, 0x39);
+	CHECK(nr_sent == 2);
+	ioapic_rte(vm, 4, 0x0100000000000831ULL);	/* edge, logical 1 */
+	irq_pulse(vm, 4);
+	irq_pulse(vm, 4);
+	CHECK(nr_sent == 4 && sent[3].address == 0xfee01004 &&
+	      sent[3].data == 0x31);
+	ioapic_rte(vm, 3, 0x0000000000000700ULL);	/* ExtINT */
+	irq_pulse(vm, 3);
+	CHECK(nr_sent == 4);
+	ioapic_destroy(vm->ioapic);
+	free_vm(vm);
+}
+
 int main(void)
 {
 	test_parse_size();
@@ -583,6 +662,8 @@ int main(void)
 	test_pit();
 	test_rtc();
 	test_apics();
+	test_msi();
+	test_ioapic_msi();
 	test_stop_devices();
 	test_multiboot_elf();
 	test_multiboot_aout();

@@ -88,6 +88,7 @@ wait_for() {	# FILE PATTERN: up to 60 s
 	done
 }
 for apic in --user-apic ""; do
+	rm -f "$T/out" "$T/err"		# not the last run's
 	$R run $apic --append halt "$G/hello.elf" </dev/null >"$T/out" 2>"$T/err" &
 	pid=$!
 	wait_for "$T/out" "halting with interrupts off"
