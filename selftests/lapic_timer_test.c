@@ -136,35 +136,17 @@ static void guest_code(uint64_t tsc_per_ms)
 	GUEST_DONE();
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The host's TSC ticks per ms: the guest's TSC runs at the same rate. */
-static uint64_t tsc_per_ms(void)
-{
-	uint64_t t0 = __builtin_ia32_rdtsc(), n0 = now_ns(), t1, n1;
-	struct timespec ts = { .tv_nsec = 20000000 };
-
-	nanosleep(&ts, NULL);
-	t1 = __builtin_ia32_rdtsc();
-	n1 = now_ns();
-	return (t1 - t0) * 1000000 / (n1 - n0);
-}
 
 /* Run to stage @stage; returns the ns it took and the ucall in *uc. */
 static uint64_t timed(struct __test_metadata *_metadata, struct rs_vcpu *vcpu,
 		      uint64_t stage, struct ucall *uc)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = rs_now_ns();
 
 	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, uc));
 	EXPECT_EQ(stage, uc->args[0]);
-	return now_ns() - t0;
+	return rs_now_ns() - t0;
 }
 
 TEST(timer)
@@ -172,7 +154,7 @@ TEST(timer)
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 	struct ucall uc;
-	uint64_t ns, per_ms = tsc_per_ms();
+	uint64_t ns, per_ms = rs_tsc_per_ms();
 
 	RS_REQUIRE_LAPIC();
 	vm = rs_vm_create_lapic();

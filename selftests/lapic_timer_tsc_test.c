@@ -142,29 +142,11 @@ static void guest_code(uint64_t tsc_per_ms)
 	GUEST_DONE();
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The host's TSC ticks per ms: the guest's TSC runs at the same rate. */
-static uint64_t tsc_per_ms(void)
-{
-	uint64_t t0 = __builtin_ia32_rdtsc(), n0 = now_ns(), t1, n1;
-	struct timespec ts = { .tv_nsec = 50000000 };
-
-	nanosleep(&ts, NULL);
-	t1 = __builtin_ia32_rdtsc();
-	n1 = now_ns();
-	return (t1 - t0) * 1000000 / (n1 - n0);
-}
 
 TEST(timer_by_tsc)
 {
-	uint64_t per_ms = tsc_per_ms();
+	uint64_t per_ms = rs_tsc_per_ms();
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 	struct ucall uc;
@@ -195,7 +177,12 @@ TEST(timer_by_tsc)
 			TH_LOG("divide by %lu counts every %.2f ns",
 			       uc.args[1], div);
 	}
-	ms = c1 * MS;
+	/*
+	 * Time is judged by the host's TSC rate against its clock, the
+	 * hrtimers' own: c1 counts the exits of its measurement too, and
+	 * under QEMU came out 9% high once, making a 20 ms timer look early.
+	 */
+	ms = per_ms;
 
 	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
 	ASSERT_EQ(9, uc.args[0]);

@@ -139,13 +139,6 @@ static void dump_stuck(struct __test_metadata *_metadata, struct runner *r,
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void ring(struct __test_metadata *_metadata, unsigned int nr,
 		 uint64_t rounds, bool x2, bool spin)
@@ -173,7 +166,7 @@ static void ring(struct __test_metadata *_metadata, unsigned int nr,
 		}
 		rs_vcpu_expect_sync(r[i].vcpu, 1);
 	}
-	t0 = now_ns();
+	t0 = rs_now_ns();
 	for (i = 0; i < nr; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, run_ring, &r[i]));
 	/* 20 s at most; then say where the ring stopped */
@@ -186,7 +179,7 @@ static void ring(struct __test_metadata *_metadata, unsigned int nr,
 			break;
 		usleep(10000);
 	}
-	ns = now_ns() - t0;
+	ns = rs_now_ns() - t0;
 	for (i = 0, k = 0; i < nr; i++) {
 		if (r[i].done)
 			continue;

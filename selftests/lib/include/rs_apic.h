@@ -9,6 +9,7 @@
 #define SELFTEST_RS_APIC_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "rs_util.h"
 #include "rs_x86.h"
@@ -116,6 +117,27 @@ static inline struct rs_vm *rs_vm_create_lapic(void)
 	RS_ASSERT(!ioctl(vm->fd, RS_CREATE_LAPIC, 0), "RS_CREATE_LAPIC: %s",
 		  strerror(errno));
 	return vm;
+}
+
+/* The host's CLOCK_MONOTONIC in ns: the clock of the APIC's hrtimers. */
+static inline uint64_t rs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The host's TSC ticks per ms, over 50 ms: the guest's TSC runs at it. */
+static inline uint64_t rs_tsc_per_ms(void)
+{
+	uint64_t t0 = __builtin_ia32_rdtsc(), n0 = rs_now_ns(), t1, n1;
+	struct timespec ts = { .tv_nsec = 50000000 };
+
+	nanosleep(&ts, NULL);
+	t1 = __builtin_ia32_rdtsc();
+	n1 = rs_now_ns();
+	return (t1 - t0) * 1000000 / (n1 - n0);
 }
 
 #define RS_REQUIRE_LAPIC() do {						\
