@@ -680,7 +680,14 @@ static void inject(struct thread *t)
  */
 static bool run_once(struct thread *t, bool window)
 {
-	struct itimerspec on = { .it_value.tv_nsec = RUN_MS * 1000000L }, off = {};
+	/*
+	 * Periodic: a signal that comes before the thread is in RS_RUN (a
+	 * host that stalls for RUN_MS between the two calls) is handled in
+	 * user space, and a guest that loops without exits would then
+	 * never be stopped.
+	 */
+	struct itimerspec on = { .it_value.tv_nsec = RUN_MS * 1000000L,
+				 .it_interval.tv_nsec = RUN_MS * 1000000L }, off = {};
 	struct rs_run *run = t->vcpu->run;
 	uint64_t a = run->mmio.phys_addr, end;
 	unsigned int i, x;
