@@ -49,6 +49,12 @@ module_param(min_timer_period_us, uint, 0444);
 MODULE_PARM_DESC(min_timer_period_us,
 		 "shortest period of a guest's periodic APIC timer (us)");
 
+/* A periodic timer's period in ns: TMICT's, but not below the floor. */
+static u64 rs_timer_period_ns(u64 ns)
+{
+	return max_t(u64, ns, 1000ULL * min_timer_period_us);
+}
+
 /* ESR (11.5.3): what this APIC can latch. */
 #define RS_ESR_SEND_ILLEGAL	BIT(5)
 #define RS_ESR_RECV_ILLEGAL	BIT(6)
@@ -336,8 +342,7 @@ static enum hrtimer_restart rs_lapic_timer_fn(struct hrtimer *t)
 	bool again = false;
 
 	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC && l->period_ns) {
-		hrtimer_forward_now(t, ns_to_ktime(max_t(u64, l->period_ns,
-							 1000ULL * min_timer_period_us)));
+		hrtimer_forward_now(t, ns_to_ktime(rs_timer_period_ns(l->period_ns)));
 		again = true;
 	} else if (rs_timer_mode(l) == APIC_LVT_TIMER_TSCDEADLINE) {
 		u64 deadline = READ_ONCE(l->tsc_deadline), now;
@@ -372,7 +377,7 @@ static void rs_timer_count(struct rs_lapic *l, u64 counts)
 	if (!counts)
 		return;
 	if (rs_timer_mode(l) == APIC_LVT_TIMER_PERIODIC)
-		ns = max_t(u64, ns, 1000ULL * min_timer_period_us);
+		ns = rs_timer_period_ns(ns);
 	hrtimer_start(&l->timer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -789,25 +794,24 @@ static int rs_lapic_deliverable(struct rs_lapic *l)
  * Before an entry, without an interrupt already on its way in: if the
  * guest can take one now (@allowed), the highest deliverable goes from
  * IRR to ISR (INTA) and is queued in vcpu->extint_vector.  Otherwise say
- * what the backend waits for: RS_LAPIC_WINDOW, the guest's IF (the vector
- * in @vector), or RS_LAPIC_TPR, a TPR that blocks it (only a backend
- * that does not see every TPR write must act on that).
+ * what the backend waits for: RS_LAPIC_WINDOW, the guest's IF, or
+ * RS_LAPIC_TPR, a TPR that blocks it (only a backend that does not see
+ * every TPR write must act on that).  PPR's two halves (11.8.3.1) are
+ * looked at apart: one in service of the same class or above waits for
+ * its EOI, which exits anyway.
  */
-enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed,
-				   u8 *vector)
+enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed)
 {
 	struct rs_lapic *l = vcpu->lapic;
-	int v = rs_vec_highest(l, APIC_IRR);
+	int v = rs_vec_highest(l, APIC_IRR), isrv;
 
 	if (v < 0)
 		return RS_LAPIC_NONE;
-	*vector = v;
-	if ((v & 0xf0) <= (rs_ppr(l) & 0xf0)) {
-		int isrv = rs_vec_highest(l, APIC_ISR);
-
-		return isrv < 0 || (v & 0xf0) > (isrv & 0xf0) ?
-		       RS_LAPIC_TPR : RS_LAPIC_NONE;
-	}
+	isrv = rs_vec_highest(l, APIC_ISR);
+	if (isrv >= 0 && (v & 0xf0) <= (isrv & 0xf0))
+		return RS_LAPIC_NONE;
+	if ((v & 0xf0) <= (rs_reg(l, APIC_TASKPRI) & 0xf0))
+		return RS_LAPIC_TPR;
 	if (!allowed)
 		return RS_LAPIC_WINDOW;
 	clear_bit(v & 31, rs_vec_word(l, APIC_IRR, v));

@@ -663,8 +663,7 @@ long rs_get_lapic(struct rs_vcpu *vcpu, void __user *argp);
 long rs_set_lapic(struct rs_vcpu *vcpu, void __user *argp);
 void rs_vcpu_kick(struct rs_vcpu *vcpu);
 int rs_lapic_service(struct rs_vcpu *vcpu);
-enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed,
-				   u8 *vector);
+enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed);
 int rs_lapic_halt(struct rs_vcpu *vcpu);
 bool rs_lapic_mmio(struct rs_vcpu *vcpu, u64 gpa, unsigned int len,
 		   bool write, void *data);

@@ -425,13 +425,12 @@ static void svm_lapic_prepare(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	enum rs_lapic_wait r;
-	u8 vector;
 
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				rs_lapic_cr8(vcpu);
 	if (vcpu->extint_pending)
 		return;
-	r = rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu), &vector);
+	r = rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu));
 	if (r == RS_LAPIC_WINDOW)
 		svm_request_window(vmcb);
 	svm_intercept_cr8(vmcb, r == RS_LAPIC_TPR);

@@ -1216,7 +1216,6 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	struct vmx_host_state host;
 	unsigned long flags;
 	bool failed;
-	u8 vector;
 
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
@@ -1228,8 +1227,7 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	vmx_inject_nmi(vmx);
 	/* CR8 and TPR writes exit: only IF can hold an interrupt back. */
 	if (vcpu->lapic && !vcpu->extint_pending &&
-	    rs_lapic_inject(vcpu, __vmx_irq_allowed(vmx), &vector) ==
-	    RS_LAPIC_WINDOW)
+	    rs_lapic_inject(vcpu, __vmx_irq_allowed(vmx)) == RS_LAPIC_WINDOW)
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 	vmx_inject_extint(vmx);
 	if (run->request_interrupt_window)
