@@ -12,7 +12,6 @@
 #include "rs_util.h"
 
 static volatile uint64_t order[4], nr;
-static volatile int x2;
 
 static inline void write_cr8(uint64_t v)
 {
@@ -24,18 +23,7 @@ static void irq_handler(struct rs_ex_regs *regs)
 	if (nr < 4)
 		order[nr] = regs->vector;
 	nr++;
-	if (x2)
-		wrmsr(X2APIC_MSR(APIC_EOI), 0);
-	else
-		xapic_write(APIC_EOI, 0);
-}
-
-static void self_ipi(uint8_t vector)
-{
-	if (x2)
-		wrmsr(X2APIC_MSR(APIC_SELF_IPI), vector);
-	else
-		xapic_ipi(ICR_SELF | vector, 0);
+	apic_write(APIC_EOI, 0);
 }
 
 static void lower_cr8(uint64_t stage)
@@ -44,15 +32,14 @@ static void lower_cr8(uint64_t stage)
 
 	nr = 0;
 	write_cr8(7);
-	self_ipi(0x61);
-	self_ipi(0x81);
+	apic_self_ipi(0x61);
+	apic_self_ipi(0x81);
 	sti();
 	asm volatile("nop");
 	cli();
 	GUEST_ASSERT_EQ(nr, 1);
 	GUEST_ASSERT_EQ(order[0], 0x81);
-	irr = x2 ? rdmsr(X2APIC_MSR(APIC_IRR + 0x30)) :
-		   xapic_read(APIC_IRR + 0x30);
+	irr = apic_read(APIC_IRR + 0x30);
 	GUEST_ASSERT_EQ(irr, 1U << 1);
 	GUEST_SYNC(stage);
 	sti();
@@ -69,8 +56,7 @@ static void guest_code(void)
 {
 	xapic_write(APIC_SVR, 0x1ff);
 	lower_cr8(1);
-	x2apic_enable();
-	x2 = 1;
+	apic_x2_enable();
 	lower_cr8(2);
 	GUEST_DONE();
 }

@@ -21,14 +21,10 @@
 #define HIGH		0x91
 
 static volatile uint64_t irqs, nmis, last_tmr;
-static volatile int x2;
 
 static void eoi(void)
 {
-	if (x2)
-		wrmsr(X2APIC_MSR(APIC_EOI), 0);
-	else
-		xapic_write(APIC_EOI, 0);
+	apic_write(APIC_EOI, 0);
 }
 
 static void irq_handler(struct rs_ex_regs *regs)
@@ -36,11 +32,7 @@ static void irq_handler(struct rs_ex_regs *regs)
 	uint32_t v = regs->vector;
 
 	irqs++;
-	if (x2)
-		last_tmr = rdmsr(X2APIC_MSR(APIC_TMR + (v >> 5) * 16)) >>
-			   (v & 31) & 1;
-	else
-		last_tmr = xapic_read(APIC_TMR + (v >> 5) * 16) >> (v & 31) & 1;
+	last_tmr = apic_read(APIC_TMR + (v >> 5) * 16) >> (v & 31) & 1;
 	eoi();
 }
 
@@ -67,8 +59,7 @@ static void guest_code(void)
 	GUEST_SYNC_ARGS(2, irqs, last_tmr, 0);
 	GUEST_SYNC(3);			/* edge MSI */
 	GUEST_SYNC_ARGS(4, irqs, last_tmr, 0);
-	x2apic_enable();
-	x2 = 1;
+	apic_x2_enable();
 	GUEST_SYNC(5);			/* level MSI, x2APIC */
 	GUEST_SYNC_ARGS(6, irqs, last_tmr, 0);
 	GUEST_SYNC(7);			/* nested: level, then a higher edge */

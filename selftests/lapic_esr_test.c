@@ -16,24 +16,10 @@
 #define RECV_ILLEGAL	(1U << 6)
 
 static volatile uint64_t errs, other;
-static volatile int x2;
-
-static uint32_t apic_read(uint32_t off)
-{
-	return x2 ? rdmsr(X2APIC_MSR(off)) : xapic_read(off);
-}
-
-static void apic_write(uint32_t off, uint32_t v)
-{
-	if (x2)
-		wrmsr(X2APIC_MSR(off), v);
-	else
-		xapic_write(off, v);
-}
 
 static void send_self(uint8_t vector)
 {
-	if (x2)
+	if (rs_apic_x2)
 		wrmsr(X2APIC_MSR(APIC_ICR), ICR_SELF | vector);
 	else
 		xapic_ipi(ICR_SELF | vector, 0);
@@ -101,8 +87,7 @@ static void guest_code(void)
 {
 	xapic_write(APIC_SVR, 0x1ff);
 	errors(1);
-	x2apic_enable();
-	x2 = 1;
+	apic_x2_enable();
 	errors(2);
 	GUEST_DONE();
 }

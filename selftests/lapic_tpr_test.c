@@ -19,34 +19,12 @@
 #include "rs_test.h"
 #include "rs_util.h"
 
-static volatile int x2;
 static volatile uint64_t order[16], nr, ppr_seen[16];
 static volatile uint64_t nest;		/* 1: 61H's handler nests 65H, 71H */
 
 static inline void write_cr8(uint64_t v)
 {
 	asm volatile("mov %0, %%cr8" :: "r"(v) : "memory");
-}
-
-static uint32_t apic_read(uint32_t off)
-{
-	return x2 ? rdmsr(X2APIC_MSR(off)) : xapic_read(off);
-}
-
-static void apic_write(uint32_t off, uint32_t v)
-{
-	if (x2)
-		wrmsr(X2APIC_MSR(off), v);
-	else
-		xapic_write(off, v);
-}
-
-static void self_ipi(uint8_t vector)
-{
-	if (x2)
-		wrmsr(X2APIC_MSR(APIC_SELF_IPI), vector);
-	else
-		xapic_ipi(ICR_SELF | vector, 0);
 }
 
 static bool in_service(uint8_t v)
@@ -77,8 +55,8 @@ static void irq_handler(struct rs_ex_regs *regs)
 		apic_write(APIC_TPR, 0x50);
 		GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x60);
 		apic_write(APIC_TPR, 0);
-		self_ipi(0x65);
-		self_ipi(0x71);
+		apic_self_ipi(0x65);
+		apic_self_ipi(0x71);
 		sti();
 		asm volatile("nop; nop");
 		cli();
@@ -132,7 +110,7 @@ static void priorities(uint64_t stage)
 	/* TPR holds lower classes back until it is lowered */
 	reset_order();
 	apic_write(APIC_TPR, 0x90);
-	self_ipi(0x81);
+	apic_self_ipi(0x81);
 	take_pending();
 	GUEST_ASSERT_EQ(nr, 0);
 	sti();
@@ -148,11 +126,11 @@ static void priorities(uint64_t stage)
 
 	/* highest first */
 	reset_order();
-	self_ipi(0x40);
-	self_ipi(0xa0);
-	self_ipi(0x55);
-	self_ipi(0x91);
-	self_ipi(0x9f);
+	apic_self_ipi(0x40);
+	apic_self_ipi(0xa0);
+	apic_self_ipi(0x55);
+	apic_self_ipi(0x91);
+	apic_self_ipi(0x9f);
 	take_pending();
 	GUEST_ASSERT_EQ(nr, 5);
 	GUEST_ASSERT_EQ(order[0], 0xa0);
@@ -166,7 +144,7 @@ static void priorities(uint64_t stage)
 	/* nesting: 61H's handler takes 71H but not 65H, which follows */
 	reset_order();
 	nest = 1;
-	self_ipi(0x61);
+	apic_self_ipi(0x61);
 	take_pending();
 	GUEST_ASSERT_EQ(nr, 3);
 	GUEST_ASSERT_EQ(order[0], 0x61);
@@ -180,8 +158,7 @@ static void guest_code(void)
 {
 	xapic_write(APIC_SVR, 0x1ff);
 	priorities(1);
-	x2apic_enable();
-	x2 = 1;
+	apic_x2_enable();
 	priorities(2);
 	GUEST_DONE();
 }
@@ -222,8 +199,8 @@ static void guest_same_class(void)
 {
 	xapic_write(APIC_SVR, 0x1ff);
 	apic_write(APIC_TPR, 0x60);
-	self_ipi(0x61);
-	self_ipi(0x6f);
+	apic_self_ipi(0x61);
+	apic_self_ipi(0x6f);
 	GUEST_SYNC(1);
 	take_pending();
 	GUEST_ASSERT_EQ(nr, 0);
@@ -237,7 +214,7 @@ static void guest_same_class(void)
 	GUEST_ASSERT_EQ(order[1], 0x61);
 
 	apic_write(APIC_TPR, 0x70);
-	self_ipi(0x7e);
+	apic_self_ipi(0x7e);
 	take_pending();
 	GUEST_ASSERT_EQ(nr, 2);
 	sti();

@@ -8,6 +8,7 @@
 
 rs_handler_t rs_guest_handlers[256];
 int rs_guest_is_svm;
+volatile int rs_apic_x2;
 
 /* The RS_ASM_SAFE() sites, gathered by the linker. */
 struct rs_ex_fixup {

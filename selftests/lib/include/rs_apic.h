@@ -101,6 +101,41 @@ static inline void x2apic_enable(void)
 	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APIC_BASE_EXTD);
 }
 
+/*
+ * The guest's APIC in either mode, for tests that run the same code in
+ * both: set by apic_x2_enable(), read by the accessors below (an xAPIC
+ * register's MMIO, or its x2APIC MSR).  One flag for the whole guest.
+ */
+extern volatile int rs_apic_x2;
+
+static inline void apic_x2_enable(void)
+{
+	x2apic_enable();
+	rs_apic_x2 = 1;
+}
+
+static inline uint32_t apic_read(uint32_t off)
+{
+	return rs_apic_x2 ? rdmsr(X2APIC_MSR(off)) : xapic_read(off);
+}
+
+static inline void apic_write(uint32_t off, uint32_t v)
+{
+	if (rs_apic_x2)
+		wrmsr(X2APIC_MSR(off), v);
+	else
+		xapic_write(off, v);
+}
+
+/* A fixed self-IPI: x2APIC's SELF IPI register, or the ICR's shorthand. */
+static inline void apic_self_ipi(uint8_t vector)
+{
+	if (rs_apic_x2)
+		wrmsr(X2APIC_MSR(APIC_SELF_IPI), vector);
+	else
+		xapic_ipi(ICR_SELF | vector, 0);
+}
+
 /* The vCPU's APIC ID in either mode. */
 static inline uint32_t apic_id(void)
 {
