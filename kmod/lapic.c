@@ -12,11 +12,11 @@
  * triggered vector's EOI goes back there (RS_EXIT_EOI).
  *
  * Ownership: everything is the vCPU thread's, except what other threads
- * deliver: IRR and TMR bits (atomic bit operations), an NMI, INIT or SIPI
- * (request bits and fields the vCPU thread takes in rs_lapic_service()),
- * and errors to latch in ESR.  A deliverer then kicks the vCPU: out of
- * guest mode with an IPI, out of its halt with a wake-up.  Nothing here
- * holds a lock across guest entry.
+ * deliver: IRR and TMR bits (atomic bit operations) with the irr_pending
+ * hint, an NMI, INIT or SIPI (request bits and fields the vCPU thread
+ * takes in rs_lapic_service()), and errors to latch in ESR.  A deliverer
+ * then kicks the vCPU: out of guest mode with an IPI, out of its halt
+ * with a wake-up.  Nothing here holds a lock across guest entry.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -75,6 +75,14 @@ struct rs_lapic {
 	struct rs_vcpu *vcpu;
 	struct rcuwait wait;		/* the vCPU thread, halted */
 	u32 mp_state;			/* RS_MP_* */
+	/*
+	 * Two caches that spare the entry and EOI paths a scan of 256 bits
+	 * (KVM keeps the same): IRR may hold a vector (false: it holds
+	 * none), and ISR's count and highest vector (-1: none).
+	 */
+	bool irr_pending;
+	u16 isr_count;
+	s16 isr_top;
 	bool halt_if;			/* RFLAGS.IF when it halted */
 	s16 eoi_exit;			/* a level vector EOIed, for user space */
 	u8 sipi_vector;			/* the SIPI's, with RS_REQ_SIPI */
@@ -139,12 +147,61 @@ static inline bool rs_sw_enabled(struct rs_lapic *l)
 	return rs_reg(l, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
 }
 
+/*
+ * A vector into IRR, from any context: the hint after the bit, and both
+ * before the kick that makes the vCPU look (rs_irr_highest()).
+ */
+static void rs_irr_set(struct rs_lapic *l, u8 vector, bool level)
+{
+	if (level)
+		set_bit(vector & 31, rs_vec_word(l, APIC_TMR, vector));
+	else
+		clear_bit(vector & 31, rs_vec_word(l, APIC_TMR, vector));
+	set_bit(vector & 31, rs_vec_word(l, APIC_IRR, vector));
+	/* The bit before the hint: pairs with the smp_mb() in rs_irr_highest(). */
+	smp_mb__after_atomic();
+	WRITE_ONCE(l->irr_pending, true);
+}
+
+/*
+ * The highest vector in IRR, -1 if none; the vCPU thread's.  Finding none
+ * clears the hint and looks once more: a vector set before the clear is
+ * found then, one set after it sets the hint again.
+ */
+static int rs_irr_highest(struct rs_lapic *l)
+{
+	int v;
+
+	if (!READ_ONCE(l->irr_pending))
+		return -1;
+	v = rs_vec_highest(l, APIC_IRR);
+	if (v >= 0)
+		return v;
+	WRITE_ONCE(l->irr_pending, false);
+	/* The clear before the second look: pairs with rs_irr_set(). */
+	smp_mb();
+	v = rs_vec_highest(l, APIC_IRR);
+	if (v >= 0)
+		WRITE_ONCE(l->irr_pending, true);
+	return v;
+}
+
+/* ISR changed other than by an injection or an EOI: count it again. */
+static void rs_isr_recount(struct rs_lapic *l)
+{
+	int i;
+
+	l->isr_count = 0;
+	for (i = 0; i < 8; i++)
+		l->isr_count += hweight32(rs_reg(l, APIC_ISR + i * 16));
+	l->isr_top = rs_vec_highest(l, APIC_ISR);
+}
+
 /* PPR (11.8.3.1): TPR, or the class of the highest vector in service. */
 static u32 rs_ppr(struct rs_lapic *l)
 {
 	u32 tpr = rs_reg(l, APIC_TASKPRI);
-	int isrv = rs_vec_highest(l, APIC_ISR);
-	u32 isr_class = isrv < 0 ? 0 : isrv & 0xf0;
+	u32 isr_class = l->isr_top < 0 ? 0 : l->isr_top & 0xf0;
 
 	return (tpr & 0xf0) >= isr_class ? tpr : isr_class;
 }
@@ -176,10 +233,8 @@ static void rs_lapic_error(struct rs_lapic *l, u32 err)
 	u32 lvt = rs_reg(l, APIC_LVTERR);
 
 	atomic_or(err, &l->esr);
-	if (!(lvt & APIC_LVT_MASKED) && (lvt & 0xff) >= 16) {
-		clear_bit(lvt & 31, rs_vec_word(l, APIC_TMR, lvt));
-		set_bit(lvt & 31, rs_vec_word(l, APIC_IRR, lvt));
-	}
+	if (!(lvt & APIC_LVT_MASKED) && (lvt & 0xff) >= 16)
+		rs_irr_set(l, lvt, false);
 }
 
 /*
@@ -191,15 +246,10 @@ static bool rs_lapic_accept(struct rs_lapic *l, u8 vector, bool level)
 {
 	if (!rs_hw_enabled(l->vcpu) || !rs_sw_enabled(l))
 		return false;
-	if (vector < 16) {
+	if (vector < 16)
 		rs_lapic_error(l, RS_ESR_RECV_ILLEGAL);
-	} else {
-		if (level)
-			set_bit(vector & 31, rs_vec_word(l, APIC_TMR, vector));
-		else
-			clear_bit(vector & 31, rs_vec_word(l, APIC_TMR, vector));
-		set_bit(vector & 31, rs_vec_word(l, APIC_IRR, vector));
-	}
+	else
+		rs_irr_set(l, vector, level);
 	rs_vcpu_kick(l->vcpu);
 	return true;
 }
@@ -450,16 +500,18 @@ static void rs_lapic_reset(struct rs_lapic *l, bool keep_id)
 	rs_timer_divide(l, 0);
 	atomic_set(&l->esr, 0);
 	l->eoi_exit = -1;
+	rs_isr_recount(l);
 }
 
 /* EOI (11.8.5): the highest vector in service is done. */
 static void rs_lapic_eoi(struct rs_lapic *l)
 {
-	int v = rs_vec_highest(l, APIC_ISR);
+	int v = l->isr_top;
 
 	if (v < 0)
 		return;
-	clear_bit(v & 31, rs_vec_word(l, APIC_ISR, v));
+	__clear_bit(v & 31, rs_vec_word(l, APIC_ISR, v));
+	l->isr_top = --l->isr_count ? rs_vec_highest(l, APIC_ISR) : -1;
 	if (rs_vec_test(l, APIC_TMR, v))
 		l->eoi_exit = v;
 }
@@ -683,7 +735,7 @@ int rs_lapic_rdmsr(struct rs_vcpu *vcpu, u32 index, u64 *data)
 int rs_lapic_wrmsr(struct rs_vcpu *vcpu, u32 index, u64 data)
 {
 	struct rs_lapic *l = vcpu->lapic;
-	u32 off = (index - APIC_BASE_MSR) << 4, dest = 0;
+	u32 off = (index - APIC_BASE_MSR) << 4, dest = 0, mask;
 
 	if (!l || !rs_x2apic(vcpu) || index - APIC_BASE_MSR > 0xff ||
 	    off >= sizeof(l->regs))
@@ -691,12 +743,16 @@ int rs_lapic_wrmsr(struct rs_vcpu *vcpu, u32 index, u64 data)
 	/* Reserved bits set: #GP (11.12.1.3); EOI and ESR take only 0. */
 	if ((off == APIC_EOI || off == APIC_ESR) && data)
 		return -EINVAL;
+	if (off == APIC_EOI) {		/* the hottest write, straight */
+		rs_lapic_eoi(l);
+		return 0;
+	}
 	if (off == APIC_ICR) {		/* one 64-bit register */
 		dest = data >> 32;
 		data = (u32)data;
 	}
-	if (data >> 32 || (data & ~rs_lapic_writable(l, off)) ||
-	    !rs_lapic_writable(l, off))
+	mask = rs_lapic_writable(l, off);
+	if (!mask || (data & ~(u64)mask))
 		return -EINVAL;
 	if (off == APIC_ICR)
 		rs_reg_set(l, APIC_ICR2, dest);
@@ -785,7 +841,7 @@ void rs_lapic_set_cr8(struct rs_vcpu *vcpu, u8 cr8)
 /* The highest vector in IRR that PPR lets through (11.8.3.1); -1: none. */
 static int rs_lapic_deliverable(struct rs_lapic *l)
 {
-	int v = rs_vec_highest(l, APIC_IRR);
+	int v = rs_irr_highest(l);
 
 	return v >= 0 && (v & 0xf0) > (rs_ppr(l) & 0xf0) ? v : -1;
 }
@@ -803,19 +859,20 @@ static int rs_lapic_deliverable(struct rs_lapic *l)
 enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed)
 {
 	struct rs_lapic *l = vcpu->lapic;
-	int v = rs_vec_highest(l, APIC_IRR), isrv;
+	int v = rs_irr_highest(l);
 
 	if (v < 0)
 		return RS_LAPIC_NONE;
-	isrv = rs_vec_highest(l, APIC_ISR);
-	if (isrv >= 0 && (v & 0xf0) <= (isrv & 0xf0))
+	if (l->isr_top >= 0 && (v & 0xf0) <= (l->isr_top & 0xf0))
 		return RS_LAPIC_NONE;
 	if ((v & 0xf0) <= (rs_reg(l, APIC_TASKPRI) & 0xf0))
 		return RS_LAPIC_TPR;
 	if (!allowed)
 		return RS_LAPIC_WINDOW;
 	clear_bit(v & 31, rs_vec_word(l, APIC_IRR, v));
-	set_bit(v & 31, rs_vec_word(l, APIC_ISR, v));
+	__set_bit(v & 31, rs_vec_word(l, APIC_ISR, v));
+	l->isr_count++;
+	l->isr_top = v;			/* of a class above the one in service */
 	vcpu->extint_vector = v;
 	vcpu->extint_pending = true;
 	return RS_LAPIC_NONE;
@@ -1036,6 +1093,8 @@ long rs_set_lapic(struct rs_vcpu *vcpu, void __user *argp)
 	/* Vectors 0-15 are illegal: never in IRR, ISR or TMR. */
 	for (i = APIC_ISR; i <= APIC_IRR; i += APIC_TMR - APIC_ISR)
 		rs_reg_set(l, i, rs_reg(l, i) & ~0xffffU);
+	rs_isr_recount(l);
+	WRITE_ONCE(l->irr_pending, true);
 	rs_timer_divide(l, rs_reg(l, APIC_TDCR));
 	left = *(u32 *)(s->regs + APIC_TMCCT);
 	if (rs_timer_mode(l) != APIC_LVT_TIMER_TSCDEADLINE && left)

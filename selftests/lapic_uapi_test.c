@@ -187,4 +187,59 @@ TEST(state)
 	rs_vm_free(vm);
 }
 
+/*
+ * In service from RS_SET_LAPIC: 61H above 45H, with 52H waiting in IRR.
+ * PPR is 60H until the EOI of 61H; then 52H is taken, and the next EOIs
+ * end 52H and 45H in that order (11.8.5: the highest in service).
+ */
+static void guest_in_service(void)
+{
+	GUEST_SYNC_ARGS(1, xapic_read(APIC_PPR), xapic_read(APIC_ISR + 0x30),
+			xapic_read(APIC_ISR + 0x20));
+	sti();
+	asm volatile("nop");
+	GUEST_SYNC_ARGS(2, irqs, 0, 0);
+	xapic_write(APIC_EOI, 0);
+	asm volatile("nop");
+	GUEST_SYNC_ARGS(3, irqs, last_vector, xapic_read(APIC_PPR));
+	xapic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(4, xapic_read(APIC_PPR), xapic_read(APIC_ISR + 0x20), 0);
+	GUEST_DONE();
+}
+
+TEST(state_in_service)
+{
+	struct rs_lapic_state s;
+	struct rs_vcpu *vcpu;
+	struct rs_vm *vm;
+	struct ucall uc;
+
+	RS_REQUIRE_LAPIC();
+	vm = rs_vm_create_lapic();
+	vcpu = rs_vcpu_add(vm, 0, guest_in_service);
+	rs_vm_install_handler(vm, 0x52, irq_handler);
+	rs_vcpu_ioctl(vcpu, RS_GET_LAPIC, &s);
+	set_reg(&s, APIC_SVR, 0x1ff);
+	set_reg(&s, APIC_ISR + 0x30, 1U << (0x61 & 31));
+	set_reg(&s, APIC_ISR + 0x20, 1U << (0x45 & 31));
+	set_reg(&s, APIC_IRR + 0x20, 1U << (0x52 & 31));
+	rs_vcpu_ioctl(vcpu, RS_SET_LAPIC, &s);
+
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x60U, uc.args[1]) TH_LOG("PPR: 61H in service");
+	EXPECT_EQ(1U << (0x61 & 31), uc.args[2]);
+	EXPECT_EQ(1U << (0x45 & 31), uc.args[3]);
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0U, uc.args[1]) TH_LOG("61H in service holds 52H back");
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1U, uc.args[1]) TH_LOG("the EOI of 61H lets 52H in");
+	EXPECT_EQ(0x52U, uc.args[2]);
+	EXPECT_EQ(0x40U, uc.args[3]) TH_LOG("PPR: 45H still in service");
+	ASSERT_EQ(UCALL_SYNC, rs_vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0U, uc.args[1]);
+	EXPECT_EQ(0U, uc.args[2]) TH_LOG("the last EOI ended 45H");
+	rs_vcpu_expect_done(vcpu);
+	rs_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
