@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The KVM backend: /dev/kvm -> KVM_CREATE_VM -> one slot and one vCPU,
- * set up as the ringside one is.  No KVM_CREATE_IRQCHIP and no PIT: then
+ * The KVM backend: /dev/kvm -> KVM_CREATE_VM -> one slot and its vCPUs,
+ * set up as the ringside ones are.  No KVM_CREATE_IRQCHIP and no PIT: then
  * HLT exits to user space (KVM_EXIT_HLT) and no port is handled in the
  * kernel, as on ringside, but BENCH_EVENT_PORT's ioeventfd.
  */
@@ -19,11 +19,13 @@
 #include "bench.h"
 
 struct bench_vm {
-	int dev, vm, vcpu, efd;
-	struct kvm_run *run;
+	int dev, vm, efd, nr_vcpus;
+	int vcpu[BENCH_MAX_VCPUS];
+	struct kvm_run *run[BENCH_MAX_VCPUS];
+	/* The reset state, CS moved to 0; each has its own APIC base. */
+	struct kvm_sregs sregs0[BENCH_MAX_VCPUS];
 	long run_size;
 	uint8_t *mem;
-	struct kvm_sregs sregs0;	/* the reset state, CS moved to 0 */
 	const char *module;
 };
 
@@ -45,11 +47,14 @@ static int kvm_open_dev(void)
 
 static void kvm_close(struct bench_vm *v)
 {
-	if (v->run && v->run != MAP_FAILED)
-		munmap(v->run, v->run_size);
-	/* The vCPU holds the VM; KVM turns SVM/VMX off with its last VM. */
-	if (v->vcpu >= 0)
-		close(v->vcpu);
+	int i;
+
+	/* The vCPUs hold the VM; KVM turns SVM/VMX off with its last VM. */
+	for (i = 0; i < v->nr_vcpus; i++) {
+		if (v->run[i] && v->run[i] != MAP_FAILED)
+			munmap(v->run[i], v->run_size);
+		close(v->vcpu[i]);
+	}
 	if (v->vm >= 0)
 		close(v->vm);
 	if (v->dev >= 0)
@@ -80,19 +85,19 @@ static int kvm_set_apic_cpuid(int vcpu)
 	return ioctl(vcpu, KVM_SET_CPUID2, &cpuid);
 }
 
-static int kvm_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
-		    size_t errlen)
+static int kvm_open(struct bench_vm **out, uint8_t **mem, int apic, int vcpus,
+		    char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = 0, .memory_size = BENCH_MEM_SIZE,
 	};
 	struct bench_vm *v = calloc(1, sizeof(*v));
 	const char *what;
-	int e;
+	int e, i;
 
 	if (!v)
 		return -ENOMEM;
-	v->vm = v->vcpu = v->efd = -1;
+	v->vm = v->efd = -1;
 	what = "open /dev/kvm";
 	v->dev = kvm_open_dev();
 	if (v->dev < 0)
@@ -143,27 +148,30 @@ static int kvm_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
 		if (ioctl(v->vm, KVM_ENABLE_CAP, &cap))
 			goto fail;
 	}
-	what = "KVM_CREATE_VCPU";
-	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		goto fail;
-	what = "KVM_SET_CPUID2";
-	if (apic && kvm_set_apic_cpuid(v->vcpu))
-		goto fail;
 	what = "KVM_GET_VCPU_MMAP_SIZE";
 	v->run_size = ioctl(v->dev, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (v->run_size <= 0)
 		goto fail;
-	what = "mmap kvm_run";
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		goto fail;
-	what = "KVM_GET_SREGS";
-	if (ioctl(v->vcpu, KVM_GET_SREGS, &v->sregs0))
-		goto fail;
-	v->sregs0.cs.selector = 0;
-	v->sregs0.cs.base = 0;
+	for (i = 0; i < vcpus; i++) {
+		what = "KVM_CREATE_VCPU";
+		v->vcpu[i] = ioctl(v->vm, KVM_CREATE_VCPU, i);
+		if (v->vcpu[i] < 0)
+			goto fail;
+		v->nr_vcpus++;
+		what = "KVM_SET_CPUID2";
+		if (apic && kvm_set_apic_cpuid(v->vcpu[i]))
+			goto fail;
+		what = "mmap kvm_run";
+		v->run[i] = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, v->vcpu[i], 0);
+		if (v->run[i] == MAP_FAILED)
+			goto fail;
+		what = "KVM_GET_SREGS";
+		if (ioctl(v->vcpu[i], KVM_GET_SREGS, &v->sregs0[i]))
+			goto fail;
+		v->sregs0[i].cs.selector = 0;
+		v->sregs0[i].cs.base = 0;
+	}
 	*out = v;
 	*mem = v->mem;
 	return 0;
@@ -174,23 +182,27 @@ fail:
 	return -e;
 }
 
-static int kvm_reset(struct bench_vm *v, uint64_t rip, uint64_t rsi)
+static int kvm_reset(struct bench_vm *v, int cpu, uint64_t rip, uint64_t rsi)
 {
 	struct kvm_regs regs = { .rip = rip, .rsi = rsi, .rflags = 2 };
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	int fd = v->vcpu[cpu];
 
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &v->sregs0) ||
-	    ioctl(v->vcpu, KVM_SET_REGS, &regs))
+	if (ioctl(fd, KVM_SET_SREGS, &v->sregs0[cpu]) ||
+	    ioctl(fd, KVM_SET_REGS, &regs))
+		return -errno;
+	/* With an in-kernel APIC, KVM's APs wait for INIT and SIPI. */
+	if (cpu && ioctl(fd, KVM_SET_MP_STATE, &mp))
 		return -errno;
 	return 0;
 }
 
-static int kvm_run_once(struct bench_vm *v, struct bench_exit *x)
+static int kvm_run_once(struct bench_vm *v, int cpu, struct bench_exit *x)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_run *run = v->run[cpu];
 
-	while (ioctl(v->vcpu, KVM_RUN, 0))
-		if (errno != EINTR)
-			return -errno;
+	if (ioctl(v->vcpu[cpu], KVM_RUN, 0))
+		return -errno;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		x->kind = BENCH_EXIT_IO;
@@ -214,11 +226,17 @@ static int kvm_run_once(struct bench_vm *v, struct bench_exit *x)
 	return 0;
 }
 
-static int kvm_get_rip_rsi(struct bench_vm *v, uint64_t *rip, uint64_t *rsi)
+static void kvm_set_immediate_exit(struct bench_vm *v, int cpu, int on)
+{
+	__atomic_store_n(&v->run[cpu]->immediate_exit, on, __ATOMIC_SEQ_CST);
+}
+
+static int kvm_get_rip_rsi(struct bench_vm *v, int cpu, uint64_t *rip,
+			   uint64_t *rsi)
 {
 	struct kvm_regs regs;
 
-	if (ioctl(v->vcpu, KVM_GET_REGS, &regs))
+	if (ioctl(v->vcpu[cpu], KVM_GET_REGS, &regs))
 		return -errno;
 	*rip = regs.rip;
 	*rsi = regs.rsi;
@@ -236,6 +254,7 @@ const struct bench_backend bench_kvm = {
 	.close = kvm_close,
 	.reset = kvm_reset,
 	.run = kvm_run_once,
+	.set_immediate_exit = kvm_set_immediate_exit,
 	.get_rip_rsi = kvm_get_rip_rsi,
 	.describe = kvm_describe,
 };

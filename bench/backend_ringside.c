@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ringside backend: /dev/ringside -> RS_CREATE_VM -> one slot and one
- * vCPU whose run page is mmapped (uapi/linux/ringside.h).
+ * The ringside backend: /dev/ringside -> RS_CREATE_VM -> one slot and its
+ * vCPUs, whose run pages are mmapped (uapi/linux/ringside.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,21 +17,25 @@
 #include "bench.h"
 
 struct bench_vm {
-	int dev, vm, vcpu, efd;
-	struct rs_run *run;
+	int dev, vm, efd, nr_vcpus;
+	int vcpu[BENCH_MAX_VCPUS];
+	struct rs_run *run[BENCH_MAX_VCPUS];
+	struct rs_sregs sregs0[BENCH_MAX_VCPUS]; /* reset state, CS moved to 0 */
 	long run_size;
 	uint8_t *mem;
-	struct rs_sregs sregs0;		/* the reset state, CS moved to 0 */
 	const char *arch;
 };
 
 static void rs_close(struct bench_vm *v)
 {
-	if (v->run && v->run != MAP_FAILED)
-		munmap(v->run, v->run_size);
-	/* The vCPU first: it holds the VM, and the last VM turns SVM/VMX off. */
-	if (v->vcpu >= 0)
-		close(v->vcpu);
+	int i;
+
+	/* The vCPUs first: they hold the VM, and the last VM turns SVM/VMX off. */
+	for (i = 0; i < v->nr_vcpus; i++) {
+		if (v->run[i] && v->run[i] != MAP_FAILED)
+			munmap(v->run[i], v->run_size);
+		close(v->vcpu[i]);
+	}
 	if (v->vm >= 0)
 		close(v->vm);
 	if (v->dev >= 0)
@@ -43,17 +47,17 @@ static void rs_close(struct bench_vm *v)
 	free(v);
 }
 
-static int rs_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
-		   size_t errlen)
+static int rs_open(struct bench_vm **out, uint8_t **mem, int apic, int vcpus,
+		   char *err, size_t errlen)
 {
 	struct rs_memory_region r = { .slot = 0, .size = BENCH_MEM_SIZE };
 	struct bench_vm *v = calloc(1, sizeof(*v));
 	const char *what;
-	int e;
+	int e, i;
 
 	if (!v)
 		return -ENOMEM;
-	v->vm = v->vcpu = v->efd = -1;
+	v->vm = v->efd = -1;
 	what = "open /dev/ringside";
 	v->dev = open("/dev/ringside", O_RDWR | O_CLOEXEC);
 	if (v->dev < 0)
@@ -84,25 +88,28 @@ static int rs_open(struct bench_vm **out, uint8_t **mem, int apic, char *err,
 	what = "RS_CREATE_LAPIC";
 	if (apic && ioctl(v->vm, RS_CREATE_LAPIC, 0))
 		goto fail;
-	what = "RS_CREATE_VCPU";
-	v->vcpu = ioctl(v->vm, RS_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		goto fail;
 	what = "RS_CHECK_CAPABILITY(RS_CAP_RUN_SIZE)";
 	v->run_size = ioctl(v->dev, RS_CHECK_CAPABILITY, RS_CAP_RUN_SIZE);
 	if (v->run_size <= 0)
 		goto fail;
-	what = "mmap run page";
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		goto fail;
-	what = "RS_GET_SREGS";
-	if (ioctl(v->vcpu, RS_GET_SREGS, &v->sregs0))
-		goto fail;
-	/* The reset state is CS f000 base ffff0000: move CS to 0. */
-	v->sregs0.cs.selector = 0;
-	v->sregs0.cs.base = 0;
+	for (i = 0; i < vcpus; i++) {
+		what = "RS_CREATE_VCPU";
+		v->vcpu[i] = ioctl(v->vm, RS_CREATE_VCPU, i);
+		if (v->vcpu[i] < 0)
+			goto fail;
+		v->nr_vcpus++;
+		what = "mmap run page";
+		v->run[i] = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, v->vcpu[i], 0);
+		if (v->run[i] == MAP_FAILED)
+			goto fail;
+		what = "RS_GET_SREGS";
+		if (ioctl(v->vcpu[i], RS_GET_SREGS, &v->sregs0[i]))
+			goto fail;
+		/* The reset state is CS f000 base ffff0000: move CS to 0. */
+		v->sregs0[i].cs.selector = 0;
+		v->sregs0[i].cs.base = 0;
+	}
 	*out = v;
 	*mem = v->mem;
 	return 0;
@@ -116,23 +123,31 @@ fail:
 	return -e;
 }
 
-static int rs_reset(struct bench_vm *v, uint64_t rip, uint64_t rsi)
+static int rs_reset(struct bench_vm *v, int cpu, uint64_t rip, uint64_t rsi)
 {
 	struct rs_regs regs = { .rip = rip, .rsi = rsi, .rflags = 2 };
+	struct rs_lapic_state s;
+	int fd = v->vcpu[cpu];
 
-	if (ioctl(v->vcpu, RS_SET_SREGS, &v->sregs0) ||
-	    ioctl(v->vcpu, RS_SET_REGS, &regs))
+	if (ioctl(fd, RS_SET_SREGS, &v->sregs0[cpu]) ||
+	    ioctl(fd, RS_SET_REGS, &regs))
 		return -errno;
+	/* An AP with the in-kernel APIC waits for SIPI until told otherwise. */
+	if (cpu && ioctl(fd, RS_GET_LAPIC, &s) == 0 &&
+	    s.mp_state != RS_MP_RUNNABLE) {
+		s.mp_state = RS_MP_RUNNABLE;
+		if (ioctl(fd, RS_SET_LAPIC, &s))
+			return -errno;
+	}
 	return 0;
 }
 
-static int rs_run(struct bench_vm *v, struct bench_exit *x)
+static int rs_run(struct bench_vm *v, int cpu, struct bench_exit *x)
 {
-	struct rs_run *run = v->run;
+	struct rs_run *run = v->run[cpu];
 
-	while (ioctl(v->vcpu, RS_RUN, 0))
-		if (errno != EINTR)
-			return -errno;
+	if (ioctl(v->vcpu[cpu], RS_RUN, 0))
+		return -errno;
 	switch (run->exit_reason) {
 	case RS_EXIT_IO:
 		x->kind = BENCH_EXIT_IO;
@@ -156,11 +171,17 @@ static int rs_run(struct bench_vm *v, struct bench_exit *x)
 	return 0;
 }
 
-static int rs_get_rip_rsi(struct bench_vm *v, uint64_t *rip, uint64_t *rsi)
+static void rs_set_immediate_exit(struct bench_vm *v, int cpu, int on)
+{
+	__atomic_store_n(&v->run[cpu]->immediate_exit, on, __ATOMIC_SEQ_CST);
+}
+
+static int rs_get_rip_rsi(struct bench_vm *v, int cpu, uint64_t *rip,
+			  uint64_t *rsi)
 {
 	struct rs_regs regs;
 
-	if (ioctl(v->vcpu, RS_GET_REGS, &regs))
+	if (ioctl(v->vcpu[cpu], RS_GET_REGS, &regs))
 		return -errno;
 	*rip = regs.rip;
 	*rsi = regs.rsi;
@@ -178,6 +199,7 @@ const struct bench_backend bench_ringside = {
 	.close = rs_close,
 	.reset = rs_reset,
 	.run = rs_run,
+	.set_immediate_exit = rs_set_immediate_exit,
 	.get_rip_rsi = rs_get_rip_rsi,
 	.describe = rs_describe,
 };

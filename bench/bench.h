@@ -29,6 +29,11 @@
  */
 #define BENCH_END_PORT		0x82
 #define BENCH_APIC_VECTOR	0x40
+/* The two-vCPU kind: both vCPUs are ready, the clock starts. */
+#define BENCH_START_PORT	0x83
+
+/* vCPUs of a VM: the IPI round trip needs two. */
+#define BENCH_MAX_VCPUS		2
 
 /* An exit as the measuring loop sees it. */
 enum bench_exit_kind {
@@ -49,13 +54,15 @@ struct bench_exit {
 struct bench_vm;
 
 /*
- * One hypervisor.  open() creates a VM with the 1 MiB slot and one vCPU
- * whose run page is mapped, registers an eventfd for OUT to
- * BENCH_EVENT_PORT where the hypervisor can (RS_IOEVENTFD, KVM_IOEVENTFD),
- * and returns its guest memory through *mem; it
- * returns 0 or a negative errno, with a message in err.  close() destroys
- * the VM so that the other hypervisor can turn SVM/VMX on.  run() is one
- * RS_RUN/KVM_RUN; it retries EINTR and returns 0 or a negative errno.
+ * One hypervisor.  open() creates a VM with the 1 MiB slot and @vcpus
+ * vCPUs (at most BENCH_MAX_VCPUS) whose run pages are mapped, registers
+ * an eventfd for OUT to BENCH_EVENT_PORT where the hypervisor can
+ * (RS_IOEVENTFD, KVM_IOEVENTFD), and returns its guest memory through
+ * *mem; it returns 0 or a negative errno, with a message in err.  close()
+ * destroys the VM so that the other hypervisor can turn SVM/VMX on.  The
+ * rest act on vCPU @cpu: run() is one RS_RUN/KVM_RUN and returns 0,
+ * -EINTR (a signal, or immediate_exit that set_immediate_exit() set) or
+ * another negative errno.
  */
 struct bench_backend {
 	const char *name;
@@ -64,13 +71,18 @@ struct bench_backend {
 	 * (RS_CREATE_LAPIC; KVM_CAP_SPLIT_IRQCHIP) and a CPUID that offers
 	 * x2APIC and the TSC-deadline timer.
 	 */
-	int (*open)(struct bench_vm **vm, uint8_t **mem, int apic, char *err,
-		    size_t errlen);
+	int (*open)(struct bench_vm **vm, uint8_t **mem, int apic, int vcpus,
+		    char *err, size_t errlen);
 	void (*close)(struct bench_vm *vm);
-	/* Real mode, CS = DS = ES = SS = 0 (base 0), RIP, RSI, RFLAGS = 2. */
-	int (*reset)(struct bench_vm *vm, uint64_t rip, uint64_t rsi);
-	int (*run)(struct bench_vm *vm, struct bench_exit *exit);
-	int (*get_rip_rsi)(struct bench_vm *vm, uint64_t *rip, uint64_t *rsi);
+	/*
+	 * Real mode, CS = DS = ES = SS = 0 (base 0), RIP, RSI, RFLAGS = 2,
+	 * and runnable: an AP does not wait for INIT and SIPI.
+	 */
+	int (*reset)(struct bench_vm *vm, int cpu, uint64_t rip, uint64_t rsi);
+	int (*run)(struct bench_vm *vm, int cpu, struct bench_exit *exit);
+	void (*set_immediate_exit)(struct bench_vm *vm, int cpu, int on);
+	int (*get_rip_rsi)(struct bench_vm *vm, int cpu, uint64_t *rip,
+			   uint64_t *rsi);
 	/* A short description of what runs the VMs ("SVM", "kvm_amd"), once open. */
 	const char *(*describe)(struct bench_vm *vm);
 };
@@ -88,5 +100,8 @@ extern const uint8_t bench_guest_hlt[], bench_guest_hlt_end[];
 extern const uint8_t bench_guest_eoi[], bench_guest_eoi_end[];
 extern const uint8_t bench_guest_selfipi[], bench_guest_selfipi_end[];
 extern const uint8_t bench_guest_timer[], bench_guest_timer_end[];
+/* Two vCPUs: vCPU 1 starts at bench_guest_ipi_ap. */
+extern const uint8_t bench_guest_ipi[], bench_guest_ipi_ap[],
+	bench_guest_ipi_end[];
 
 #endif /* BENCH_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The benchmark's guest: five 16-bit real-mode loops, one per exit kind,
+ * The benchmark's guest: 16-bit real-mode loops, one per exit kind,
  * assembled into read-only data of the host program.  The host copies one
  * of them to guest-physical 0x1000 and runs it from CS:IP 0000:1000 with
  * the iteration count N in ESI (not ECX: CPUID overwrites it).  Each does
@@ -194,5 +194,90 @@ bench_guest_timer:
 	jnz	1b
 	apic_epilogue
 bench_guest_timer_end:
+
+/*
+ * An IPI round trip between two vCPUs, each halted while the other works.
+ * vCPU 0 sends 41H to vCPU 1 (x2APIC ICR, physical destination 1) and
+ * halts; vCPU 1's handler answers with 40H to vCPU 0 and EOIs; vCPU 0's
+ * handler EOIs and it goes round again.  Per iteration: two ICR writes,
+ * two wake-ups of a halted vCPU, two injections, two EOIs, two HLTs.
+ *
+ * vCPU 1 starts at bench_guest_ipi_ap (the host sets its registers, as
+ * vCPU 0's) and says it is ready in the blob's own byte ipi_ready, which
+ * each copy of the blob clears; vCPU 0 waits for it and then tells the
+ * host to start its clock with an OUT to BENCH_START_PORT, so that the
+ * start of vCPU 1's thread is not measured.  At the end vCPU 0 sends 42H, whose
+ * handler on vCPU 1 EOIs and leaves with an OUT to BENCH_END_PORT, as
+ * vCPU 0 then does: both APICs are idle for the next loop.
+ */
+#define IPI_AT(label)	(0x1000 + (label) - bench_guest_ipi)	/* BENCH_CODE_GPA */
+
+	.globl bench_guest_ipi, bench_guest_ipi_ap, bench_guest_ipi_end
+bench_guest_ipi:
+	apic_prologue
+	jmp	7f
+ipi_ready:
+	.byte	0
+bench_guest_ipi_ap:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x7000, %sp
+	movl	$0x1b, %ecx			/* IA32_APIC_BASE |= EXTD */
+	rdmsr
+	orl	$0x400, %eax
+	wrmsr
+	movl	$0x80f, %ecx			/* SVR: enabled */
+	movl	$0x1ff, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movb	$1, IPI_AT(ipi_ready)
+	sti
+4:	hlt
+	jmp	4b
+ipi_pong:					/* vCPU 1, 41H: answer, EOI */
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	movl	$0x830, %ecx			/* ICR: 40H to APIC 0 */
+	movl	$0x40, %eax			/* BENCH_APIC_VECTOR */
+	xorl	%edx, %edx
+	wrmsr
+	movl	$0x80b, %ecx			/* EOI */
+	xorl	%eax, %eax
+	wrmsr
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	iret
+ipi_stop:					/* vCPU 1, 42H: EOI and leave */
+	movl	$0x80b, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	cli
+5:	outb	%al, $0x82			/* BENCH_END_PORT */
+	jmp	5b
+7:	movw	$IPI_AT(ipi_pong), 0x104	/* IVT[41H] */
+	movw	$0, 0x106
+	movw	$IPI_AT(ipi_stop), 0x108	/* IVT[42H] */
+	movw	$0, 0x10a
+6:	pause
+	cmpb	$0, IPI_AT(ipi_ready)
+	je	6b
+	outb	%al, $0x83			/* BENCH_START_PORT: clock on */
+	movl	$0x830, %ecx			/* ICR: 41H to APIC 1 */
+	movl	$1, %edx
+1:	movl	$0x41, %eax
+	wrmsr
+	sti					/* HLT is in STI's shadow: */
+	hlt					/* the answer cannot slip by */
+	cli
+	decl	%esi
+	jnz	1b
+	movl	$0x42, %eax			/* vCPU 1: stop */
+	wrmsr
+	apic_epilogue
+bench_guest_ipi_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -6,10 +6,12 @@
  * The kinds of exit: CPUID and an OUT that signals an eventfd (answered
  * in the kernel, the whole loop is one RUN), OUT to a port, REP INSB, an
  * MMIO write and HLT (each a round trip to user space, which calls RUN
- * again at once).  The host reads the TSC around
- * all the RUN calls of a loop of N exits; a figure is the median over R
- * runs of (TSC delta / N).  One extra exit, the final HLT, is in each
- * delta: under 1/N of it.
+ * again at once), and on the in-kernel local APIC an EOI, a self-IPI, a
+ * timer interrupt and an IPI round trip between two vCPUs (whose second
+ * vCPU runs in a thread of its own, on another CPU where there is one).
+ * The host reads the TSC around all the RUN calls of a loop of N
+ * iterations; a figure is the median over R runs of (TSC delta / N).  One
+ * extra exit, the final HLT, is in each delta: under 1/N of it.
  *
  * Only one hypervisor can have SVM/VMX on at a time, so each run creates
  * a VM on one backend, measures every kind, destroys the VM and then does
@@ -17,7 +19,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +40,30 @@ struct exit_kind {
 	enum bench_exit_kind exit;	/* what each iteration returns with */
 	int to_user;			/* 0: no exit reaches user space */
 	int apic;			/* on the in-kernel local APIC */
+	const uint8_t *ap;		/* where vCPU 1 starts; NULL: no vCPU 1 */
 };
 
 static const struct exit_kind kinds[] = {
 	{ "cpuid", "CPUID, in the kernel", bench_guest_cpuid,
-	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0, 0 },
+	  bench_guest_cpuid_end, BENCH_EXIT_OTHER, 0, 0, NULL },
 	{ "io", "OUT, to user space", bench_guest_io,
-	  bench_guest_io_end, BENCH_EXIT_IO, 1, 0 },
+	  bench_guest_io_end, BENCH_EXIT_IO, 1, 0, NULL },
 	{ "ioevent", "OUT, signals an eventfd", bench_guest_ioevent,
-	  bench_guest_ioevent_end, BENCH_EXIT_OTHER, 0, 0 },
+	  bench_guest_ioevent_end, BENCH_EXIT_OTHER, 0, 0, NULL },
 	{ "ins", "REP INSB 1KiB, to user", bench_guest_ins,
-	  bench_guest_ins_end, BENCH_EXIT_IO, 1, 0 },
+	  bench_guest_ins_end, BENCH_EXIT_IO, 1, 0, NULL },
 	{ "mmio", "MMIO write, to user", bench_guest_mmio,
-	  bench_guest_mmio_end, BENCH_EXIT_MMIO, 1, 0 },
+	  bench_guest_mmio_end, BENCH_EXIT_MMIO, 1, 0, NULL },
 	{ "hlt", "HLT, to user space", bench_guest_hlt,
-	  bench_guest_hlt_end, BENCH_EXIT_HLT, 1, 0 },
+	  bench_guest_hlt_end, BENCH_EXIT_HLT, 1, 0, NULL },
 	{ "eoi", "x2APIC EOI, in the kernel", bench_guest_eoi,
-	  bench_guest_eoi_end, BENCH_EXIT_OTHER, 0, 1 },
+	  bench_guest_eoi_end, BENCH_EXIT_OTHER, 0, 1, NULL },
 	{ "selfipi", "self-IPI taken + EOI", bench_guest_selfipi,
-	  bench_guest_selfipi_end, BENCH_EXIT_OTHER, 0, 1 },
+	  bench_guest_selfipi_end, BENCH_EXIT_OTHER, 0, 1, NULL },
 	{ "timer", "TSC deadline now + EOI", bench_guest_timer,
-	  bench_guest_timer_end, BENCH_EXIT_OTHER, 0, 1 },
+	  bench_guest_timer_end, BENCH_EXIT_OTHER, 0, 1, NULL },
+	{ "ipi", "IPI round trip, 2 vCPUs", bench_guest_ipi,
+	  bench_guest_ipi_end, BENCH_EXIT_OTHER, 0, 1, bench_guest_ipi_ap },
 };
 #define NR_KINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -85,6 +92,22 @@ static struct options {
 	int runs, json, verbose;
 	int kind_on[NR_KINDS];
 } opt = { .n = 10000, .warmup = 200, .runs = 5 };
+
+/*
+ * The CPU that vCPU 1's thread runs on: not the measuring thread's, where
+ * the process may use another one; -1: the same.
+ */
+static int ap_cpu = -1;
+
+/* vCPU 1 of a two-vCPU kind, run by a thread of its own. */
+struct ap_thread {
+	const struct bench_backend *b;
+	struct bench_vm *vm;
+	pthread_t thread;
+	int stop;			/* measure() gave up: leave at -EINTR */
+	int err;			/* 0, a negative errno, or -EPROTO */
+	struct bench_exit x;		/* with -EPROTO: the exit */
+};
 
 static inline uint64_t rdtsc_ordered(void)
 {
@@ -139,6 +162,72 @@ static int is_loop_exit(const struct exit_kind *k, const struct bench_exit *x)
 	return x->kind == BENCH_EXIT_HLT;
 }
 
+static void ap_signal(int sig)
+{
+	(void)sig;			/* only to end vCPU 1's RUN with EINTR */
+}
+
+/* vCPU 1 runs until the guest's stop IPI takes it to BENCH_END_PORT. */
+static void *ap_main(void *arg)
+{
+	struct ap_thread *ap = arg;
+	struct bench_exit x;
+	int r;
+
+	for (;;) {
+		r = ap->b->run(ap->vm, 1, &x);
+		if (r == -EINTR && !__atomic_load_n(&ap->stop, __ATOMIC_SEQ_CST))
+			continue;
+		if (r) {
+			ap->err = r;
+			break;
+		}
+		if (x.kind == BENCH_EXIT_IO && x.port == BENCH_END_PORT)
+			break;
+		ap->err = -EPROTO;
+		ap->x = x;
+		break;
+	}
+	return NULL;
+}
+
+static int ap_start(struct ap_thread *ap)
+{
+	struct sigaction sa = { .sa_handler = ap_signal };	/* no SA_RESTART */
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_attr_init(&attr);
+	if (ap_cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(ap_cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	r = pthread_create(&ap->thread, &attr, ap_main, ap);
+	pthread_attr_destroy(&attr);
+	return -r;
+}
+
+/*
+ * Wait for vCPU 1's thread; if vCPU 0 @failed, vCPU 1 never gets its stop
+ * IPI: immediate_exit and a signal end its RUN (one or the other reaches
+ * it wherever it is).  Returns whether vCPU 1 failed.
+ */
+static int ap_finish(struct ap_thread *ap, int failed)
+{
+	if (failed) {
+		__atomic_store_n(&ap->stop, 1, __ATOMIC_SEQ_CST);
+		ap->b->set_immediate_exit(ap->vm, 1, 1);
+		pthread_kill(ap->thread, SIGUSR1);
+	}
+	pthread_join(ap->thread, NULL);
+	if (failed)
+		ap->b->set_immediate_exit(ap->vm, 1, 0);
+	return ap->err != 0;
+}
+
 /*
  * Run kind k's loop for n iterations on an open VM; on success store the
  * cost of one exit in *cycles and *ns.  Checks the exits on the way and
@@ -152,23 +241,47 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 	size_t len = k->end - k->start;
 	unsigned long want = k->to_user ? n : 0, seen = 0;
 	uint64_t c0, c1, t0, t1, rip, rsi;
+	struct ap_thread ap = { .b = b, .vm = vm };
 	struct bench_exit x;
 	char buf[64];
-	int r;
+	int r, started = 0;
 
 	memcpy(mem + BENCH_CODE_GPA, k->start, len);
-	r = b->reset(vm, BENCH_CODE_GPA, n);
+	r = b->reset(vm, 0, BENCH_CODE_GPA, n);
+	if (!r && k->ap)
+		r = b->reset(vm, 1, BENCH_CODE_GPA + (k->ap - k->start), 0);
 	if (r) {
 		snprintf(err, errlen, "setting registers: %s", strerror(-r));
 		return r;
+	}
+	/*
+	 * vCPU 1 starts before the clock; vCPU 0 waits for it in the guest
+	 * and then restarts the clock (BENCH_START_PORT).
+	 */
+	if (k->ap) {
+		r = ap_start(&ap);
+		if (r) {
+			snprintf(err, errlen, "starting vCPU 1's thread: %s",
+				 strerror(-r));
+			return r;
+		}
 	}
 
 	t0 = now_ns();
 	c0 = rdtsc_ordered();
 	for (;;) {
-		r = b->run(vm, &x);
+		r = b->run(vm, 0, &x);
+		if (r == -EINTR)
+			continue;
 		if (r)
 			break;
+		if (k->ap && !started && x.kind == BENCH_EXIT_IO &&
+		    x.port == BENCH_START_PORT) {
+			started = 1;
+			t0 = now_ns();
+			c0 = rdtsc_ordered();
+			continue;
+		}
 		if (seen < want && is_loop_exit(k, &x)) {
 			seen++;
 			continue;
@@ -182,6 +295,15 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 	c1 = rdtsc_ordered();
 	t1 = now_ns();
 
+	if (k->ap && ap_finish(&ap, r != 0) && !r) {
+		r = ap.err;
+		if (r == -EPROTO)
+			snprintf(err, errlen, "vCPU 1: unexpected %s",
+				 exit_name(&ap.x, buf, sizeof(buf)));
+		else
+			snprintf(err, errlen, "vCPU 1: RUN: %s", strerror(-r));
+		return r;
+	}
 	if (r == -EPROTO) {
 		snprintf(err, errlen, "unexpected %s after %lu of %lu exits",
 			 exit_name(&x, buf, sizeof(buf)), seen, want);
@@ -191,7 +313,7 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 		snprintf(err, errlen, "RUN: %s", strerror(-r));
 		return r;
 	}
-	r = b->get_rip_rsi(vm, &rip, &rsi);
+	r = b->get_rip_rsi(vm, 0, &rip, &rsi);
 	if (r) {
 		snprintf(err, errlen, "getting registers: %s", strerror(-r));
 		return r;
@@ -202,11 +324,13 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 	 */
 	if (k->apic && rip == BENCH_CODE_GPA + len - 4)
 		rip += 2;
-	if (seen != want || (uint32_t)rsi != 0 || rip != BENCH_CODE_GPA + len - 2) {
+	if (seen != want || (uint32_t)rsi != 0 || rip != BENCH_CODE_GPA + len - 2 ||
+	    (k->ap && !started)) {
 		snprintf(err, errlen,
-			 "guest ended wrongly: %lu of %lu exits, ESI %#x, RIP %#llx (want %#lx)",
+			 "guest ended wrongly: %lu of %lu exits, ESI %#x, RIP %#llx (want %#lx)%s",
 			 seen, want, (uint32_t)rsi, (unsigned long long)rip,
-			 (unsigned long)(BENCH_CODE_GPA + len - 2));
+			 (unsigned long)(BENCH_CODE_GPA + len - 2),
+			 k->ap && !started ? ", no start" : "");
 		return -EPROTO;
 	}
 	*cycles = (double)(c1 - c0) / n;
@@ -214,37 +338,53 @@ static int measure(const struct bench_backend *b, struct bench_vm *vm,
 	return 0;
 }
 
-/* Does the run want a kind with (@apic) or without the in-kernel APIC? */
-static int wants(int apic)
+/*
+ * The VMs a run creates: without the in-kernel APIC, with it (where HLT
+ * no longer exits), and with it and two vCPUs.
+ */
+static const struct vm_config {
+	int apic, vcpus;
+} vm_configs[] = { { 0, 1 }, { 1, 1 }, { 1, 2 } };
+#define NR_VM_CONFIGS	(sizeof(vm_configs) / sizeof(vm_configs[0]))
+
+static int in_config(const struct exit_kind *k, const struct vm_config *c)
+{
+	return k->apic == c->apic && (k->ap ? 2 : 1) == c->vcpus;
+}
+
+/* Does the run want a kind measured in a VM of config @c? */
+static int wants(const struct vm_config *c)
 {
 	size_t ki;
 
 	for (ki = 0; ki < NR_KINDS; ki++)
-		if (opt.kind_on[ki] && kinds[ki].apic == apic)
+		if (opt.kind_on[ki] && in_config(&kinds[ki], c))
 			return 1;
 	return 0;
 }
 
 /*
- * One run: a fresh VM on backend i, every kind measured once, VM gone;
- * the APIC's kinds in a VM of their own, with the in-kernel APIC, where
- * HLT no longer exits.
+ * One run: a fresh VM on backend i for each config, every kind of it
+ * measured once, VM gone.
  */
 static void run_backend(int i, struct backend_state *st, int run)
 {
 	const struct bench_backend *b = backends[i];
+	const struct vm_config *cfg;
 	struct bench_vm *vm;
 	uint8_t *mem;
 	size_t ki;
-	int r, apic;
+	int r;
 
-	for (apic = 0; apic <= 1; apic++) {
-		if (!wants(apic) || st->failed)
+	for (cfg = vm_configs; cfg < vm_configs + NR_VM_CONFIGS; cfg++) {
+		if (!wants(cfg) || st->failed)
 			continue;
-		r = b->open(&vm, &mem, apic, st->msg, sizeof(st->msg));
-		if (r && apic) {	/* a module without RS_CAP_LAPIC */
+		r = b->open(&vm, &mem, cfg->apic, cfg->vcpus, st->msg,
+			    sizeof(st->msg));
+		if (r && cfg->apic) {	/* a module without RS_CAP_LAPIC */
 			for (ki = 0; ki < NR_KINDS; ki++)
-				if (kinds[ki].apic && !st->res[ki].err[0])
+				if (in_config(&kinds[ki], cfg) &&
+				    !st->res[ki].err[0])
 					snprintf(st->res[ki].err,
 						 sizeof(st->res[ki].err),
 						 "no in-kernel APIC: %s", st->msg);
@@ -269,7 +409,7 @@ static void run_backend(int i, struct backend_state *st, int run)
 			struct result *res = &st->res[ki];
 			double c, ns;
 
-			if (!opt.kind_on[ki] || kinds[ki].apic != apic ||
+			if (!opt.kind_on[ki] || !in_config(&kinds[ki], cfg) ||
 			    res->err[0])
 				continue;
 			/* Fault in the pages, warm the caches and the translators. */
@@ -500,7 +640,8 @@ static void usage(FILE *f)
 "  -w, --warmup N      exits of an unmeasured loop before each measured one\n"
 "                      (default %lu, 0 for none)\n"
 "  -k, --kinds LIST    comma-separated subset of cpuid,io,ioevent,ins,mmio,hlt,\n"
-"                      eoi,selfipi,timer (the last three on the in-kernel APIC)\n"
+"                      eoi,selfipi,timer,ipi (the last four on the in-kernel\n"
+"                      APIC; ipi with two vCPUs)\n"
 "  -b, --backend B     ringside, kvm or both (default both)\n"
 "  -j, --json          JSON instead of the table\n"
 "  -v, --verbose       every run's figures on stderr\n"
@@ -537,7 +678,7 @@ static void parse_kinds(char *list)
 			if (!strcmp(tok, kinds[ki].name))
 				break;
 		if (ki == NR_KINDS) {
-			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ioevent, ins, mmio, hlt, eoi, selfipi, timer)\n", tok);
+			fprintf(stderr, "ringside-bench: unknown kind '%s' (cpuid, io, ioevent, ins, mmio, hlt, eoi, selfipi, timer, ipi)\n", tok);
 			exit(2);
 		}
 		opt.kind_on[ki] = 1;
@@ -558,10 +699,10 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct backend_state st[NR_BACKENDS] = { { .wanted = 1 }, { .wanted = 1 } };
-	char date[64], cpu[128];
+	char date[64], model[128];
 	struct utsname u;
 	time_t t = time(NULL);
-	int c, i, run, status = 0;
+	int c, i, cpu, run, status = 0;
 	size_t ki;
 
 	for (ki = 0; ki < NR_KINDS; ki++)
@@ -610,19 +751,24 @@ int main(int argc, char **argv)
 	}
 
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&t));
-	cpu_model(cpu, sizeof(cpu));
+	cpu_model(model, sizeof(model));
 	uname(&u);
 
 	/*
 	 * Stay on one CPU: a migration in the middle of a loop would be
-	 * measured too, and the TSCs of two CPUs need not agree.
+	 * measured too, and the TSCs of two CPUs need not agree.  vCPU 1
+	 * of the ipi kind gets another one.
 	 */
-	c = sched_getcpu();
-	if (c >= 0) {
+	cpu = sched_getcpu();
+	if (cpu >= 0) {
 		cpu_set_t set;
 
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			for (c = 0; c < CPU_SETSIZE && ap_cpu < 0; c++)
+				if (c != cpu && CPU_ISSET(c, &set))
+					ap_cpu = c;
 		CPU_ZERO(&set);
-		CPU_SET(c, &set);
+		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 
@@ -633,9 +779,9 @@ int main(int argc, char **argv)
 				run_backend(i, &st[i], run);
 
 	if (opt.json)
-		print_json(st, date, cpu, &u);
+		print_json(st, date, model, &u);
 	else
-		print_table(st, date, cpu, &u);
+		print_table(st, date, model, &u);
 
 	for (i = 0; i < NR_BACKENDS; i++)
 		for (ki = 0; ki < NR_KINDS; ki++)
