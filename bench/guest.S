@@ -110,6 +110,18 @@ bench_guest_hlt_end:
  * IA32_APIC_BASE and software-enables the APIC.  They end with an OUT to
  * BENCH_END_PORT instead of HLT, which an in-kernel APIC keeps.
  */
+	/* x2APIC mode (EXTD in IA32_APIC_BASE), software-enabled. */
+	.macro	apic_enable
+	movl	$0x1b, %ecx			/* IA32_APIC_BASE |= EXTD */
+	rdmsr
+	orl	$0x400, %eax
+	wrmsr
+	movl	$0x80f, %ecx			/* SVR: enabled */
+	movl	$0x1ff, %eax
+	xorl	%edx, %edx
+	wrmsr
+	.endm
+
 	.macro	apic_prologue
 	jmp	3f
 	pushl	%eax				/* BENCH_CODE_GPA + 2 */
@@ -129,14 +141,7 @@ bench_guest_hlt_end:
 	movw	$0x8000, %sp
 	movw	$0x1002, 0x100			/* IVT[40H]: 0000:1002 */
 	movw	$0, 0x102
-	movl	$0x1b, %ecx			/* IA32_APIC_BASE |= EXTD */
-	rdmsr
-	orl	$0x400, %eax
-	wrmsr
-	movl	$0x80f, %ecx			/* SVR: enabled */
-	movl	$0x1ff, %eax
-	xorl	%edx, %edx
-	wrmsr
+	apic_enable
 	.endm
 
 	.macro	apic_epilogue
@@ -223,14 +228,7 @@ bench_guest_ipi_ap:
 	movw	%ax, %ds
 	movw	%ax, %ss
 	movw	$0x7000, %sp
-	movl	$0x1b, %ecx			/* IA32_APIC_BASE |= EXTD */
-	rdmsr
-	orl	$0x400, %eax
-	wrmsr
-	movl	$0x80f, %ecx			/* SVR: enabled */
-	movl	$0x1ff, %eax
-	xorl	%edx, %edx
-	wrmsr
+	apic_enable
 	movb	$1, IPI_AT(ipi_ready)
 	sti
 4:	hlt

@@ -80,25 +80,14 @@ static void send(uint32_t icr, uint32_t dest)
 /* Send; wait for @n deliveries; a digit per vCPU of what each got. */
 static uint64_t deliver(uint32_t icr, uint32_t dest, unsigned int n)
 {
-	uint64_t before[NR], sum, start, out = 0;
+	uint64_t before[NR];
 	int i;
 
 	for (i = 0; i < NR; i++)
 		before[i] = hits[i];
 	sti();
 	send(icr, dest);
-	start = rdtsc();
-	do {
-		sum = 0;
-		for (i = 0; i < NR; i++)
-			sum += hits[i] - before[i];
-	} while (sum < n && rdtsc() - start < SPIN);
-	for (start = rdtsc(); rdtsc() - start < SPIN / 100;)
-		asm volatile("pause");
-	cli();
-	for (i = 0; i < NR; i++)
-		out |= (hits[i] - before[i]) << (4 * i);
-	return out;
+	return apic_tally(hits, before, NR, n, SPIN);
 }
 
 static void wait_ready(uint64_t state)

@@ -81,26 +81,14 @@ static void send(uint64_t mode, uint32_t icr, uint32_t dest)
 static uint64_t deliver(uint64_t mode, uint32_t icr, uint32_t dest,
 			unsigned int n, volatile uint64_t *counts)
 {
-	uint64_t before[NR], sum = 0, start, out = 0;
+	uint64_t before[NR];
 	int i;
 
 	for (i = 0; i < NR; i++)
 		before[i] = counts[i];
 	sti();
 	send(mode, icr, dest);
-	start = rdtsc();
-	do {
-		sum = 0;
-		for (i = 0; i < NR; i++)
-			sum += counts[i] - before[i];
-	} while (sum < n && rdtsc() - start < SPIN);
-	/* and a while longer, for deliveries that should not come */
-	for (start = rdtsc(); rdtsc() - start < SPIN / 100;)
-		asm volatile("pause");
-	cli();
-	for (i = 0; i < NR; i++)
-		out |= (counts[i] - before[i]) << (4 * i);
-	return out;
+	return apic_tally(counts, before, NR, n, SPIN);
 }
 
 static void bsp_code(uint64_t mode)

@@ -144,6 +144,33 @@ static inline uint32_t apic_id(void)
 	return xapic_read(APIC_ID) >> 24;
 }
 
+/*
+ * Guest code, after an IPI to several vCPUs: wait until @nr counters of
+ * their deliveries, @counts, went up by @n in all since @before, or @spin
+ * TSC cycles passed, and a hundredth of that longer for deliveries that
+ * should not come; then CLI.  Returns what each counter went up by, a
+ * hex digit per counter, the first in bits 3:0.
+ */
+static inline uint64_t apic_tally(volatile uint64_t *counts,
+				  const uint64_t *before, int nr,
+				  unsigned int n, uint64_t spin)
+{
+	uint64_t sum, start = rdtsc(), out = 0;
+	int i;
+
+	do {
+		sum = 0;
+		for (i = 0; i < nr; i++)
+			sum += counts[i] - before[i];
+	} while (sum < n && rdtsc() - start < spin);
+	for (start = rdtsc(); rdtsc() - start < spin / 100;)
+		asm volatile("pause");
+	cli();
+	for (i = 0; i < nr; i++)
+		out |= (counts[i] - before[i]) << (4 * i);
+	return out;
+}
+
 /* A default VM (rs_vm_create_default()) whose vCPUs get the APIC. */
 static inline struct rs_vm *rs_vm_create_lapic(void)
 {
