@@ -118,8 +118,36 @@ static int rs_nl_put_time(struct sk_buff *skb, int ns_attr, int cycles_attr,
 	return 0;
 }
 
+/*
+ * The largest message, with every reason seen and all its histogram's
+ * buckets: the VM's attributes, then per reason its name, three u64 and
+ * the histogram, with padding.
+ */
+#define RS_NL_REASON_MAX_SIZE	(nla_total_size(32) + 3 * nla_total_size_64bit(8) + \
+				 nla_total_size(1) + \
+				 nla_total_size(RS_NL_HIST_BUCKETS * sizeof(u64)))
+#define RS_NL_MSG_MAX		(NLMSG_GOODSIZE + \
+				 (RS_MAX_EXIT_STATS + RS_NR_USER_EXITS) * \
+				 (nla_total_size(0) + RS_NL_REASON_MAX_SIZE))
+
+/* The histogram's buckets from the first to the last that is not zero. */
+static int rs_nl_put_hist(struct sk_buff *skb, const u64 *hist)
+{
+	int first = 0, last = RS_NL_HIST_BUCKETS - 1;
+
+	while (first < last && !hist[first])
+		first++;
+	while (last > first && !hist[last])
+		last--;
+	if (nla_put_u8(skb, RS_NL_REASON_HIST_FIRST, first) ||
+	    nla_put(skb, RS_NL_REASON_HIST, (last - first + 1) * sizeof(u64),
+		    &hist[first]))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int rs_nl_put_reason(struct sk_buff *skb, int type, const char *name,
-			    const struct rs_exit_stat *e)
+			    const struct rs_exit_stat *e, const u64 *hist)
 {
 	struct nlattr *nest = nla_nest_start(skb, type);
 
@@ -129,7 +157,8 @@ static int rs_nl_put_reason(struct sk_buff *skb, int type, const char *name,
 	    nla_put_u64_64bit(skb, RS_NL_REASON_COUNT, e->count,
 			      RS_NL_REASON_PAD) ||
 	    rs_nl_put_time(skb, RS_NL_REASON_NS, RS_NL_REASON_CYCLES,
-			   e->cycles, RS_NL_REASON_PAD)) {
+			   e->cycles, RS_NL_REASON_PAD) ||
+	    rs_nl_put_hist(skb, hist)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -179,13 +208,14 @@ static int rs_nl_put_stats(struct sk_buff *skb, const struct rs_vcpu_stats *st)
 	for (i = 0; i < rs_ops->exits->nr_names; i++) {
 		if (st->exits[i].count &&
 		    rs_nl_put_reason(skb, RS_NL_STATS_REASON,
-				     rs_ops->exits->names[i], &st->exits[i]))
+				     rs_ops->exits->names[i], &st->exits[i],
+				     st->exit_hist[i]))
 			goto cancel;
 	}
 	for (i = 0; i < RS_NR_USER_EXITS; i++) {
 		if (st->user[i].count &&
 		    rs_nl_put_reason(skb, RS_NL_STATS_USER, rs_user_exit_names[i],
-				     &st->user[i]))
+				     &st->user[i], st->user_hist[i]))
 			goto cancel;
 	}
 	nla_nest_end(skb, nest);
@@ -279,7 +309,7 @@ static int rs_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_put;
 
 	r = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(RS_NL_MSG_MAX, GFP_KERNEL);
 	if (!msg)
 		goto out_put;
 	mutex_lock(&vm->lock);
@@ -317,6 +347,8 @@ out_put:
 static int rs_nl_dump_start(struct netlink_callback *cb)
 {
 	cb->args[2] = ktime_get_ns();
+	/* Each skb of the dump holds at least one whole message. */
+	cb->min_dump_alloc = RS_NL_MSG_MAX;
 	return 0;
 }
 

@@ -299,6 +299,9 @@ struct rs_vcpu_stats {
 	struct rs_exit_stat exits[RS_MAX_EXIT_STATS];
 	/* cycles: from RS_RUN's return to the next RS_RUN, in user space */
 	struct rs_exit_stat user[RS_NR_USER_EXITS];
+	/* The histograms of their times, as RS_NL_REASON_HIST has them */
+	u64 exit_hist[RS_MAX_EXIT_STATS][RS_NL_HIST_BUCKETS];
+	u64 user_hist[RS_NR_USER_EXITS][RS_NL_HIST_BUCKETS];
 };
 
 /* vcpu->mode: whether a TLB flush request must kick the vCPU out. */

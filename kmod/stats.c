@@ -112,6 +112,17 @@ struct rs_vm *rs_vm_get_next(unsigned long *id)
 }
 
 /* Add one vCPU's counters to *sum; it may be running meanwhile. */
+static void rs_exit_stat_read(const struct rs_exit_stat *e, const u64 *hist,
+			      struct rs_exit_stat *sum, u64 *sum_hist)
+{
+	int k;
+
+	sum->count += READ_ONCE(e->count);
+	sum->cycles += READ_ONCE(e->cycles);
+	for (k = 0; k < RS_NL_HIST_BUCKETS; k++)
+		sum_hist[k] += READ_ONCE(hist[k]);
+}
+
 void rs_vcpu_stats_read(struct rs_vcpu *vcpu, struct rs_vcpu_stats *sum)
 {
 	const struct rs_vcpu_stats *st = &vcpu->stats;
@@ -119,12 +130,10 @@ void rs_vcpu_stats_read(struct rs_vcpu *vcpu, struct rs_vcpu_stats *sum)
 
 	sum->guest_cycles += READ_ONCE(st->guest_cycles);
 	sum->l1d_flushes += READ_ONCE(st->l1d_flushes);
-	for (i = 0; i < RS_MAX_EXIT_STATS; i++) {
-		sum->exits[i].count += READ_ONCE(st->exits[i].count);
-		sum->exits[i].cycles += READ_ONCE(st->exits[i].cycles);
-	}
-	for (i = 0; i < RS_NR_USER_EXITS; i++) {
-		sum->user[i].count += READ_ONCE(st->user[i].count);
-		sum->user[i].cycles += READ_ONCE(st->user[i].cycles);
-	}
+	for (i = 0; i < RS_MAX_EXIT_STATS; i++)
+		rs_exit_stat_read(&st->exits[i], st->exit_hist[i],
+				  &sum->exits[i], sum->exit_hist[i]);
+	for (i = 0; i < RS_NR_USER_EXITS; i++)
+		rs_exit_stat_read(&st->user[i], st->user_hist[i],
+				  &sum->user[i], sum->user_hist[i]);
 }

@@ -76,13 +76,27 @@ static __always_inline void rs_exit_observe(struct rs_vcpu *vcpu, u16 stat,
 		__rs_exit_event(vcpu, code, rip, info1, info2);
 }
 
+/*
+ * @cycles more to @e's time, and one more in its bucket of histogram
+ * @hist (RS_NL_REASON_HIST): fls64() is the bucket, one BSR.
+ */
+static __always_inline void rs_stats_add_time(struct rs_exit_stat *e,
+					      u64 *hist, u64 cycles)
+{
+	unsigned int k = min_t(unsigned int, fls64(cycles),
+			       RS_NL_HIST_BUCKETS - 1);
+
+	WRITE_ONCE(e->cycles, e->cycles + cycles);
+	WRITE_ONCE(hist[k], hist[k] + 1);
+}
+
 /* Handling an exit ended at @now: its time goes to its reason. */
 static __always_inline void rs_stats_close(struct rs_vcpu *vcpu, u64 now)
 {
-	struct rs_exit_stat *e;
+	unsigned int i = vcpu->stats_open_stat % RS_MAX_EXIT_STATS;
 
-	e = &vcpu->stats.exits[vcpu->stats_open_stat % RS_MAX_EXIT_STATS];
-	WRITE_ONCE(e->cycles, e->cycles + now - vcpu->stats_open_tsc);
+	rs_stats_add_time(&vcpu->stats.exits[i], vcpu->stats.exit_hist[i],
+			  now - vcpu->stats_open_tsc);
 	vcpu->stats_open = false;
 }
 
@@ -138,15 +152,15 @@ static inline void rs_stats_flush(struct rs_vcpu *vcpu, u32 reason)
 /* RS_RUN begins: user space's time since the last return ends. */
 static inline void rs_stats_from_user(struct rs_vcpu *vcpu)
 {
-	struct rs_exit_stat *u;
+	unsigned int i = vcpu->user_open - 1;
 	u64 now;
 
 	if (!vcpu->user_open)
 		return;
 	now = rs_stats_tsc();
-	u = &vcpu->stats.user[vcpu->user_open - 1];
 	if (now)
-		WRITE_ONCE(u->cycles, u->cycles + now - vcpu->user_open_tsc);
+		rs_stats_add_time(&vcpu->stats.user[i], vcpu->stats.user_hist[i],
+				  now - vcpu->user_open_tsc);
 	vcpu->user_open = 0;
 }
 

@@ -72,7 +72,7 @@ static long long json_num(const char *obj, const char *key)
 
 TEST(stat_json_lists_the_vm)
 {
-	char cmd[128], pat[64], *out, *obj, *exits;
+	char cmd[128], pat[64], *out, *obj, *exits, *p50, *p99;
 	struct rs_vcpu *vcpu;
 	struct rs_vm *vm;
 	int status;
@@ -100,6 +100,15 @@ TEST(stat_json_lists_the_vm)
 	ASSERT_NE(NULL, exits);
 	if (vm->svm || json_num(exits, "CPUID") >= 0)
 		EXPECT_EQ(N, json_num(exits, "CPUID")) TH_LOG("%s", obj);
+	/* The percentiles of the CPUID exits' times: p50 <= p99, both > 0. */
+	p50 = strstr(obj, "\"exit_p50_ns\": {");
+	p99 = strstr(obj, "\"exit_p99_ns\": {");
+	ASSERT_NE(NULL, p50) TH_LOG("%s", obj);
+	ASSERT_NE(NULL, p99) TH_LOG("%s", obj);
+	if (vm->svm || json_num(exits, "CPUID") >= 0) {
+		EXPECT_LT(0, json_num(p50, "CPUID")) TH_LOG("%s", obj);
+		EXPECT_LE(json_num(p50, "CPUID"), json_num(p99, "CPUID"));
+	}
 	free(out);
 
 	snprintf(cmd, sizeof(cmd), "ringside stat --once");
@@ -108,6 +117,7 @@ TEST(stat_json_lists_the_vm)
 	EXPECT_EQ(0, status);
 	snprintf(pat, sizeof(pat), "VM %u  pid %d ", id, getpid());
 	EXPECT_NE(NULL, strstr(out, pat)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "p99 ns")) TH_LOG("%s", out);
 	free(out);
 
 	/* Another user sees an empty list. */

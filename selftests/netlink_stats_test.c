@@ -68,6 +68,75 @@ static struct rs_nl_vm get_stats(struct __test_metadata *_metadata,
 			TH_LOG("%s exits", name);			\
 } while (0)
 
+/*
+ * Run guest_code's phases, with @s[i] the statistics at the end of phase
+ * i; with @slow_user, user space takes 1 ms over each of the first ten
+ * OUTs.
+ */
+static void run_phases(struct __test_metadata *_metadata,
+		       struct rs_vcpu *vcpu, struct rs_nl *nl, uint32_t id,
+		       struct rs_nl_vm s[5], bool slow_user)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int i;
+
+	rs_vcpu_expect_sync(vcpu, PHASE_START);
+	s[0] = get_stats(_metadata, nl, id, 0);
+	rs_vcpu_expect_sync(vcpu, PHASE_CPUID);
+	s[1] = get_stats(_metadata, nl, id, 0);
+	for (i = 0; i < N; i++) {
+		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
+		ASSERT_EQ(PORT, vcpu->run->io.port);
+		if (slow_user && i < 10)
+			nanosleep(&ms, NULL);
+	}
+	rs_vcpu_expect_sync(vcpu, PHASE_OUT);
+	s[2] = get_stats(_metadata, nl, id, 0);
+	rs_vcpu_expect_sync(vcpu, PHASE_MSR);
+	s[3] = get_stats(_metadata, nl, id, 0);
+	for (i = 0; i < N; i++)
+		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_HLT);
+	rs_vcpu_expect_sync(vcpu, PHASE_HLT);
+	s[4] = get_stats(_metadata, nl, id, 0);
+}
+
+/*
+ * @e's histogram (RS_NL_REASON_HIST) holds each of its exits once, in
+ * the bucket of its time: the buckets' bounds bound the total time.  But
+ * @open of them, whose time is not over yet: a return to user space is
+ * counted when RS_RUN returns, its time at the next RS_RUN.
+ */
+static void expect_hist_open(struct __test_metadata *_metadata,
+			     const struct rs_nl_reason *e, uint64_t open)
+{
+	uint64_t n = 0, lo = 0, hi = 0;
+	bool unbounded = false;
+	int k;
+
+	for (k = 0; k < RS_NL_HIST_BUCKETS; k++) {
+		n += e->hist[k];
+		if (!k || !e->hist[k])
+			continue;
+		lo += e->hist[k] << (k - 1);
+		if (k == RS_NL_HIST_BUCKETS - 1)
+			unbounded = true;
+		else
+			hi += e->hist[k] * ((1ULL << k) - 1);
+	}
+	EXPECT_EQ(e->count, n + open) TH_LOG("%s: exits in the histogram",
+					     e->name);
+	EXPECT_LE(lo, e->cycles) TH_LOG("%s: time below the buckets", e->name);
+	if (!unbounded)
+		EXPECT_GE(hi, e->cycles) TH_LOG("%s: time above the buckets",
+						e->name);
+}
+
+static void expect_hist(struct __test_metadata *_metadata,
+			const struct rs_nl_reason *e)
+{
+	expect_hist_open(_metadata, e, 0);
+}
+
 TEST(counts_match_guest)
 {
 	struct rs_nl_vm s[5], vm_sum;
@@ -83,25 +152,9 @@ TEST(counts_match_guest)
 	rs_vcpu_args_set(vcpu, 1, (uint64_t)N);
 	id = rs_vm_id(vm);
 
-	rs_vcpu_expect_sync(vcpu, PHASE_START);
-	s[0] = get_stats(_metadata, &nl, id, 0);
+	run_phases(_metadata, vcpu, &nl, id, s, false);
 	ASSERT_TRUE(s[0].enabled) TH_LOG("counting is off (ringside.stats)");
-
-	rs_vcpu_expect_sync(vcpu, PHASE_CPUID);
-	s[1] = get_stats(_metadata, &nl, id, 0);
-	RS_REQUIRE_EXIT_STATS(s[1].exits, { rs_vm_free(vm); return; });
-	for (i = 0; i < N; i++) {
-		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
-		ASSERT_EQ(PORT, vcpu->run->io.port);
-	}
-	rs_vcpu_expect_sync(vcpu, PHASE_OUT);
-	s[2] = get_stats(_metadata, &nl, id, 0);
-	rs_vcpu_expect_sync(vcpu, PHASE_MSR);
-	s[3] = get_stats(_metadata, &nl, id, 0);
-	for (i = 0; i < N; i++)
-		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_HLT);
-	rs_vcpu_expect_sync(vcpu, PHASE_HLT);
-	s[4] = get_stats(_metadata, &nl, id, 0);
+	RS_REQUIRE_EXIT_STATS(s[4].exits, { rs_vm_free(vm); return; });
 
 	/* Each phase ends with one ucall: an OUT, an IOIO exit. */
 	EXPECT_DELTA(s[0], s[1], "CPUID", N);
@@ -127,6 +180,7 @@ TEST(counts_match_guest)
 	for (i = 0; i < (int)s[4].nr_reasons; i++) {
 		EXPECT_LT(0U, s[4].reasons[i].count);
 		EXPECT_LT(0U, s[4].reasons[i].cycles) TH_LOG("%s", s[4].reasons[i].name);
+		expect_hist(_metadata, &s[4].reasons[i]);
 	}
 
 	/* One vCPU: the VM's sums are its figures. */
@@ -153,9 +207,9 @@ TEST(user_exits)
 	const struct rs_nl_reason *io;
 	struct rs_nl_vm s[5];
 	struct rs_vcpu *vcpu;
-	struct timespec ms = { .tv_nsec = 1000000 };
 	struct rs_vm *vm;
 	struct rs_nl nl;
+	uint64_t slow;
 	uint32_t id;
 	int i;
 
@@ -165,25 +219,9 @@ TEST(user_exits)
 	rs_vcpu_args_set(vcpu, 1, (uint64_t)N);
 	id = rs_vm_id(vm);
 
-	rs_vcpu_expect_sync(vcpu, PHASE_START);
-	s[0] = get_stats(_metadata, &nl, id, 0);
-	RS_REQUIRE_EXIT_STATS(s[0].exits, { rs_vm_free(vm); return; });
-	rs_vcpu_expect_sync(vcpu, PHASE_CPUID);
-	s[1] = get_stats(_metadata, &nl, id, 0);
 	/* User space takes at least 1 ms over each of 10 port writes. */
-	for (i = 0; i < N; i++) {
-		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_IO);
-		if (i < 10)
-			nanosleep(&ms, NULL);
-	}
-	rs_vcpu_expect_sync(vcpu, PHASE_OUT);
-	s[2] = get_stats(_metadata, &nl, id, 0);
-	rs_vcpu_expect_sync(vcpu, PHASE_MSR);
-	s[3] = get_stats(_metadata, &nl, id, 0);
-	for (i = 0; i < N; i++)
-		rs_vcpu_run_expect_exit(vcpu, RS_EXIT_HLT);
-	rs_vcpu_expect_sync(vcpu, PHASE_HLT);
-	s[4] = get_stats(_metadata, &nl, id, 0);
+	run_phases(_metadata, vcpu, &nl, id, s, true);
+	RS_REQUIRE_EXIT_STATS(s[4].exits, { rs_vm_free(vm); return; });
 
 	/* Every ucall is an IO return too; CPUIDs and RDMSRs are none. */
 	EXPECT_EQ(1, user_count(&s[1], "IO") - user_count(&s[0], "IO"));
@@ -197,6 +235,17 @@ TEST(user_exits)
 	EXPECT_LE(10 * 1000000ULL, io->ns) TH_LOG("user space's time: %llu ns",
 						    (unsigned long long)io->ns);
 	EXPECT_LT(0U, io->cycles);
+	/* The last IO return is this one, whose time is not over. */
+	expect_hist_open(_metadata, io, 1);
+	for (i = 0; i < (int)s[4].nr_user; i++)
+		if (strcmp(s[4].user[i].name, "IO"))
+			expect_hist(_metadata, &s[4].user[i]);
+	/* The ten slow ones are in buckets that reach 1 ms. */
+	slow = 0;
+	for (i = 1; i < RS_NL_HIST_BUCKETS; i++)
+		if ((1ULL << i) - 1 >= s[4].tsc_khz)
+			slow += io->hist[i];
+	EXPECT_LE(10U, slow) TH_LOG("returns of 1 ms or more");
 
 	rs_vcpu_expect_done(vcpu);
 	rs_vm_free(vm);

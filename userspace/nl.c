@@ -53,7 +53,44 @@ static struct nla_policy reason_policy[RS_NL_REASON_MAX + 1] = {
 	[RS_NL_REASON_COUNT] = { .type = NLA_U64 },
 	[RS_NL_REASON_NS] = { .type = NLA_U64 },
 	[RS_NL_REASON_CYCLES] = { .type = NLA_U64 },
+	[RS_NL_REASON_HIST] = { .type = NLA_UNSPEC },
+	[RS_NL_REASON_HIST_FIRST] = { .type = NLA_U8 },
 };
+
+uint64_t rsnl_hist_quantile(const uint64_t *hist, double q)
+{
+	uint64_t n = 0, want, seen = 0;
+	int k;
+
+	for (k = 0; k < RS_NL_HIST_BUCKETS; k++)
+		n += hist[k];
+	if (!n)
+		return 0;
+	want = (uint64_t)(q * n);
+	if (want < q * n || !want)
+		want++;			/* the ceiling, and at least one */
+	for (k = 0; k < RS_NL_HIST_BUCKETS - 1; k++) {
+		seen += hist[k];
+		if (seen >= want)
+			return k ? (1ULL << k) - 1 : 0;
+	}
+	return UINT64_MAX;
+}
+
+/* RS_NL_REASON_HIST into r->hist: a short or misplaced one is left out. */
+static void get_hist(struct nlattr **tb, struct rsnl_reason *r)
+{
+	unsigned int first, n;
+
+	if (!tb[RS_NL_REASON_HIST] || !tb[RS_NL_REASON_HIST_FIRST])
+		return;
+	first = nla_get_u8(tb[RS_NL_REASON_HIST_FIRST]);
+	n = nla_len(tb[RS_NL_REASON_HIST]) / sizeof(uint64_t);
+	if (first >= RS_NL_HIST_BUCKETS || n > RS_NL_HIST_BUCKETS - first)
+		return;
+	memcpy(&r->hist[first], nla_data(tb[RS_NL_REASON_HIST]),
+	       n * sizeof(uint64_t));
+}
 
 static uint32_t get_u32(struct nlattr **tb, int type)
 {
@@ -142,6 +179,7 @@ static int parse_stats(struct nlattr *nest, struct rsnl_stats *s)
 		r->count = get_u64(rtb, RS_NL_REASON_COUNT);
 		r->ns = get_u64(rtb, RS_NL_REASON_NS);
 		r->cycles = get_u64(rtb, RS_NL_REASON_CYCLES);
+		get_hist(rtb, r);
 	}
 	return 0;
 }

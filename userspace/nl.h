@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/ringside.h>
 
 struct nl_sock;
 
@@ -28,7 +29,17 @@ struct rsnl_reason {
 	uint64_t count;
 	uint64_t ns;			/* time handling them, in the kernel */
 	uint64_t cycles;
+	uint64_t hist[RS_NL_HIST_BUCKETS];	/* by time, RS_NL_REASON_HIST */
 };
+
+/*
+ * A bound in TSC cycles of the time that a fraction @q (0 < q <= 1) of
+ * the times in histogram @hist (RS_NL_REASON_HIST) do not exceed: the
+ * upper end of the bucket the q-th time is in, which is at most twice
+ * that time.  0 if the histogram is empty (or the time is 0 cycles), and
+ * UINT64_MAX if it is in the last bucket, which has no upper end.
+ */
+uint64_t rsnl_hist_quantile(const uint64_t *hist, double q);
 
 /*
  * One RS_NL_CMD_GET_STATS message: a VM with the sums over its vCPUs

@@ -22,10 +22,13 @@ void stat_usage(FILE *f)
 		"usage: ringside stat [--once] [--json] [--interval SECS]\n"
 		"\n"
 		"Exits of every ringside VM you may see (root sees all, others\n"
-		"their own), by reason: count, rate and the average time the\n"
-		"kernel took to handle one; then the exits that reached user\n"
-		"space, by RS_EXIT_* reason, with the average time user space\n"
-		"took until the next RS_RUN.  Refreshed every second until Ctrl-C.\n"
+		"their own), by reason: count, rate and the time the kernel took\n"
+		"to handle one, on average and at the 50th and 99th percentiles;\n"
+		"then the exits that reached user space, by RS_EXIT_* reason,\n"
+		"with the time user space took until the next RS_RUN, likewise.\n"
+		"A percentile is an upper bound, at most twice the true time: the\n"
+		"times are counted in power-of-two buckets of TSC cycles.\n"
+		"Refreshed every second until Ctrl-C.\n"
 		"\n"
 		"  -1, --once           one snapshot, rates averaged since each VM\n"
 		"                       started, then exit\n"
@@ -91,6 +94,35 @@ struct row {
 	double rate;
 };
 
+/*
+ * The 50th and 99th percentiles of @r's times (less @old's: over the
+ * interval), in ns, as columns; ">N" for the last bucket's, "?" without
+ * the TSC's rate.
+ */
+static void print_quantiles(const struct rsnl_reason *r,
+			    const struct rsnl_reason *old, uint32_t tsc_khz)
+{
+	static const double qs[] = { 0.5, 0.99 };
+	uint64_t h[RS_NL_HIST_BUCKETS], c;
+	char buf[32];
+	unsigned int i, k;
+
+	for (k = 0; k < RS_NL_HIST_BUCKETS; k++)
+		h[k] = r->hist[k] - (old ? old->hist[k] : 0);
+	for (i = 0; i < ARRAY_SIZE(qs); i++) {
+		c = rsnl_hist_quantile(h, qs[i]);
+		if (!tsc_khz)
+			snprintf(buf, sizeof(buf), "?");
+		else if (c == UINT64_MAX)
+			snprintf(buf, sizeof(buf), ">%.0f",
+				 (double)(1ULL << (RS_NL_HIST_BUCKETS - 2)) *
+				 1e6 / tsc_khz);
+		else
+			snprintf(buf, sizeof(buf), "%.0f", c * 1e6 / tsc_khz);
+		printf(" %10s", buf);
+	}
+}
+
 static int by_rate(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -135,8 +167,8 @@ static void print_user(const struct rsnl_stats *vm,
 	}
 	printf("  to user space: %" PRIu64 " of %" PRIu64 " exits (%.1f%%)\n",
 	       to_user, exits, exits ? 100.0 * to_user / exits : 0.0);
-	printf("  %-14s %12s %12s %10s\n", "RS_EXIT_", "total",
-	       "per second", "avg user ns");
+	printf("  %-14s %12s %12s %10s %10s %10s\n", "RS_EXIT_", "total",
+	       "per second", "avg user ns", "p50 ns", "p99 ns");
 	for (i = 0; i < vm->nr_user; i++) {
 		const struct rsnl_reason *u = &vm->user[i];
 		const struct rsnl_reason *p = NULL;
@@ -144,9 +176,11 @@ static void print_user(const struct rsnl_stats *vm,
 		for (j = 0; old && j < old->nr_user; j++)
 			if (!strcmp(old->user[j].name, u->name))
 				p = &old->user[j];
-		printf("  %-14s %12" PRIu64 " %12.0f %10" PRIu64 "\n", u->name,
+		printf("  %-14s %12" PRIu64 " %12.0f %10" PRIu64, u->name,
 		       u->count, secs > 0 ? (u->count - (p ? p->count : 0)) / secs : 0,
 		       u->count ? u->ns / u->count : 0);
+		print_quantiles(u, p, vm->tsc_khz);
+		printf("\n");
 	}
 }
 
@@ -192,13 +226,15 @@ static void print_vm(const struct rsnl_stats *vm, const struct rsnl_stats *old,
 		rows[i].rate = secs > 0 ? d / secs : 0;
 	}
 	qsort(rows, vm->nr_reasons, sizeof(rows[0]), by_rate);
-	printf("  %-12s %14s %12s %10s\n", "reason", "total", "per second",
-	       "avg ns");
+	printf("  %-12s %14s %12s %10s %10s %10s\n", "reason", "total",
+	       "per second", "avg ns", "p50 ns", "p99 ns");
 	for (i = 0; i < vm->nr_reasons; i++) {
 		const struct rsnl_reason *r = rows[i].r;
 
-		printf("  %-12s %14" PRIu64 " %12.0f %10" PRIu64 "\n", r->name,
+		printf("  %-12s %14" PRIu64 " %12.0f %10" PRIu64, r->name,
 		       r->count, rows[i].rate, r->count ? r->ns / r->count : 0);
+		print_quantiles(r, find_reason(old, r->name), vm->tsc_khz);
+		printf("\n");
 	}
 	if (!vm->nr_reasons)
 		printf("  no exits counted yet\n");
@@ -239,6 +275,29 @@ static void json_counters(const struct rsnl_reason *r, unsigned int n,
 	printf("}");
 }
 
+/*
+ * Percentile @q of each reason's times in ns, as print_quantiles() has
+ * it; null for the last bucket's or without the TSC's rate.
+ */
+static void json_quantiles(const struct rsnl_reason *r, unsigned int n,
+			   double q, uint32_t tsc_khz)
+{
+	unsigned int i;
+	uint64_t c;
+
+	printf("{");
+	for (i = 0; i < n; i++) {
+		printf("%s", i ? ", " : "");
+		json_string(stdout, r[i].name);
+		c = rsnl_hist_quantile(r[i].hist, q);
+		if (!tsc_khz || c == UINT64_MAX)
+			printf(": null");
+		else
+			printf(": %.0f", c * 1e6 / tsc_khz);
+	}
+	printf("}");
+}
+
 /* The fields a VM and each of its vCPUs have in common. */
 static void json_stats(const struct rsnl_stats *s)
 {
@@ -252,6 +311,14 @@ static void json_stats(const struct rsnl_stats *s)
 	json_counters(s->user, s->nr_user, false);
 	printf(", \"user_ns\": ");
 	json_counters(s->user, s->nr_user, true);
+	printf(", \"exit_p50_ns\": ");
+	json_quantiles(s->reasons, s->nr_reasons, 0.5, s->tsc_khz);
+	printf(", \"exit_p99_ns\": ");
+	json_quantiles(s->reasons, s->nr_reasons, 0.99, s->tsc_khz);
+	printf(", \"user_p50_ns\": ");
+	json_quantiles(s->user, s->nr_user, 0.5, s->tsc_khz);
+	printf(", \"user_p99_ns\": ");
+	json_quantiles(s->user, s->nr_user, 0.99, s->tsc_khz);
 }
 
 static void print_json(const struct sample *s)

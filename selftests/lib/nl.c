@@ -205,7 +205,10 @@ void rs_nl_close(struct rs_nl *nl)
 
 static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 {
+	const struct nlattr *hist;
+	struct rs_nl_reason *e;
 	struct nlattr *a, *r;
+	unsigned int first;
 	int rem, rrem;
 
 	v->has_stats = true;
@@ -240,11 +243,16 @@ static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 			if (v->nr_reasons == RS_NL_MAX_REASONS ||
 			    v->nr_user == RS_NL_MAX_REASONS)
 				return false;
+			hist = NULL;
+			first = 0;
+			e = NLA_TYPE(a) == RS_NL_STATS_USER ?
+				&v->user[v->nr_user] : &v->reasons[v->nr_reasons];
 			for_each_nla(r, NLA_DATA(a), NLA_PAYLOAD(a), rrem) {
-				struct rs_nl_reason *e = NLA_TYPE(a) == RS_NL_STATS_USER ?
-					&v->user[v->nr_user] : &v->reasons[v->nr_reasons];
-
-				if (NLA_TYPE(r) == RS_NL_REASON_NAME)
+				if (NLA_TYPE(r) == RS_NL_REASON_HIST)
+					hist = r;
+				else if (NLA_TYPE(r) == RS_NL_REASON_HIST_FIRST)
+					first = *(uint8_t *)NLA_DATA(r);
+				else if (NLA_TYPE(r) == RS_NL_REASON_NAME)
 					nla_str(r, e->name, sizeof(e->name));
 				else if (NLA_TYPE(r) == RS_NL_REASON_COUNT)
 					e->count = nla_u64(r);
@@ -252,6 +260,15 @@ static bool parse_stats(const struct nlattr *nest, struct rs_nl_vm *v)
 					e->ns = nla_u64(r);
 				else if (NLA_TYPE(r) == RS_NL_REASON_CYCLES)
 					e->cycles = nla_u64(r);
+			}
+			/* Buckets first.. as the kernel sends them; none past the end. */
+			if (hist) {
+				unsigned int n = NLA_PAYLOAD(hist) / sizeof(uint64_t);
+
+				if (first + n > RS_NL_HIST_BUCKETS)
+					return false;
+				memcpy(&e->hist[first], NLA_DATA(hist),
+				       n * sizeof(uint64_t));
 			}
 			if (NLA_TYPE(a) == RS_NL_STATS_USER)
 				v->nr_user++;

@@ -463,9 +463,18 @@ enum rs_nl_reason_attr {
 	RS_NL_REASON_COUNT,		/* __u64: exits */
 	RS_NL_REASON_NS,		/* __u64: time handling them */
 	RS_NL_REASON_CYCLES,		/* __u64 */
+	/*
+	 * binary, __u64[]: how many of them took 0 cycles (index 0), or
+	 * [2^(k-1), 2^k) cycles (index k), the last bucket also more;
+	 * indexes from RS_NL_REASON_HIST_FIRST to the last one not zero
+	 */
+	RS_NL_REASON_HIST,
+	RS_NL_REASON_HIST_FIRST,	/* __u8: the index of HIST's first */
 	__RS_NL_REASON_MAX
 };
 
 #define RS_NL_REASON_MAX	(__RS_NL_REASON_MAX - 1)
+/* Buckets of RS_NL_REASON_HIST: 0 cycles, then powers of two up to 2^30. */
+#define RS_NL_HIST_BUCKETS	32
 
 #endif /* _UAPI_LINUX_RINGSIDE_H */

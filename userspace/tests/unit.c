@@ -2,7 +2,8 @@
 /*
  * Host tests of the launcher's parts that need no module: size parsing,
  * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
- * the PIT, the RTC, and the loaders (into a VM that is only RAM).  Run from userspace/ after "make": tests/unit.
+ * the PIT, the RTC, the loaders (into a VM that is only RAM) and the
+ * percentiles of `ringside stat`.  Run from userspace/ after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
 #include <elf.h>
@@ -17,6 +18,7 @@
 #include "../irq.h"
 #include "../lapic.h"
 #include "../loader.h"
+#include "../nl.h"
 #include "../util.h"
 #include "../vm.h"
 
@@ -652,6 +654,32 @@ static void test_ioapic_msi(void)
 	free_vm(vm);
 }
 
+/* `ringside stat`'s percentiles from RS_NL_REASON_HIST's buckets. */
+static void test_hist_quantile(void)
+{
+	uint64_t h[RS_NL_HIST_BUCKETS] = { 0 };
+
+	CHECK(rsnl_hist_quantile(h, 0.5) == 0);		/* empty */
+	h[0] = 5;					/* 0 cycles each */
+	CHECK(rsnl_hist_quantile(h, 0.99) == 0);
+	h[0] = 0;
+	h[3] = 10;					/* 4-7 cycles */
+	CHECK(rsnl_hist_quantile(h, 0.5) == 7);
+	CHECK(rsnl_hist_quantile(h, 1.0) == 7);
+	h[3] = 0;
+	h[2] = 50;					/* 2-3 */
+	h[10] = 50;					/* 512-1023 */
+	CHECK(rsnl_hist_quantile(h, 0.5) == 3);		/* the 50th of 100 */
+	CHECK(rsnl_hist_quantile(h, 0.505) == 1023);	/* the 51st */
+	CHECK(rsnl_hist_quantile(h, 0.99) == 1023);
+	CHECK(rsnl_hist_quantile(h, 0.001) == 3);	/* at least the first */
+	memset(h, 0, sizeof(h));
+	h[1] = 99;					/* 1 cycle */
+	h[RS_NL_HIST_BUCKETS - 1] = 1;			/* 2^30 and more */
+	CHECK(rsnl_hist_quantile(h, 0.99) == 1);
+	CHECK(rsnl_hist_quantile(h, 1.0) == UINT64_MAX);
+}
+
 int main(void)
 {
 	test_parse_size();
@@ -667,6 +695,7 @@ int main(void)
 	test_stop_devices();
 	test_multiboot_elf();
 	test_multiboot_aout();
+	test_hist_quantile();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

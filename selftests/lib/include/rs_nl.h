@@ -52,6 +52,7 @@ struct rs_nl_vm {
 	struct rs_nl_reason {
 		char name[32];
 		uint64_t count, ns, cycles;
+		uint64_t hist[RS_NL_HIST_BUCKETS];	/* RS_NL_REASON_HIST */
 	} reasons[RS_NL_MAX_REASONS];
 	/* RS_NL_STATS_USER: RS_RUN's returns, and user space's time */
 	unsigned int nr_user;
