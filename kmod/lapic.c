@@ -317,7 +317,8 @@ static bool rs_lapic_match(struct rs_lapic *l, u32 dest, bool x2, bool logical)
 			return dest == id;
 		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
 	}
-	dest &= 0xff;
+	if (dest > 0xff)		/* beyond an xAPIC's 8-bit IDs */
+		return false;
 	if (!logical)
 		return dest == id >> 24;
 	if ((rs_reg(l, APIC_DFR) >> 28) == 0xf)		/* flat */
@@ -571,6 +572,27 @@ static u32 rs_lapic_writable(struct rs_lapic *l, u32 off)
 }
 
 /*
+ * The read-only status bits of an LVT entry (figure 11-8): delivery
+ * status, and LINT's remote IRR.  A write that carries them is no write
+ * of reserved bits (Linux's disconnect_bsp_APIC() sets both in LVT0, and
+ * KVM takes it): they are left as they are.
+ */
+static u32 rs_lvt_status_bits(u32 off)
+{
+	switch (off) {
+	case APIC_LVT0:
+	case APIC_LVT1:
+		return APIC_SEND_PENDING | APIC_LVT_REMOTE_IRR;
+	case APIC_LVTT:
+	case APIC_LVTTHMR:
+	case APIC_LVTPC:
+	case APIC_LVTERR:
+		return APIC_SEND_PENDING;
+	}
+	return 0;
+}
+
+/*
  * Write register @off, whose writable bits @val stays within (the x2APIC
  * path checked; the xAPIC one masked).
  */
@@ -763,6 +785,7 @@ int rs_lapic_wrmsr(struct rs_vcpu *vcpu, u32 index, u64 data)
 		dest = data >> 32;
 		data = (u32)data;
 	}
+	data &= ~(u64)rs_lvt_status_bits(off);
 	mask = rs_lapic_writable(l, off);
 	if (!mask || (data & ~(u64)mask))
 		return -EINVAL;
@@ -1199,6 +1222,8 @@ void rs_lapic_free(struct rs_vcpu *vcpu)
 /* Bits of an MSI's address and data (SDM vol. 3A, 11.11.1-11.11.2). */
 #define RS_MSI_ADDR_BASE	0xfee00000ULL
 #define RS_MSI_ADDR_LOGICAL	BIT(2)
+/* Bits 31:8 of an x2APIC destination, as KVM's KVM_CAP_X2APIC_API has them */
+#define RS_MSI_ADDR_X2APIC	GENMASK_ULL(63, 40)
 #define RS_MSI_DATA_BITS	(0xff | APIC_DM_FIXED_MASK | APIC_INT_ASSERT | \
 				 APIC_INT_LEVELTRIG)
 
@@ -1207,7 +1232,8 @@ bool rs_msi_valid(u64 address, u32 data)
 {
 	u32 dm = data & APIC_DM_FIXED_MASK;
 
-	return (address & ~0xfffffULL) == RS_MSI_ADDR_BASE &&
+	return (address & ~(RS_MSI_ADDR_X2APIC | 0xfffffULL)) ==
+	       RS_MSI_ADDR_BASE &&
 	       !(data & ~RS_MSI_DATA_BITS) &&
 	       (dm == APIC_DM_FIXED || dm == APIC_DM_LOWEST ||
 		dm == APIC_DM_NMI || dm == APIC_DM_INIT);
@@ -1219,10 +1245,12 @@ bool rs_msi_valid(u64 address, u32 data)
  */
 int rs_msi_deliver(struct rs_vm *vm, u64 address, u32 data)
 {
+	u32 dest = ((address >> 12) & 0xff) | (address >> 32 & ~0xffU);
+
 	/* A level-triggered de-assert message carries nothing (11.11.2). */
 	if ((data & APIC_INT_LEVELTRIG) && !(data & APIC_INT_ASSERT))
 		return 0;
-	return rs_lapic_send(vm, NULL, 0, (address >> 12) & 0xff, false,
+	return rs_lapic_send(vm, NULL, 0, dest, address & RS_MSI_ADDR_X2APIC,
 			     address & RS_MSI_ADDR_LOGICAL,
 			     data & APIC_DM_FIXED_MASK, data,
 			     data & APIC_INT_LEVELTRIG);

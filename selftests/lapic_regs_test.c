@@ -139,6 +139,18 @@ static void x2apic_regs(void)
 	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_TDCR), 4), GP);
 	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_SELF_IPI), 0x100), GP);
 	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_ICR), 1U << 12), GP);
+	/*
+	 * LVT status bits, read-only, are no reserved bits: Linux's
+	 * disconnect_bsp_APIC() writes LVT0 with both, ExtINT, at power-off.
+	 */
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_LVT0), 0x5700),
+			RS_NO_EXCEPTION);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_LVT0)), 0x700);
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_LVTT), 1U << 12 | 0x10040),
+			RS_NO_EXCEPTION);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_LVTT)), 0x10040);
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_LVTT), 1U << 14), GP);
+	wrmsr(X2APIC_MSR(APIC_LVT0), APIC_LVT_MASKED);
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_TPR)), 0);
 	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_TPR), 0x20), RS_NO_EXCEPTION);
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_TPR)), 0x20);

@@ -89,9 +89,14 @@ TEST(msi_rules)
 	EXPECT_EQ(0, msi(vm, APIC_GPA, 0x8043)) TH_LOG("a level de-assert");
 	EXPECT_EQ(1, msi(vm, APIC_GPA, 0xc044)) TH_LOG("a level assert");
 	EXPECT_EQ(1, msi(vm, APIC_GPA, 0x400)) TH_LOG("an NMI");
+	/* x2APIC destinations: bits 31:8 in address bits 63:40. */
+	EXPECT_EQ(0, msi(vm, APIC_GPA | 1ULL << 40, 0x45)) TH_LOG("no APIC ID 100H");
+	EXPECT_EQ(1, msi(vm, APIC_GPA | 0xffffffULL << 40 | 0xff << 12, 0x46))
+		TH_LOG("the x2APIC broadcast FFFFFFFFH");
 
 	rs_vcpu_ioctl(vcpu, RS_GET_LAPIC, &s);
-	EXPECT_EQ(0x13U, reg(&s, APIC_IRR + 0x20)) TH_LOG("vectors 40H, 41H, 44H");
+	EXPECT_EQ(0x53U, reg(&s, APIC_IRR + 0x20))
+		TH_LOG("vectors 40H, 41H, 44H, 46H");
 	EXPECT_EQ(0x10U, reg(&s, APIC_TMR + 0x20)) TH_LOG("44H is level");
 	rs_vm_free(vm);
 }

@@ -18,7 +18,11 @@
  *   MADT  a local APIC per vCPU (APIC ID = vCPU id), the I/O APIC at
  *         0xfec00000 with GSI 0-23, the ISA overrides IRQ 0 -> GSI 2 and
  *         IRQ 9 (SCI) level, active high, and LINT1 as NMI on every CPU;
- *         PCAT_COMPAT: the 8259A pair is there too.
+ *         PCAT_COMPAT: the 8259A pair is there too;
+ *   DMAR  with the module's local APICs, the interrupt-remapping unit
+ *         (iommu.c) at 0xfed90000 (Intel VT-d specification, 8.1-8.3):
+ *         interrupt remapping with x2APIC allowed, one remapping unit for
+ *         all devices whose scope names the I/O APIC.
  *
  * Why ACPI and not an MP table: Linux powers off only through ACPI (a
  * kernel without it halts on "poweroff"), the PM timer is a clock whose
@@ -31,6 +35,7 @@
 
 #include "devices.h"
 #include "iobus.h"
+#include "iommu.h"
 #include "lapic.h"
 #include "timer.h"
 #include "util.h"
@@ -164,6 +169,36 @@ struct madt_lapic_nmi {
 	uint8_t lint;
 } __attribute__((packed));
 
+/* DMAR (VT-d 8.1), its DRHD structure (8.3) and a device scope (8.3.1). */
+struct acpi_dmar {
+	struct acpi_header h;
+	uint8_t host_address_width;	/* N - 1 */
+	uint8_t flags;			/* bit 0: INTR_REMAP */
+	uint8_t reserved[10];
+} __attribute__((packed));
+
+struct dmar_drhd {
+	uint16_t type, length;		/* 0 */
+	uint8_t flags;			/* bit 0: INCLUDE_PCI_ALL */
+	uint8_t size;			/* register pages: 2^size */
+	uint16_t segment;
+	uint64_t address;
+} __attribute__((packed));
+
+struct dmar_scope_ioapic {
+	uint8_t type, length;		/* 3: I/O APIC, 8 */
+	uint16_t reserved;
+	uint8_t enumeration_id;		/* its I/O APIC ID */
+	uint8_t start_bus;
+	uint8_t device, function;	/* the one path entry */
+} __attribute__((packed));
+
+/*
+ * The I/O APIC's requester id in interrupt requests, 00:1f.0 as on an
+ * ICH; nothing checks it (no source-id verification is done).
+ */
+#define DMAR_IOAPIC_DEVICE	0x1f
+
 #define MPS_ACTIVE_HIGH		0x1
 #define MPS_LEVEL		(0x3 << 2)
 
@@ -296,12 +331,37 @@ static void build_madt(struct acpi_builder *b, const struct vm *vm,
 	seal(&m->h);
 }
 
+static void build_dmar(struct acpi_builder *b, const struct vm *vm,
+		       uint64_t *dmar_gpa)
+{
+	size_t len = sizeof(struct acpi_dmar) + sizeof(struct dmar_drhd) +
+		     sizeof(struct dmar_scope_ioapic);
+	struct dmar_scope_ioapic *scope;
+	struct dmar_drhd *drhd;
+	struct acpi_dmar *d;
+
+	d = alloc_table(b, len, dmar_gpa);
+	header(&d->h, "DMAR", len, 1);
+	d->host_address_width = 47;	/* as CAP.MGAW */
+	d->flags = 1;
+	drhd = (struct dmar_drhd *)(d + 1);
+	*drhd = (struct dmar_drhd){ .type = 0, .length = sizeof(*drhd) +
+				    sizeof(*scope), .flags = 1,
+				    .address = IOMMU_BASE };
+	scope = (struct dmar_scope_ioapic *)(drhd + 1);
+	*scope = (struct dmar_scope_ioapic){ .type = 3, .length = sizeof(*scope),
+					     .enumeration_id = IOAPIC_ID(vm),
+					     .device = DMAR_IOAPIC_DEVICE };
+	seal(&d->h);
+}
+
 int acpi_build_tables(struct vm *vm)
 {
 	struct acpi_builder b;
 	struct acpi_header *xsdt;
 	struct acpi_rsdp *rsdp;
-	uint64_t rsdp_gpa, xsdt_gpa, fadt_gpa, madt_gpa, *entries;
+	uint64_t rsdp_gpa, xsdt_gpa, fadt_gpa, madt_gpa, dmar_gpa = 0, *entries;
+	unsigned int n = 2;
 
 	b.base = vm_guest_ptr(vm, ACPI_TABLES_ADDR, ACPI_TABLES_SIZE);
 	if (!b.base) {
@@ -316,11 +376,17 @@ int acpi_build_tables(struct vm *vm)
 	rsdp = alloc_table(&b, sizeof(*rsdp), &rsdp_gpa);
 	build_fadt(&b, &fadt_gpa);
 	build_madt(&b, vm, &madt_gpa);
-	xsdt = alloc_table(&b, sizeof(*xsdt) + 2 * sizeof(uint64_t), &xsdt_gpa);
-	header(xsdt, "XSDT", sizeof(*xsdt) + 2 * sizeof(uint64_t), 1);
+	if (vm->iommu) {
+		build_dmar(&b, vm, &dmar_gpa);
+		n++;
+	}
+	xsdt = alloc_table(&b, sizeof(*xsdt) + n * sizeof(uint64_t), &xsdt_gpa);
+	header(xsdt, "XSDT", sizeof(*xsdt) + n * sizeof(uint64_t), 1);
 	entries = (uint64_t *)(xsdt + 1);
 	entries[0] = fadt_gpa;
 	entries[1] = madt_gpa;
+	if (vm->iommu)
+		entries[2] = dmar_gpa;
 	seal(xsdt);
 
 	memcpy(rsdp->signature, "RSD PTR ", 8);

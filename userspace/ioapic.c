@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "iobus.h"
+#include "iommu.h"
 #include "irq.h"
 #include "lapic.h"
 #include "util.h"
@@ -40,6 +41,12 @@
 #define RTE_MASKED		(1ULL << 16)
 #define RTE_DEST(r)		((r) >> 56)
 #define RTE_RO_BITS		((1ULL << 12) | RTE_REMOTE_IRR)
+/*
+ * An entry in remappable format (VT-d 5.1.5.1): bit 48 set, the interrupt
+ * index in bits 63:49 and 11; the vector stays for the EOI's match.
+ */
+#define RTE_REMAPPABLE		(1ULL << 48)
+#define RTE_IR_INDEX(r)		((uint32_t)((r) >> 49) | ((r) >> 11 & 1) << 15)
 
 struct ioapic {
 	struct vm *vm;
@@ -68,8 +75,11 @@ static void ioapic_deliver(struct ioapic *io, unsigned int pin)
 			return;
 		io->rte[pin] |= RTE_REMOTE_IRR;
 	}
-	io->deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
-		    rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
+	if (rte & RTE_REMAPPABLE)
+		iommu_remap(io->vm->iommu, RTE_IR_INDEX(rte));
+	else if (iommu_compat_passes(io->vm->iommu))
+		io->deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
+			    rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
 }
 
 void ioapic_set_irq(struct ioapic *io, unsigned int pin, int level)

@@ -28,19 +28,20 @@
  * or reserved modes have no MSI: the 8259A's INT reaches vCPU 0 through
  * irq_pending() anyway, and nothing here sends an SMI.
  */
-bool irq_msi(struct rs_msi *msi, uint8_t dest, bool logical, uint8_t vector,
+bool irq_msi(struct rs_msi *msi, uint32_t dest, bool logical, uint8_t vector,
 	     bool level, unsigned int delivery)
 {
 	*msi = (struct rs_msi){
-		.address = 0xfee00000 | (uint32_t)dest << 12 | (logical ? 4 : 0),
+		.address = 0xfee00000 | (dest & 0xff) << 12 | (logical ? 4 : 0) |
+			   (uint64_t)(dest & ~0xffU) << 32,
 		.data = vector | delivery << 8 | (level ? 3U << 14 : 0),
 	};
 	return delivery == DM_FIXED || delivery == DM_LOWEST ||
 	       delivery == DM_NMI || delivery == DM_INIT;
 }
 
-void irq_deliver_msi(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
-		     bool level, unsigned int delivery)
+void irq_deliver_msi(struct vm *vm, uint32_t dest, bool logical,
+		     uint8_t vector, bool level, unsigned int delivery)
 {
 	struct rs_msi msi;
 

@@ -65,12 +65,16 @@ bool irq_take_nmi(struct vcpu *vcpu);
  * @dest names (@logical or physical), @level triggered.  irq_lock held.
  * The launcher's own APICs take them with lapic_deliver() (lapic.h).
  */
-typedef void irq_deliver_fn(struct vm *vm, uint8_t dest, bool logical,
+typedef void irq_deliver_fn(struct vm *vm, uint32_t dest, bool logical,
 			    uint8_t vector, bool level, unsigned int delivery);
 /* The module's APICs (RS_CREATE_LAPIC) take them as an MSI. */
 irq_deliver_fn irq_deliver_msi;
-/* That MSI (SDM vol. 3A, 11.11); false for a mode an MSI cannot carry. */
-bool irq_msi(struct rs_msi *msi, uint8_t dest, bool logical, uint8_t vector,
+/*
+ * That MSI (SDM vol. 3A, 11.11), with destination bits 31:8 of an x2APIC
+ * destination (interrupt remapping's, iommu.h) in address bits 63:40;
+ * false for a mode an MSI cannot carry.
+ */
+bool irq_msi(struct rs_msi *msi, uint32_t dest, bool logical, uint8_t vector,
 	     bool level, unsigned int delivery);
 /* RS_EXIT_EOI: the module's APIC EOIed level-triggered @vector. */
 void irq_eoi(struct vm *vm, uint8_t vector);

@@ -231,11 +231,14 @@ static void lapic_deliver_one(struct lapic *l, uint8_t vector, bool level,
 	}
 }
 
-void lapic_deliver(struct vm *vm, uint8_t dest, bool logical, uint8_t vector,
+void lapic_deliver(struct vm *vm, uint32_t dest, bool logical, uint8_t vector,
 		   bool level, unsigned int delivery)
 {
 	unsigned int i;
 
+	/* These xAPICs have 8-bit IDs: an x2APIC destination names none. */
+	if (dest > 0xff)
+		return;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct lapic *l = vm->vcpus[i].lapic;
 

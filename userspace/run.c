@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "iommu.h"
 #include "loader.h"
 #include "lapic.h"
 #include "run.h"
@@ -32,13 +33,17 @@ struct machine {
 /*
  * The I/O APIC, and a local APIC per vCPU with their MMIO page -- unless
  * the module has the local APICs (vm_create() asked for them): then the
- * I/O APIC sends them MSIs and the launcher has no APIC of its own.
+ * I/O APIC sends them MSIs, through interrupt remapping (iommu.h) if the
+ * guest wants it, and the launcher has no APIC of its own.
  */
 static int machine_add_apics(struct vm *vm)
 {
 	unsigned int i;
 
 	if (vm->kernel_lapic) {
+		vm->iommu = iommu_create(vm, irq_deliver_msi);
+		if (!vm->iommu)
+			return -1;
 		vm->ioapic = ioapic_create(vm, irq_deliver_msi);
 		return vm->ioapic ? 0 : -1;
 	}
@@ -118,6 +123,7 @@ static void machine_destroy_irqchips(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		lapic_destroy(vm->vcpus[i].lapic);
 	ioapic_destroy(vm->ioapic);
+	iommu_destroy(vm->iommu);
 	pic_destroy(vm->pic);
 }
 

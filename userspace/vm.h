@@ -38,6 +38,7 @@ struct vm;
 struct lapic;
 struct pic;
 struct ioapic;
+struct iommu;
 
 struct vcpu {
 	struct vm *vm;
@@ -75,6 +76,7 @@ struct vm {
 	pthread_mutex_t irq_lock;
 	struct pic *pic;
 	struct ioapic *ioapic;
+	struct iommu *iommu;		/* interrupt remapping, or NULL */
 	bool no_kicks;			/* the vCPU threads are ending */
 	/*
 	 * RS_CREATE_LAPIC: the local APICs are the module's; the I/O APIC

@@ -117,7 +117,9 @@ struct rs_ioeventfd {
 /*
  * An MSI as a device writes it (SDM vol. 3A, 11.11 "Message Signalled
  * Interrupts"): address 0xfeeXXXXX with the destination ID in bits 19:12,
- * destination mode (1: logical) in bit 2; data with the vector in bits
+ * destination mode (1: logical) in bit 2, and for an x2APIC destination
+ * (interrupt remapping's) its bits 31:8 in address bits 63:40, as KVM's
+ * KVM_CAP_X2APIC_API has them; data with the vector in bits
  * 7:0, the delivery mode in 10:8 (fixed, lowest priority, NMI, INIT; not
  * SMI, SIPI or ExtINT), level in 14 and trigger mode (1: level) in 15.  A
  * level-triggered vector's EOI exits with RS_EXIT_EOI.  RS_SIGNAL_MSI

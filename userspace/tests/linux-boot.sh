@@ -10,7 +10,9 @@
 #
 # For each of --cpus 1 and 2 it checks that the guest's init sees that many
 # CPUs and nearly the memory it was given (MemTotal: less what the kernel
-# keeps), that a command runs in it, and that its "poweroff -f" ends the
+# keeps), that its APICs are in x2APIC mode with interrupt remapping (with
+# the module's local APICs: not with --kvm or --user-apic), that a command
+# runs in it, and that its "poweroff -f" ends the
 # launcher with status 0; it prints the time from the launcher's start to
 # the guest's init and to the launcher's end.  RINGSIDE names the
 # launcher (default: ringside on PATH), CPUS the counts to try, RUN_FLAGS
@@ -121,7 +123,21 @@ check_boot() {
 		bad "$name: the command in the guest did not run"
 		return
 	fi
-	ok "$name: $cpus CPUs, MemTotal $mem KiB, poweroff -f ends with 0;" \
+	# With the module's local APICs the launcher offers interrupt
+	# remapping, and with it Linux runs its APICs in x2APIC mode.
+	apic=$(echo "$line" | sed -n 's/.* apic=\([a-z0-9]*\).*/\1/p')
+	ir=$(echo "$line" | sed -n 's/.* ir=\([0-9]*\).*/\1/p')
+	case " $RUN_FLAGS " in
+	*" --kvm "* | *" --user-apic "* | *" -u "*) ;;
+	*)
+		if [ "$apic" != x2apic ] || [ "${ir:-0}" -eq 0 ]; then
+			bad "$name: the guest's APIC is in ${apic:-?} mode, $ir interrupts remapped: not x2APIC with remapping"
+			return
+		fi
+		;;
+	esac
+	ok "$name: $cpus CPUs, MemTotal $mem KiB, $apic, $ir interrupts" \
+	   "remapped, poweroff -f ends with 0;" \
 	   "init after $(secs $((init_at - start))) s, end after" \
 	   "$(secs $((end - start))) s"
 }

@@ -6,7 +6,8 @@
 #   userspace/tests/mkinitrd.sh OUT.cpio
 #
 # Its /init mounts /proc, /sys and /dev, prints one line the tests parse
-#   ringside-guest: cpus=N mem_kib=N
+#   ringside-guest: cpus=N mem_kib=N apic=x2apic|xapic ir=N uptime=S
+# (ir: the interrupts that go through interrupt remapping)
 # and then runs what the kernel command line says after "rs.cmd=" (words
 # joined by commas, e.g. rs.cmd=uname,-a: busybox takes no quoting from
 # the command line) or, without it, an interactive shell on the console.
@@ -31,7 +32,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 cpus=$(grep -c ^processor /proc/cpuinfo)
 mem=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-echo "ringside-guest: cpus=$cpus mem_kib=$mem uptime=$(cut -d' ' -f1 /proc/uptime)"
+# The APIC's mode, and how many interrupts go through remapping
+apic=xapic
+dmesg | grep -q 'x2apic enabled\|x2apic: enabled by BIOS' && apic=x2apic
+ir=$(grep -c 'IR-' /proc/interrupts)
+echo "ringside-guest: cpus=$cpus mem_kib=$mem apic=$apic ir=$ir uptime=$(cut -d' ' -f1 /proc/uptime)"
 cmd= off=0
 for arg in $(cat /proc/cmdline); do
 	case $arg in

@@ -15,6 +15,7 @@
 
 #include "../devices.h"
 #include "../iobus.h"
+#include "../iommu.h"
 #include "../irq.h"
 #include "../lapic.h"
 #include "../loader.h"
@@ -596,7 +597,7 @@ static void test_msi(void)
 static struct rs_msi sent[8];
 static unsigned int nr_sent;
 
-static void capture_msi(struct vm *vm, uint8_t dest, bool logical,
+static void capture_msi(struct vm *vm, uint32_t dest, bool logical,
 			uint8_t vector, bool level, unsigned int delivery)
 {
 	(void)vm;
@@ -654,6 +655,118 @@ static void test_ioapic_msi(void)
 	free_vm(vm);
 }
 
+static void iommu_write(struct vm *vm, unsigned int reg, uint64_t v,
+			unsigned int size)
+{
+	iobus_write(&vm->mmio, IOMMU_BASE + reg, size, &v);
+}
+
+static uint64_t iommu_read(struct vm *vm, unsigned int reg, unsigned int size)
+{
+	uint64_t v = 0;
+
+	iobus_read(&vm->mmio, IOMMU_BASE + reg, size, &v);
+	return v;
+}
+
+/*
+ * Interrupt remapping (iommu.c): the table and the invalidation queue in
+ * guest memory; remappable I/O APIC entries go where their table entry
+ * says, with a 32-bit x2APIC destination; compatibility-format ones stop
+ * once remapping is on; faults are recorded and signalled.
+ */
+static void test_iommu(void)
+{
+	struct vm *vm = ram_vm(4 * MiB);
+	uint64_t *irt = (uint64_t *)(vm->ram + 0x100000);
+	uint64_t *queue = (uint64_t *)(vm->ram + 0x200000);
+	uint32_t *status = (uint32_t *)(vm->ram + 0x300000);
+
+	vm->iommu = iommu_create(vm, capture_msi);
+	vm->ioapic = ioapic_create(vm, capture_msi);
+	CHECK(vm->iommu && vm->ioapic);
+	nr_sent = 0;
+	CHECK(iommu_read(vm, 0x00, 4) == 0x10);
+	CHECK((iommu_read(vm, 0x10, 8) & 0x1b) == 0x1b);	/* C, QI, IR, EIM */
+
+	/* Remapping off: compatibility format passes, remappable does not. */
+	ioapic_rte(vm, 4, 0x0100000000000031ULL);
+	irq_pulse(vm, 4);
+	CHECK(nr_sent == 1 && sent[0].data == 0x31);
+	ioapic_rte(vm, 4, 1ULL << 48 | 5ULL << 49);
+	irq_pulse(vm, 4);
+	CHECK(nr_sent == 1);
+
+	/* The table (256 entries, x2APIC mode) and the queue. */
+	iommu_write(vm, 0xb8, 0x100000 | 1 << 11 | 7, 8);
+	iommu_write(vm, 0x18, 1U << 24, 4);			/* SIRTP */
+	CHECK(iommu_read(vm, 0x1c, 4) & 1U << 24);		/* IRTPS */
+	iommu_write(vm, 0x90, 0x200000, 8);
+	iommu_write(vm, 0x18, 1U << 26, 4);			/* QIE */
+	CHECK(iommu_read(vm, 0x1c, 4) == (1U << 26 | 1U << 24));
+	queue[0] = 4;					/* IEC, global */
+	queue[2] = 5 | 1 << 5 | 0x1234ULL << 32;	/* wait, status write */
+	queue[3] = 0x300000;
+	iommu_write(vm, 0x88, 0x20, 4);
+	CHECK(*status == 0x1234 && iommu_read(vm, 0x80, 8) == 0x20);
+
+	/* On: entry 5 sends 45H to x2APIC cluster 1, CPU bit 1. */
+	iommu_write(vm, 0x18, 1U << 26 | 1U << 25, 4);	/* QIE, IRE */
+	irt[10] = 1 | 1 << 2 | 0x45ULL << 16 | 0x00010002ULL << 32;
+	irq_pulse(vm, 4);
+	CHECK(nr_sent == 2 && sent[1].address == 0x00010000fee02004ULL &&
+	      sent[1].data == 0x45);
+	ioapic_rte(vm, 3, 0x0100000000000033ULL);	/* compatibility */
+	irq_pulse(vm, 3);
+	CHECK(nr_sent == 2);
+
+	/* Faults: entry 6 not present; the event is unmasked, vector 60H. */
+	iommu_write(vm, 0x3c, 0x60, 4);
+	iommu_write(vm, 0x40, 0xfee00000, 4);
+	iommu_write(vm, 0x38, 0, 4);
+	ioapic_rte(vm, 4, 1ULL << 48 | 6ULL << 49);
+	irq_pulse(vm, 4);
+	CHECK(nr_sent == 3 && sent[2].data == 0x60);
+	CHECK(iommu_read(vm, 0x34, 4) & 2);			/* PPF */
+	CHECK(iommu_read(vm, 0x228, 8) == (1ULL << 63 | 0x22ULL << 32));
+	CHECK(iommu_read(vm, 0x220, 8) >> 48 == 6);
+	iommu_write(vm, 0x22c, 1U << 31, 4);			/* clear F */
+	CHECK(!(iommu_read(vm, 0x34, 4) & 2));
+	/* Index 8001H (bit 15 in RTE bit 11): beyond the table. */
+	ioapic_rte(vm, 4, 1ULL << 48 | 1ULL << 49 | 1ULL << 11);
+	irq_pulse(vm, 4);
+	CHECK(iommu_read(vm, 0x228, 8) == (1ULL << 63 | 0x21ULL << 32));
+	CHECK(iommu_read(vm, 0x220, 8) >> 48 == 0x8001);
+	CHECK(nr_sent == 4 && sent[3].data == 0x60);
+	/* Reserved bits in a present entry: 24H, and only the event sent. */
+	iommu_write(vm, 0x22c, 1U << 31, 4);
+	irt[12] = 1 | 0x46ULL << 16 | 1ULL << 13;
+	ioapic_rte(vm, 4, 1ULL << 48 | 6ULL << 49);
+	irq_pulse(vm, 4);
+	CHECK(iommu_read(vm, 0x228, 8) == (1ULL << 63 | 0x24ULL << 32));
+	CHECK(nr_sent == 5 && sent[4].data == 0x60);
+	/* A second fault while F is set: overflow, no new record. */
+	irq_pulse(vm, 4);
+	CHECK(iommu_read(vm, 0x34, 4) & 1 && nr_sent == 5);
+	iommu_write(vm, 0x34, 1, 4);
+	iommu_write(vm, 0x22c, 1U << 31, 4);
+	CHECK(!iommu_read(vm, 0x34, 4));
+
+	/* A descriptor of an unknown type stops the queue with IQE. */
+	queue[4] = 0xf;
+	iommu_write(vm, 0x88, 0x30, 4);
+	CHECK(iommu_read(vm, 0x34, 4) & 0x10 && iommu_read(vm, 0x80, 8) == 0x20);
+
+	/* CFI: compatibility format passes again. */
+	iommu_write(vm, 0x18, 1U << 26 | 1U << 25 | 1U << 23, 4);
+	irq_pulse(vm, 3);
+	CHECK(sent[nr_sent - 1].data == 0x33);
+
+	ioapic_destroy(vm->ioapic);
+	iommu_destroy(vm->iommu);
+	free_vm(vm);
+}
+
 /* `ringside stat`'s percentiles from RS_NL_REASON_HIST's buckets. */
 static void test_hist_quantile(void)
 {
@@ -696,6 +809,7 @@ int main(void)
 	test_multiboot_elf();
 	test_multiboot_aout();
 	test_hist_quantile();
+	test_iommu();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
