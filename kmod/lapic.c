@@ -49,17 +49,6 @@ module_param(min_timer_period_us, uint, 0444);
 MODULE_PARM_DESC(min_timer_period_us,
 		 "shortest period of a guest's periodic APIC timer (us)");
 
-/*
- * A halted vCPU polls for a wake-up before it sleeps, for a window that
- * adapts between 0 and halt_poll_ns (KVM's parameter and rules): an IPI
- * answered within microseconds then costs no sleep and no wake-up.
- */
-static unsigned int halt_poll_ns = 200000;
-module_param(halt_poll_ns, uint, 0644);
-MODULE_PARM_DESC(halt_poll_ns,
-		 "longest a halted vCPU polls before it sleeps (ns), 0: never");
-#define RS_HALT_POLL_START_NS	10000
-
 /* A periodic timer's period in ns: TMICT's, but not below the floor. */
 static u64 rs_timer_period_ns(u64 ns)
 {
@@ -95,7 +84,6 @@ struct rs_lapic {
 	u16 isr_count;
 	s16 isr_top;
 	bool halt_if;			/* RFLAGS.IF when it halted */
-	u32 poll_ns;			/* its halt-polling window */
 	s16 eoi_exit;			/* a level vector EOIed, for user space */
 	u8 sipi_vector;			/* the SIPI's, with RS_REQ_SIPI */
 	atomic_t sipi_latched;		/* a SIPI waits: the next is ignored */
@@ -997,41 +985,6 @@ static bool rs_lapic_wakes(struct rs_vcpu *vcpu)
 			       rs_lapic_deliverable(l) >= 0));
 }
 
-/*
- * Wait until rs_lapic_wakes() or a signal (-EINTR).  A halted vCPU polls
- * first, for its window; the window then grows (from 10 us, doubling, up
- * to halt_poll_ns) after a halt that outlasted it but not halt_poll_ns,
- * and closes after a longer one, so that an idle guest does not poll.
- */
-static int rs_lapic_block(struct rs_vcpu *vcpu)
-{
-	struct rs_lapic *l = vcpu->lapic;
-	bool halted = l->mp_state == RS_MP_HALTED;
-	u32 limit = READ_ONCE(halt_poll_ns), poll = min(l->poll_ns, limit);
-	u64 start = ktime_get_ns(), stop = start + poll, halt_ns;
-	int r = 0;
-
-	if (halted && poll) {
-		do {
-			if (rs_lapic_wakes(vcpu) || READ_ONCE(rs_rebooting))
-				goto woke;
-			cpu_relax();
-		} while (!need_resched() && !signal_pending(current) &&
-			 ktime_get_ns() < stop);
-	}
-	r = rcuwait_wait_event(&l->wait, rs_lapic_wakes(vcpu) ||
-			       READ_ONCE(rs_rebooting), TASK_INTERRUPTIBLE);
-woke:
-	if (!halted)
-		return r;
-	halt_ns = ktime_get_ns() - start;
-	if (halt_ns > limit)
-		l->poll_ns = 0;
-	else if (halt_ns > poll)
-		l->poll_ns = min(limit, max(2 * poll, RS_HALT_POLL_START_NS));
-	return r;
-}
-
 /* What other threads asked: look at IRR again, INIT, SIPI. */
 static void rs_lapic_requests(struct rs_vcpu *vcpu)
 {
@@ -1080,7 +1033,9 @@ int rs_lapic_service(struct rs_vcpu *vcpu)
 			l->mp_state = RS_MP_RUNNABLE;
 		if (l->mp_state == RS_MP_RUNNABLE)
 			return 0;
-		if (rs_lapic_block(vcpu)) {
+		if (rcuwait_wait_event(&l->wait, rs_lapic_wakes(vcpu) ||
+				       READ_ONCE(rs_rebooting),
+				       TASK_INTERRUPTIBLE)) {
 			vcpu->run->exit_reason = RS_EXIT_INTR;
 			return -EINTR;
 		}
