@@ -329,15 +329,13 @@ static void write32(struct iommu *m, unsigned int off, uint32_t v)
 	case REG_IEADDR:
 	case REG_IEUADDR:
 	case REG_IQT + 4:
+	case REG_CCMD:
+	case REG_IOTLB:
 		set32(m, off, v);
 		return;
 	case REG_IQT:
 		set32(m, off, v & 0x7fff0);
 		run_queue(m);
-		return;
-	case REG_CCMD:
-	case REG_IOTLB:
-		set32(m, off, v);
 		return;
 	case REG_CCMD + 4:		/* done at once: CAIG = CIRG (10.4.7) */
 		set32(m, off, (v & ~(1U << 31) & ~(3U << 27)) |
