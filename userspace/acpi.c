@@ -13,12 +13,14 @@
  *         IAPC_BOOT_ARCH, and RESET_REG = 0x06 to port 0xcf9 (reset.c);
  *         it points at
  *   FACS  (64 bytes, nothing in it) and
- *   DSDT  whose only object is \_S5 = {0, 0, 0, 0}: SLP_TYP 0 is S5, as
- *         in QEMU's tables, which poweroff.c acts on;
+ *   DSDT  with \_S5 = {0, 0, 0, 0}: SLP_TYP 0 is S5, as in QEMU's
+ *         tables, which poweroff.c acts on; and the PCI host bridge
+ *         \_SB.PCI0 with its windows and interrupt routing (pci.c);
  *   MADT  a local APIC per vCPU (APIC ID = vCPU id), the I/O APIC at
  *         0xfec00000 with GSI 0-23, the ISA overrides IRQ 0 -> GSI 2 and
  *         IRQ 9 (SCI) level, active high, and LINT1 as NMI on every CPU;
  *         PCAT_COMPAT: the 8259A pair is there too;
+ *   MCFG  the ECAM window of PCI bus 0 (PCI Firmware 3.2, 4.1.2);
  *   DMAR  with the module's local APICs, the interrupt-remapping unit
  *         (iommu.c) at 0xfed90000 (Intel VT-d specification, 8.1-8.3):
  *         interrupt remapping with x2APIC allowed, one remapping unit for
@@ -33,10 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aml.h"
 #include "devices.h"
 #include "iobus.h"
 #include "iommu.h"
 #include "lapic.h"
+#include "pci.h"
 #include "timer.h"
 #include "util.h"
 #include "vm.h"
@@ -202,12 +206,15 @@ struct dmar_scope_ioapic {
 #define MPS_ACTIVE_HIGH		0x1
 #define MPS_LEVEL		(0x3 << 2)
 
-/* Name (_S5, Package (4) { 0, 0, 0, 0 }) in AML (ACPI 20.2). */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_',	/* NameOp, NameString */
-	0x12, 0x06, 0x04,		/* PackageOp, PkgLength 6, 4 elements */
-	0x00, 0x00, 0x00, 0x00,		/* ZeroOp x 4 */
-};
+/* MCFG and its one allocation structure. */
+struct acpi_mcfg {
+	struct acpi_header h;
+	uint8_t reserved[8];
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved2;
+} __attribute__((packed));
 
 static uint8_t checksum(const void *p, size_t len)
 {
@@ -253,9 +260,38 @@ static void *alloc_table(struct acpi_builder *b, size_t len, uint64_t *gpa)
 	return b->base + at;
 }
 
-static void build_fadt(struct acpi_builder *b, uint64_t *fadt_gpa)
+/* Name (_S5, Package (4) { 0, 0, 0, 0 }), then the PCI bus. */
+static int build_dsdt(struct acpi_builder *b, uint64_t *dsdt_gpa)
 {
+	static const uint8_t package[] = { AML_PACKAGE_OP };
 	struct acpi_header *dsdt;
+	struct aml *aml;
+	size_t pkg;
+
+	aml = calloc(1, sizeof(*aml));
+	if (!aml)
+		return -1;
+	aml_name(aml, "_S5_");
+	pkg = aml_open(aml, package, sizeof(package));
+	aml_byte(aml, 4);
+	aml_bytes(aml, "\0\0\0\0", 4);
+	aml_close(aml, pkg);
+	pci_build_aml(aml);
+	if (aml->overflow) {
+		pr_err("ACPI: the DSDT does not fit in %d bytes", AML_MAX);
+		free(aml);
+		return -1;
+	}
+	dsdt = alloc_table(b, sizeof(*dsdt) + aml->len, dsdt_gpa);
+	header(dsdt, "DSDT", sizeof(*dsdt) + aml->len, 2);
+	memcpy(dsdt + 1, aml->buf, aml->len);
+	seal(dsdt);
+	free(aml);
+	return 0;
+}
+
+static int build_fadt(struct acpi_builder *b, uint64_t *fadt_gpa)
+{
 	struct acpi_facs *facs;
 	struct acpi_fadt *f;
 	uint64_t dsdt_gpa, facs_gpa;
@@ -264,11 +300,8 @@ static void build_fadt(struct acpi_builder *b, uint64_t *fadt_gpa)
 	memcpy(facs->signature, "FACS", 4);
 	facs->length = sizeof(*facs);
 	facs->version = 2;
-
-	dsdt = alloc_table(b, sizeof(*dsdt) + sizeof(dsdt_aml), &dsdt_gpa);
-	header(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
-	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
-	seal(dsdt);
+	if (build_dsdt(b, &dsdt_gpa) < 0)
+		return -1;
 
 	f = alloc_table(b, sizeof(*f), fadt_gpa);
 	header(&f->h, "FACP", sizeof(*f), 3);
@@ -291,6 +324,17 @@ static void build_fadt(struct acpi_builder *b, uint64_t *fadt_gpa)
 					  .access_size = 1, .address = 0xcf9 };
 	f->reset_value = 0x06;		/* RST_CPU | SYS_RST */
 	seal(&f->h);
+	return 0;
+}
+
+static void build_mcfg(struct acpi_builder *b, uint64_t *mcfg_gpa)
+{
+	struct acpi_mcfg *m = alloc_table(b, sizeof(*m), mcfg_gpa);
+
+	header(&m->h, "MCFG", sizeof(*m), 1);
+	m->base = PCI_ECAM_BASE;
+	m->start_bus = m->end_bus = 0;
+	seal(&m->h);
 }
 
 static void build_madt(struct acpi_builder *b, const struct vm *vm,
@@ -360,8 +404,9 @@ int acpi_build_tables(struct vm *vm)
 	struct acpi_builder b;
 	struct acpi_header *xsdt;
 	struct acpi_rsdp *rsdp;
-	uint64_t rsdp_gpa, xsdt_gpa, fadt_gpa, madt_gpa, dmar_gpa = 0, *entries;
-	unsigned int n = 2;
+	uint64_t rsdp_gpa, xsdt_gpa, fadt_gpa, madt_gpa, mcfg_gpa, dmar_gpa = 0;
+	uint64_t *entries;
+	unsigned int n = 3;
 
 	b.base = vm_guest_ptr(vm, ACPI_TABLES_ADDR, ACPI_TABLES_SIZE);
 	if (!b.base) {
@@ -374,8 +419,10 @@ int acpi_build_tables(struct vm *vm)
 	b.used = 0;
 
 	rsdp = alloc_table(&b, sizeof(*rsdp), &rsdp_gpa);
-	build_fadt(&b, &fadt_gpa);
+	if (build_fadt(&b, &fadt_gpa) < 0)
+		return -1;
 	build_madt(&b, vm, &madt_gpa);
+	build_mcfg(&b, &mcfg_gpa);
 	if (vm->iommu) {
 		build_dmar(&b, vm, &dmar_gpa);
 		n++;
@@ -385,8 +432,9 @@ int acpi_build_tables(struct vm *vm)
 	entries = (uint64_t *)(xsdt + 1);
 	entries[0] = fadt_gpa;
 	entries[1] = madt_gpa;
+	entries[2] = mcfg_gpa;
 	if (vm->iommu)
-		entries[2] = dmar_gpa;
+		entries[3] = dmar_gpa;
 	seal(xsdt);
 
 	memcpy(rsdp->signature, "RSD PTR ", 8);

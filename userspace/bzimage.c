@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "pci.h"
 #include "util.h"
 #include "vm.h"
 
@@ -118,6 +119,8 @@ static void bz_build_e820(struct vm *vm, struct boot_params *bp)
 	bz_e820_add(bp, LOWER_MEM_END, 0xa0000 - LOWER_MEM_END, E820_RESERVED);
 	bz_e820_add(bp, BIOS_AREA, HIGH_MEM_START - BIOS_AREA, E820_RESERVED);
 	bz_e820_add(bp, HIGH_MEM_START, vm->low_size - HIGH_MEM_START, E820_RAM);
+	/* Linux uses the MCFG's ECAM only where the e820 map reserves it. */
+	bz_e820_add(bp, PCI_ECAM_BASE, PCI_ECAM_SIZE, E820_RESERVED);
 	if (vm->high_size)
 		bz_e820_add(bp, VM_HIGH_RAM_START, vm->high_size, E820_RAM);
 }

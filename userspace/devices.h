@@ -46,8 +46,13 @@ int debugexit_create(struct vm *vm);
 /* poweroff.c: the ACPI PM1a control registers simple kernels write S5 to. */
 int poweroff_create(struct vm *vm);
 
-/* reset.c: the reset control register 0xcf9 and the 8042's reset, 0x64. */
+/*
+ * reset.c: the 8042's reset, 0x64, and the reset control register 0xcf9,
+ * which the PCI host bridge decodes (byte accesses inside CONFIG_ADDRESS)
+ * and passes on.
+ */
 int reset_create(struct vm *vm);
+void reset_control_write(struct vm *vm, uint8_t value);
 
 /* pic.c: the 8259A pair and ELCR; state under vm->irq_lock. */
 struct pic;

@@ -16,6 +16,7 @@
 
 #include "devices.h"
 #include "hv.h"
+#include "iommu.h"
 #include "irq.h"
 #include "lapic.h"
 #include "util.h"
@@ -48,6 +49,32 @@ void irq_deliver_msi(struct vm *vm, uint32_t dest, bool logical,
 	if (irq_msi(&msi, dest, logical, vector, level, delivery) &&
 	    hv_ioctl(vm->fd, RS_SIGNAL_MSI, &msi) < 0)
 		pr_perror("RS_SIGNAL_MSI vector %u", vector);
+}
+
+#define MSI_REMAPPABLE		(1U << 4)
+#define MSI_SHV			(1U << 3)
+
+void irq_send_msi_locked(struct vm *vm, uint64_t address, uint32_t data)
+{
+	uint32_t index;
+
+	if ((address & ~0xfffffULL) != 0xfee00000ULL)
+		return;
+	if (address & MSI_REMAPPABLE) {
+		if (!vm->iommu)
+			return;
+		/* The handle in bits 19:5 and 2, plus the subhandle if SHV. */
+		index = (address >> 5 & 0x7fff) | (address >> 2 & 1) << 15;
+		if (address & MSI_SHV)
+			index += data & 0xffff;
+		iommu_remap(vm->iommu, index);
+		return;
+	}
+	if (vm->iommu && !iommu_compat_passes(vm->iommu))
+		return;
+	/* A PCI device's MSI is edge-triggered whatever data says. */
+	vm->deliver(vm, address >> 12 & 0xff, address & 4, data & 0xff, false,
+		    data >> 8 & 7);
 }
 
 void irq_eoi(struct vm *vm, uint8_t vector)

@@ -76,6 +76,13 @@ irq_deliver_fn irq_deliver_msi;
  */
 bool irq_msi(struct rs_msi *msi, uint32_t dest, bool logical, uint8_t vector,
 	     bool level, unsigned int delivery);
+/*
+ * A device's MSI write of @data to @address (a PCI device's MSI-X): in
+ * remappable format (VT-d 5.1.2.2) through interrupt remapping, else as
+ * SDM vol. 3A, 11.11 has it, to vm->deliver.  A write outside 0xfeexxxxx
+ * is not an interrupt and is dropped.  vm->irq_lock held.
+ */
+void irq_send_msi_locked(struct vm *vm, uint64_t address, uint32_t data);
 /* RS_EXIT_EOI: the module's APIC EOIed level-triggered @vector. */
 void irq_eoi(struct vm *vm, uint8_t vector);
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/ringside.h>
@@ -54,13 +55,15 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
 		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] [--kvm]\n"
-		"                    [--user-apic]\n"
+		"                    [--user-apic] [--disk FILE[,OPTIONS]]... [--rng]\n"
 		"                    KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
 		"kernel on a PC: 8259A, 8254, RTC, a local APIC per vCPU, an I/O\n"
 		"APIC, ACPI tables (power off, reset), a 16550A on COM1 with IRQ 4\n"
-		"(stdin/stdout), QEMU's fw_cfg and isa-debug-exit (port 0xf4).\n"
+		"(stdin/stdout), QEMU's fw_cfg and isa-debug-exit (port 0xf4), a PCI\n"
+		"host bridge (ports 0xcf8/0xcfc and ECAM) and the virtio devices asked\n"
+		"for.\n"
 		"\n"
 		"  -m, --mem SIZE       guest RAM, e.g. 128M, 1G (a bare number is\n"
 		"                       MiB); RAM above 3 GiB goes to 4 GiB up;\n"
@@ -85,6 +88,13 @@ static void run_usage(FILE *f)
 		"                       x2APIC and the TSC deadline timer; the\n"
 		"                       8259A, I/O APIC (its interrupts as MSIs)\n"
 		"                       and 8254 stay in the launcher either way\n"
+		"  -d, --disk FILE[,ro][,cache=none|writeback]\n"
+		"                       a virtio block device on the raw image FILE\n"
+		"                       (up to %d; Linux: /dev/vda, vdb, ...); ro:\n"
+		"                       read-only; cache=none: O_DIRECT, past the\n"
+		"                       host's page cache; writeback (default): through\n"
+		"                       it; the guest's flushes are fdatasync()s\n"
+		"  -r, --rng            a virtio entropy device (host getrandom())\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -94,7 +104,7 @@ static void run_usage(FILE *f)
 		"unusable image; 4 the guest crashed (triple fault); 6 the\n"
 		"hypervisor failed.  SIGINT or SIGTERM end the run and the launcher\n"
 		"dies of that signal.\n",
-		VM_MAX_VCPUS);
+		VM_MAX_VCPUS, RUN_MAX_DISKS);
 }
 
 static int do_run(int argc, char **argv)
@@ -106,16 +116,18 @@ static int do_run(int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "user-apic", no_argument, NULL, 'u' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "rng", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_options o = { .mem = 128 * MiB, .cpus = 1 };
 	unsigned long n;
-	int opt;
+	int opt, status;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kuh", longopts,
+	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kud:rh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -147,26 +159,49 @@ static int do_run(int argc, char **argv)
 		case 'u':
 			o.user_apic = true;
 			break;
+		case 'd':
+			if (o.nr_disks == RUN_MAX_DISKS) {
+				pr_err("--disk: at most %d disks", RUN_MAX_DISKS);
+				status = STATUS_USAGE;
+				goto out;
+			}
+			if (virtio_blk_parse(optarg, &o.disks[o.nr_disks]) < 0) {
+				status = STATUS_USAGE;
+				goto out;
+			}
+			o.nr_disks++;
+			break;
+		case 'r':
+			o.rng = true;
+			break;
 		case 'h':
 			run_usage(stdout);
-			return 0;
+			status = 0;
+			goto out;
 		case ':':
 			pr_err("run: %s needs an argument; see 'ringside help "
 			       "run'", argv[optind - 1]);
-			return STATUS_USAGE;
+			status = STATUS_USAGE;
+			goto out;
 		default:
 			pr_err("run: unknown option %s; see 'ringside help run'",
 			       argv[optind - 1]);
-			return STATUS_USAGE;
+			status = STATUS_USAGE;
+			goto out;
 		}
 	}
 	if (optind != argc - 1) {
 		pr_err("run: %s; see 'ringside help run'",
 		       optind == argc ? "which kernel?" : "one kernel only");
-		return STATUS_USAGE;
+		status = STATUS_USAGE;
+		goto out;
 	}
 	o.kernel = argv[optind];
-	return run_guest(&o);
+	status = run_guest(&o);
+out:
+	while (o.nr_disks)
+		free(o.disks[--o.nr_disks].path);
+	return status;
 }
 
 static const struct command commands[] = {

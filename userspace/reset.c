@@ -4,7 +4,8 @@
  * run as a power off does (there is no firmware to reboot into):
  *
  *   0xcf9  the reset control register (PIIX4/ICH datasheets, "Reset
- *          Control Register"): a write with RST_CPU (bit 2) set resets;
+ *          Control Register"), whose byte accesses pci.c passes here: a
+ *          write with RST_CPU (bit 2) set resets;
  *          the ACPI FADT's RESET_REG points here, so Linux's "reboot"
  *          writes 0x06 to it;
  *   0x64   the keyboard controller's command port: command 0xfe pulses
@@ -28,27 +29,11 @@ static void guest_reset(struct vm *vm)
 	vm_request_stop(vm, STATUS_POWEROFF);
 }
 
-static uint64_t cf9_read(void *dev, uint64_t offset, unsigned int size)
+void reset_control_write(struct vm *vm, uint8_t value)
 {
-	(void)dev;
-	(void)offset;
-	(void)size;
-	return 0;
-}
-
-static void cf9_write(void *dev, uint64_t offset, unsigned int size,
-		      uint64_t value)
-{
-	(void)offset;
-	(void)size;
 	if (value & RST_CPU)
-		guest_reset(dev);
+		guest_reset(vm);
 }
-
-static const struct io_ops cf9_ops = {
-	.read = cf9_read,
-	.write = cf9_write,
-};
 
 static uint64_t kbc_read(void *dev, uint64_t offset, unsigned int size)
 {
@@ -74,9 +59,6 @@ static const struct io_ops kbc_ops = {
 
 int reset_create(struct vm *vm)
 {
-	if (iobus_register(&vm->pio, 0xcf9, 1, 1, "reset control", &cf9_ops,
-			   vm) < 0)
-		return -1;
 	return iobus_register(&vm->pio, 0x64, 1, 1, "8042 command", &kbc_ops,
 			      vm);
 }

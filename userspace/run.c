@@ -14,6 +14,7 @@
 #include "devices.h"
 #include "iommu.h"
 #include "loader.h"
+#include "pci.h"
 #include "lapic.h"
 #include "run.h"
 #include "timer.h"
@@ -28,6 +29,8 @@ struct machine {
 	struct pit *pit;
 	struct rtc *rtc;
 	struct acpi_pm *acpi_pm;
+	struct virtio_dev *disks[RUN_MAX_DISKS];
+	struct virtio_dev *rng;
 };
 
 /*
@@ -41,6 +44,7 @@ static int machine_add_apics(struct vm *vm)
 	unsigned int i;
 
 	if (vm->kernel_lapic) {
+		vm->deliver = irq_deliver_msi;
 		vm->iommu = iommu_create(vm, irq_deliver_msi);
 		if (!vm->iommu)
 			return -1;
@@ -52,10 +56,33 @@ static int machine_add_apics(struct vm *vm)
 		if (!vm->vcpus[i].lapic)
 			return -1;
 	}
+	vm->deliver = lapic_deliver;
 	vm->ioapic = ioapic_create(vm, lapic_deliver);
 	if (!vm->ioapic)
 		return -1;
 	return lapic_register_mmio(vm);
+}
+
+/* The PCI bus, and on it the virtio devices asked for. */
+static int machine_add_pci(struct machine *m, const struct run_options *o)
+{
+	struct vm *vm = m->vm;
+	unsigned int i;
+
+	vm->pci = pci_create(vm);
+	if (!vm->pci)
+		return -1;
+	for (i = 0; i < o->nr_disks; i++) {
+		m->disks[i] = virtio_blk_create(vm, &o->disks[i]);
+		if (!m->disks[i])
+			return -1;
+	}
+	if (o->rng) {
+		m->rng = virtio_rng_create(vm);
+		if (!m->rng)
+			return -1;
+	}
+	return 0;
 }
 
 /* The interrupt controllers first: devices raise lines on them. */
@@ -83,7 +110,7 @@ static int machine_add_devices(struct machine *m, const struct run_options *o)
 	m->acpi_pm = acpi_pm_create(vm);
 	if (!m->acpi_pm)
 		return -1;
-	return 0;
+	return machine_add_pci(m, o);
 }
 
 /*
@@ -128,11 +155,19 @@ static void machine_destroy_irqchips(struct vm *vm)
 }
 
 /*
- * The UART's reader first: it raises interrupts.  The timers stopped when
- * vm_run() returned.
+ * The device threads first: they raise interrupts.  The timers stopped
+ * when vm_run() returned.
  */
 static void machine_destroy(struct machine *m)
 {
+	unsigned int i;
+
+	/* The virtio I/O threads raise interrupts and touch guest RAM. */
+	for (i = 0; i < RUN_MAX_DISKS; i++)
+		virtio_blk_destroy(m->disks[i]);
+	virtio_rng_destroy(m->rng);
+	if (m->vm)
+		pci_destroy(m->vm->pci);
 	uart_destroy(m->uart);
 	fwcfg_destroy(m->fwcfg);
 	acpi_pm_destroy(m->acpi_pm);

@@ -5,6 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio.h"
+
+#define RUN_MAX_DISKS		8
+
 struct run_options {
 	uint64_t mem;			/* bytes of guest RAM */
 	unsigned int cpus;
@@ -13,6 +17,9 @@ struct run_options {
 	const char *kernel;
 	bool kvm;			/* --kvm: KVM instead of ringside */
 	bool user_apic;			/* --user-apic: local APICs here */
+	unsigned int nr_disks;		/* --disk, virtio-blk */
+	struct virtio_blk_options disks[RUN_MAX_DISKS];
+	bool rng;			/* --rng: virtio-rng */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

@@ -19,6 +19,7 @@
 #include <linux/ringside.h>
 
 #include "iobus.h"
+#include "irq.h"
 #include "timer.h"
 
 #define VM_PCI_HOLE_START	0xc0000000ULL	/* 3 GiB */
@@ -39,6 +40,7 @@ struct lapic;
 struct pic;
 struct ioapic;
 struct iommu;
+struct pci_bus;
 
 struct vcpu {
 	struct vm *vm;
@@ -77,6 +79,8 @@ struct vm {
 	struct pic *pic;
 	struct ioapic *ioapic;
 	struct iommu *iommu;		/* interrupt remapping, or NULL */
+	irq_deliver_fn *deliver;	/* to the local APICs (irq.h) */
+	struct pci_bus *pci;
 	bool no_kicks;			/* the vCPU threads are ending */
 	/*
 	 * RS_CREATE_LAPIC: the local APICs are the module's; the I/O APIC
