@@ -7,6 +7,7 @@
 #define RINGSIDE_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct iobus;
@@ -28,6 +29,13 @@ struct uart *uart_create(struct vm *vm, uint16_t base, unsigned int irq,
  * a Ctrl-A.
  */
 int uart_start_input(struct uart *uart);
+/*
+ * Before uart_start_input(): the keys go to @sink(@dev, ...) instead of
+ * the UART (Ctrl-A x still ends the run); virtio-console's input.
+ */
+void uart_set_input(struct uart *uart,
+		    void (*sink)(void *dev, const uint8_t *buf, size_t len),
+		    void *dev);
 /* Stop reading, restore the terminal, free. */
 void uart_destroy(struct uart *uart);
 

@@ -242,6 +242,9 @@ static void intx_update(struct pci_device *pdev)
 	bool low = false;
 	unsigned int s;
 
+	/* No INTA# (the host bridge): no line; its gsi 0 is IRQ 0's. */
+	if (!pdev->cfg[PCI_INTERRUPT_PIN])
+		return;
 	for (s = 0; s < PCI_SLOTS; s++) {
 		struct pci_device *d = bus->slots[s];
 
@@ -287,8 +290,11 @@ static uint32_t cfg_read(struct pci_device *pdev, unsigned int reg,
 	if (pdev->ops && pdev->ops->cfg_read &&
 	    pdev->ops->cfg_read(pdev, reg, size, &v))
 		return v;
+	/* The status register's INTx bit changes under irq_lock. */
+	pthread_mutex_lock(&pdev->vm->irq_lock);
 	for (i = 0; i < size; i++)
 		v |= (uint32_t)pdev->cfg[reg + i] << (8 * i);
+	pthread_mutex_unlock(&pdev->vm->irq_lock);
 	return v;
 }
 

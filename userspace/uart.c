@@ -98,6 +98,9 @@ struct uart {
 	unsigned int rx_head, rx_count;
 
 	int in_fd, out_fd;
+	/* Where input goes instead of the FIFO, if anywhere. */
+	void (*sink)(void *dev, const uint8_t *buf, size_t len);
+	void *sink_dev;
 	int wake[2];			/* tells the reader to stop */
 	pthread_t reader;
 	bool reader_started;
@@ -321,11 +324,27 @@ static unsigned int uart_wait_rx_space(struct uart *u)
 	return space;
 }
 
+void uart_set_input(struct uart *u,
+		    void (*sink)(void *dev, const uint8_t *buf, size_t len),
+		    void *dev)
+{
+	u->sink = sink;
+	u->sink_dev = dev;
+}
+
+static void uart_take(struct uart *u, uint8_t byte)
+{
+	if (u->sink)
+		u->sink(u->sink_dev, &byte, 1);
+	else
+		rx_push(u, byte);
+}
+
 /* A key from the input: Ctrl-A x ends the run when the input is a terminal. */
 static void uart_input(struct uart *u, uint8_t byte)
 {
 	if (!u->termios_saved) {
-		rx_push(u, byte);
+		uart_take(u, byte);
 		return;
 	}
 	if (u->escape) {
@@ -335,13 +354,13 @@ static void uart_input(struct uart *u, uint8_t byte)
 			return;
 		}
 		if (byte == ESCAPE_KEY)
-			rx_push(u, byte);
+			uart_take(u, byte);
 		return;
 	}
 	if (byte == ESCAPE_KEY)
 		u->escape = true;
 	else
-		rx_push(u, byte);
+		uart_take(u, byte);
 }
 
 /*

@@ -224,7 +224,7 @@ void virtq_notify_guest(struct virtio_dev *vdev, struct virtq *vq)
  * Ask for the guest's notifications again and look once more: a request
  * made before the guest saw our request for them would be missed (2.7.10).
  */
-static bool virtq_enable_notify(struct virtio_dev *vdev, struct virtq *vq)
+bool virtq_enable_notify(struct virtio_dev *vdev, struct virtq *vq)
 {
 	if (virtio_has_feature(vdev, VIRTIO_F_EVENT_IDX))
 		__atomic_store_n(AVAIL_EVENT(vq), vq->last_avail,
@@ -242,19 +242,28 @@ static void virtq_disable_notify(struct virtio_dev *vdev, struct virtq *vq)
 				 __ATOMIC_RELAXED);
 }
 
-/* Serve @vq until it is empty with notifications on.  vdev->lock held. */
+/*
+ * Serve @vq until notifications are on again and nothing came meanwhile.
+ * A device may leave buffers it has nothing for (a receive queue without
+ * input): once a round takes none, it is not asked again until the next
+ * notification.  vdev->lock held.
+ */
 static void virtq_serve(struct virtio_dev *vdev, struct virtq *vq)
 {
 	uint8_t ready = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET;
+	uint16_t start;
+	bool more;
 
 	if ((vdev->status & ready) != VIRTIO_STATUS_DRIVER_OK || !vq->enabled)
 		return;
 	virtq_disable_notify(vdev, vq);
 	do {
+		start = vq->last_avail;
 		vdev->ops->queue_notify(vdev, vq);
 		virtq_notify_guest(vdev, vq);
-	} while (!(vdev->status & VIRTIO_STATUS_NEEDS_RESET) &&
-		 virtq_enable_notify(vdev, vq));
+		more = virtq_enable_notify(vdev, vq);
+	} while (more && vq->last_avail != start &&
+		 !(vdev->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
 size_t virtq_chain_write(struct virtq_chain *c, size_t at, const void *src,
@@ -299,6 +308,13 @@ size_t virtq_chain_read(const struct virtq_chain *c, size_t at, void *dst,
 		at = 0;
 	}
 	return done;
+}
+
+void virtio_serve(struct virtio_dev *vdev, struct virtq *vq)
+{
+	pthread_mutex_lock(&vdev->lock);
+	virtq_serve(vdev, vq);
+	pthread_mutex_unlock(&vdev->lock);
 }
 
 /* --- The common configuration (4.1.4.3), vdev->lock held --- */
@@ -697,11 +713,18 @@ static void *virtio_thread(void *arg)
 			if (!fds[1 + q].revents)
 				continue;
 			eventfd_read(vdev->vqs[q].efd, &count);
-			pthread_mutex_lock(&vdev->lock);
-			virtq_serve(vdev, &vdev->vqs[q]);
-			pthread_mutex_unlock(&vdev->lock);
+			virtio_serve(vdev, &vdev->vqs[q]);
 		}
 	}
+	return NULL;
+}
+
+/* A device with a loop of its own (ops->thread) runs it instead. */
+static void *virtio_device_thread(void *arg)
+{
+	struct virtio_dev *vdev = arg;
+
+	vdev->ops->thread(vdev);
 	return NULL;
 }
 
@@ -775,7 +798,8 @@ int virtio_start(struct virtio_dev *vdev)
 	/* The I/O thread takes no signals: vm_run() waits for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&vdev->thread, NULL, virtio_thread, vdev);
+	err = pthread_create(&vdev->thread, NULL, vdev->ops->thread ?
+			     virtio_device_thread : virtio_thread, vdev);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		errno = err;

@@ -88,6 +88,14 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
 	/* The guest reset the device; vdev->lock held. */
 	void (*reset)(struct virtio_dev *vdev);
+	/*
+	 * Optional: the device's own I/O loop, run on its I/O thread instead
+	 * of the generic one, for a device that also waits on fds of its own
+	 * (virtio-net's backend).  It polls each queue's efd, serving the
+	 * queue with virtio_serve() or by itself, and returns once
+	 * vdev->stop_efd is readable.
+	 */
+	void (*thread)(struct virtio_dev *vdev);
 };
 
 struct virtio_dev {
@@ -149,6 +157,18 @@ void virtq_push(struct virtio_dev *vdev, struct virtq *vq, uint16_t head,
  */
 void virtq_notify_guest(struct virtio_dev *vdev, struct virtq *vq);
 
+/*
+ * Ask the guest to notify @vq's next request (2.7.10); true if one came
+ * meanwhile, to be taken now.  For a device that takes requests only when
+ * it has something for them (virtio-net's receive queue).  vdev->lock held.
+ */
+bool virtq_enable_notify(struct virtio_dev *vdev, struct virtq *vq);
+/*
+ * What the generic I/O thread does when @vq's efd fires: take the lock and
+ * call ops->queue_notify until the queue is empty with notifications on.
+ */
+void virtio_serve(struct virtio_dev *vdev, struct virtq *vq);
+
 /* Copy @len bytes of @src into the writable part of @chain; bytes copied. */
 size_t virtq_chain_write(struct virtq_chain *chain, size_t at,
 			 const void *src, size_t len);
@@ -173,5 +193,35 @@ void virtio_blk_destroy(struct virtio_dev *vdev);
 
 struct virtio_dev *virtio_rng_create(struct vm *vm);
 void virtio_rng_destroy(struct virtio_dev *vdev);
+
+/* virtio-net.c: --net user[,hostfwd=...] (libslirp) or --net tap=IFNAME. */
+#define VIRTIO_NET_MAX_HOSTFWDS	16
+enum virtio_net_backend { VIRTIO_NET_USER, VIRTIO_NET_TAP };
+struct virtio_net_hostfwd {
+	bool udp;
+	uint32_t host_addr, guest_addr;	/* network order; 0: any / .15 */
+	uint16_t host_port, guest_port;
+};
+struct virtio_net_options {
+	enum virtio_net_backend backend;
+	char ifname[16];		/* tap: IFNAMSIZ */
+	unsigned int nr_hostfwds;
+	struct virtio_net_hostfwd hostfwds[VIRTIO_NET_MAX_HOSTFWDS];
+};
+/* Parse --net's argument into @opts; 0, or -1 after saying why. */
+int virtio_net_parse(const char *arg, struct virtio_net_options *opts);
+/* Device @index (from 0) has MAC 52:54:00:12:34:56 + @index. */
+struct virtio_dev *virtio_net_create(struct vm *vm,
+				     const struct virtio_net_options *opts,
+				     unsigned int index);
+void virtio_net_destroy(struct virtio_dev *vdev);
+
+/*
+ * virtio-console.c: hvc0, its output to @out_fd; its input through
+ * virtio_console_input() (uart.c's reader, uart_set_input()).
+ */
+struct virtio_dev *virtio_console_create(struct vm *vm, int out_fd);
+void virtio_console_input(void *dev, const uint8_t *buf, size_t len);
+void virtio_console_destroy(struct virtio_dev *vdev);
 
 #endif /* RINGSIDE_VIRTIO_H */
