@@ -463,6 +463,22 @@ static int kvm_inject(int fd, const struct rs_event *ev)
 	return 0;
 }
 
+/* The same notification with KVM's flags (api.rst, "KVM_IOEVENTFD"). */
+static int kvm_ioeventfd(int fd, const struct rs_ioeventfd *io)
+{
+	struct kvm_ioeventfd k = {
+		.datamatch = io->datamatch, .addr = io->addr, .len = io->len,
+		.fd = io->fd,
+		.flags = ((io->flags & RS_IOEVENTFD_PIO) ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 ((io->flags & RS_IOEVENTFD_DATAMATCH) ?
+			  KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+			 ((io->flags & RS_IOEVENTFD_DEASSIGN) ?
+			  KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
+	};
+
+	return ioctl(fd, KVM_IOEVENTFD, &k);
+}
+
 int kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	void *p = (void *)arg;
@@ -495,6 +511,8 @@ int kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 		return kvm_set_cpuid(fd, p);
 	case RS_INJECT_EVENT:
 		return kvm_inject(fd, p);
+	case RS_IOEVENTFD:
+		return kvm_ioeventfd(fd, p);
 	}
 	errno = ENOTTY;
 	return -1;

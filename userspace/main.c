@@ -56,6 +56,8 @@ static void run_usage(FILE *f)
 		"usage: ringside run [--mem SIZE] [--cpus N] [--append CMDLINE]\n"
 		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] [--kvm]\n"
 		"                    [--user-apic] [--disk FILE[,OPTIONS]]... [--rng]\n"
+		"                    [--net user[,hostfwd=...]|tap=IFNAME]...\n"
+		"                    [--console]\n"
 		"                    KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
@@ -95,6 +97,20 @@ static void run_usage(FILE *f)
 		"                       host's page cache; writeback (default): through\n"
 		"                       it; the guest's flushes are fdatasync()s\n"
 		"  -r, --rng            a virtio entropy device (host getrandom())\n"
+		"  -n, --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+		"  -n, --net tap=IFNAME\n"
+		"                       a virtio network device (up to %d; MAC\n"
+		"                       52:54:00:12:34:56, +1 for each next one); user:\n"
+		"                       user-mode networking (libslirp) as QEMU's:\n"
+		"                       10.0.2.0/24, the guest 10.0.2.15 by DHCP, the\n"
+		"                       host's loopback as 10.0.2.2, DNS 10.0.2.3;\n"
+		"                       hostfwd=tcp::2222-:22 forwards the host's port\n"
+		"                       2222 to the guest's 22; tap: the tap interface\n"
+		"                       IFNAME (created for the run if there is none),\n"
+		"                       with its checksum and TSO offloads\n"
+		"  -C, --console        a virtio console (Linux: hvc0, console=hvc0)\n"
+		"                       beside COM1, its output to stdout too; the\n"
+		"                       terminal's keys go to it instead of COM1\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -104,7 +120,7 @@ static void run_usage(FILE *f)
 		"unusable image; 4 the guest crashed (triple fault); 6 the\n"
 		"hypervisor failed.  SIGINT or SIGTERM end the run and the launcher\n"
 		"dies of that signal.\n",
-		VM_MAX_VCPUS, RUN_MAX_DISKS);
+		VM_MAX_VCPUS, RUN_MAX_DISKS, RUN_MAX_NETS);
 }
 
 static int do_run(int argc, char **argv)
@@ -118,6 +134,8 @@ static int do_run(int argc, char **argv)
 		{ "user-apic", no_argument, NULL, 'u' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "rng", no_argument, NULL, 'r' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "console", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,7 +145,7 @@ static int do_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kud:rh", longopts,
+	while ((opt = getopt_long(argc, argv, ":m:c:a:i:kud:rCn:h", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -173,6 +191,22 @@ static int do_run(int argc, char **argv)
 			break;
 		case 'r':
 			o.rng = true;
+			break;
+		case 'n':
+			if (o.nr_nets == RUN_MAX_NETS) {
+				pr_err("--net: at most %d network devices",
+				       RUN_MAX_NETS);
+				status = STATUS_USAGE;
+				goto out;
+			}
+			if (virtio_net_parse(optarg, &o.nets[o.nr_nets]) < 0) {
+				status = STATUS_USAGE;
+				goto out;
+			}
+			o.nr_nets++;
+			break;
+		case 'C':
+			o.console = true;
 			break;
 		case 'h':
 			run_usage(stdout);

@@ -31,6 +31,8 @@ struct machine {
 	struct acpi_pm *acpi_pm;
 	struct virtio_dev *disks[RUN_MAX_DISKS];
 	struct virtio_dev *rng;
+	struct virtio_dev *nets[RUN_MAX_NETS];
+	struct virtio_dev *console;
 };
 
 /*
@@ -81,6 +83,18 @@ static int machine_add_pci(struct machine *m, const struct run_options *o)
 		m->rng = virtio_rng_create(vm);
 		if (!m->rng)
 			return -1;
+	}
+	for (i = 0; i < o->nr_nets; i++) {
+		m->nets[i] = virtio_net_create(vm, &o->nets[i], i);
+		if (!m->nets[i])
+			return -1;
+	}
+	/* hvc0 takes the terminal's keys; the UART keeps its output. */
+	if (o->console) {
+		m->console = virtio_console_create(vm, STDOUT_FILENO);
+		if (!m->console)
+			return -1;
+		uart_set_input(m->uart, virtio_console_input, m->console);
 	}
 	return 0;
 }
@@ -166,6 +180,12 @@ static void machine_destroy(struct machine *m)
 	for (i = 0; i < RUN_MAX_DISKS; i++)
 		virtio_blk_destroy(m->disks[i]);
 	virtio_rng_destroy(m->rng);
+	for (i = 0; i < RUN_MAX_NETS; i++)
+		virtio_net_destroy(m->nets[i]);
+	/* The UART's reader passes keys to the console: it goes first. */
+	uart_destroy(m->uart);
+	m->uart = NULL;
+	virtio_console_destroy(m->console);
 	if (m->vm)
 		pci_destroy(m->vm->pci);
 	uart_destroy(m->uart);

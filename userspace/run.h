@@ -8,6 +8,7 @@
 #include "virtio.h"
 
 #define RUN_MAX_DISKS		8
+#define RUN_MAX_NETS		4
 
 struct run_options {
 	uint64_t mem;			/* bytes of guest RAM */
@@ -20,6 +21,9 @@ struct run_options {
 	unsigned int nr_disks;		/* --disk, virtio-blk */
 	struct virtio_blk_options disks[RUN_MAX_DISKS];
 	bool rng;			/* --rng: virtio-rng */
+	unsigned int nr_nets;		/* --net, virtio-net */
+	struct virtio_net_options nets[RUN_MAX_NETS];
+	bool console;			/* --console: virtio-console */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

@@ -227,7 +227,8 @@ int virtio_blk_parse(const char *arg, struct virtio_blk_options *o)
 	*o = (struct virtio_blk_options){ 0 };
 	if (!copy)
 		return -1;
-	o->path = strtok_r(copy, ",", &save);
+	/* ",ro" has no file: strtok_r() would make "ro" one, inside copy. */
+	o->path = copy[0] == ',' ? NULL : strtok_r(copy, ",", &save);
 	while (o->path && (opt = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(opt, "ro")) {
 			o->readonly = true;
