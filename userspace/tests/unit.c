@@ -3,7 +3,8 @@
  * Host tests of the launcher's parts that need no module: size parsing,
  * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
  * the PIT, the RTC, the loaders (into a VM that is only RAM) and the
- * percentiles of `ringside stat`.  Run from userspace/ after "make": tests/unit.
+ * percentiles of `ringside stat`; unit-pci.c has the PCI bus and the virtio
+ * devices.  Run from userspace/ after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
 #include <elf.h>
@@ -22,21 +23,12 @@
 #include "../nl.h"
 #include "../util.h"
 #include "../vm.h"
+#include "unit.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
-			#cond);						\
-	}								\
-} while (0)
+int passed, failed;
 
 /* A VM that is only RAM, laid out as vm_create() does. */
-static struct vm *ram_vm(uint64_t size)
+struct vm *ram_vm(uint64_t size)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 
@@ -54,7 +46,7 @@ static struct vm *ram_vm(uint64_t size)
 	return vm;
 }
 
-static void free_vm(struct vm *vm)
+void free_vm(struct vm *vm)
 {
 	free(vm->ram);
 	free(vm);
@@ -123,26 +115,6 @@ static void test_iobus(void)
 	d[0] = 0x00; d[1] = 0x20; d[2] = 0xaa; d[3] = 0xbb;
 	iobus_write(&bus, 0x200, 4, d);
 	CHECK(writes == 1 && last_size == 2 && last_write == 0x2000);
-}
-
-static uint8_t inb(struct vm *vm, uint16_t port)
-{
-	uint8_t v;
-
-	iobus_read(&vm->pio, port, 1, &v);
-	return v;
-}
-
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-	iobus_write(&vm->pio, port, 1, &v);
-}
-
-static void outw(struct vm *vm, uint16_t port, uint16_t v)
-{
-	uint8_t d[2] = { v, v >> 8 };
-
-	iobus_write(&vm->pio, port, 2, d);
 }
 
 static void test_fwcfg(void)
@@ -606,7 +578,7 @@ static void capture_msi(struct vm *vm, uint32_t dest, bool logical,
 		nr_sent++;
 }
 
-static void ioapic_rte(struct vm *vm, unsigned int pin, uint64_t rte)
+void ioapic_rte(struct vm *vm, unsigned int pin, uint64_t rte)
 {
 	unsigned int i;
 
@@ -810,6 +782,10 @@ int main(void)
 	test_multiboot_aout();
 	test_hist_quantile();
 	test_iommu();
+	test_pci_host();
+	test_virtio_rng();
+	test_virtio_malformed();
+	test_virtio_blk();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
