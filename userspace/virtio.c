@@ -666,6 +666,10 @@ static void virtio_bars_changed(struct pci_device *pdev)
 	uint32_t base = pci_bar_decoded(pdev, 0);
 	unsigned int q;
 
+	/* Only where the bus routes it to us: inside the memory window. */
+	if (base < PCI_MMIO_BASE ||
+	    base - PCI_MMIO_BASE > PCI_MMIO_SIZE - BAR0_SIZE)
+		base = 0;
 	for (q = 0; q < vdev->nr_queues; q++) {
 		struct virtq *vq = &vdev->vqs[q];
 		uint64_t addr = base ? base + NOTIFY_OFF + NOTIFY_MULT * q : 0;
