@@ -82,15 +82,6 @@ static unsigned int iov_slice(const struct iovec *src, unsigned int n,
 	return out;
 }
 
-static size_t iov_total(const struct iovec *iov, unsigned int n)
-{
-	size_t t = 0;
-
-	while (n--)
-		t += iov[n].iov_len;
-	return t;
-}
-
 /*
  * O_DIRECT wants aligned memory; Linux's block layer aligns its buffers
  * to 512 bytes, but another guest need not: bounce those.
@@ -98,22 +89,17 @@ static size_t iov_total(const struct iovec *iov, unsigned int n)
 static ssize_t bounce_rw(struct virtio_blk *b, struct iovec *iov,
 			 unsigned int n, off_t off, bool write)
 {
-	size_t len = iov_total(iov, n), done = 0;
-	unsigned int i;
+	size_t len = iov_total(iov, n);
 	ssize_t r;
 	void *buf;
 
 	if (posix_memalign(&buf, PAGE_SIZE, len ? len : 1))
 		return -1;
 	if (write)
-		for (i = 0; i < n; done += iov[i++].iov_len)
-			memcpy((uint8_t *)buf + done, iov[i].iov_base,
-			       iov[i].iov_len);
+		iov_copy(iov, n, 0, buf, len, false);
 	r = write ? pwrite(b->fd, buf, len, off) : pread(b->fd, buf, len, off);
 	if (!write && r == (ssize_t)len)
-		for (i = 0; i < n; done += iov[i++].iov_len)
-			memcpy(iov[i].iov_base, (uint8_t *)buf + done,
-			       iov[i].iov_len);
+		iov_copy(iov, n, 0, buf, len, true);
 	free(buf);
 	return r;
 }

@@ -266,48 +266,50 @@ static void virtq_serve(struct virtio_dev *vdev, struct virtq *vq)
 		 !(vdev->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
-size_t virtq_chain_write(struct virtq_chain *c, size_t at, const void *src,
-			 size_t len)
+size_t iov_copy(const struct iovec *iov, unsigned int n, size_t at,
+		void *buf, size_t len, bool to_iov)
 {
 	unsigned int i;
 	size_t done = 0;
 
-	for (i = c->n_out; i < c->n_out + c->n_in && done < len; i++) {
-		size_t n;
+	for (i = 0; i < n && done < len; i++) {
+		uint8_t *p = iov[i].iov_base;
+		size_t k;
 
-		if (at >= c->iov[i].iov_len) {
-			at -= c->iov[i].iov_len;
+		if (at >= iov[i].iov_len) {
+			at -= iov[i].iov_len;
 			continue;
 		}
-		n = MIN(c->iov[i].iov_len - at, len - done);
-		memcpy((uint8_t *)c->iov[i].iov_base + at,
-		       (const uint8_t *)src + done, n);
-		done += n;
+		k = MIN(iov[i].iov_len - at, len - done);
+		if (to_iov)
+			memcpy(p + at, (uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done, p + at, k);
+		done += k;
 		at = 0;
 	}
 	return done;
 }
 
+size_t iov_total(const struct iovec *iov, unsigned int n)
+{
+	size_t t = 0;
+
+	while (n--)
+		t += iov[n].iov_len;
+	return t;
+}
+
+size_t virtq_chain_write(struct virtq_chain *c, size_t at, const void *src,
+			 size_t len)
+{
+	return iov_copy(c->iov + c->n_out, c->n_in, at, (void *)src, len, true);
+}
+
 size_t virtq_chain_read(const struct virtq_chain *c, size_t at, void *dst,
 			size_t len)
 {
-	unsigned int i;
-	size_t done = 0;
-
-	for (i = 0; i < c->n_out && done < len; i++) {
-		size_t n;
-
-		if (at >= c->iov[i].iov_len) {
-			at -= c->iov[i].iov_len;
-			continue;
-		}
-		n = MIN(c->iov[i].iov_len - at, len - done);
-		memcpy((uint8_t *)dst + done,
-		       (const uint8_t *)c->iov[i].iov_base + at, n);
-		done += n;
-		at = 0;
-	}
-	return done;
+	return iov_copy(c->iov, c->n_out, at, dst, len, false);
 }
 
 void virtio_serve(struct virtio_dev *vdev, struct virtq *vq)

@@ -169,6 +169,15 @@ bool virtq_enable_notify(struct virtio_dev *vdev, struct virtq *vq);
  */
 void virtio_serve(struct virtio_dev *vdev, struct virtq *vq);
 
+/*
+ * Copy up to @len bytes between @buf and the @n iovecs @iov, from byte
+ * @at of theirs: into them if @to_iov, else out.  Returns bytes copied.
+ */
+size_t iov_copy(const struct iovec *iov, unsigned int n, size_t at,
+		void *buf, size_t len, bool to_iov);
+/* The bytes @iov's @n iovecs hold. */
+size_t iov_total(const struct iovec *iov, unsigned int n);
+
 /* Copy @len bytes of @src into the writable part of @chain; bytes copied. */
 size_t virtq_chain_write(struct virtq_chain *chain, size_t at,
 			 const void *src, size_t len);
