@@ -120,6 +120,7 @@ static int walk_chain(struct virtio_dev *vdev, struct virtq *vq,
 	unsigned int max = vq->size, idx = c->head, seen = 0;
 	bool indirect = false;
 	struct vring_desc d;
+	void *buf;
 
 	for (;;) {
 		d.addr = table[idx].addr;
@@ -147,10 +148,10 @@ static int walk_chain(struct virtio_dev *vdev, struct virtq *vq,
 			return virtio_broken(vdev, "a chain too long"), -1;
 		if (!(d.flags & VRING_DESC_F_WRITE) && c->n_in)
 			return virtio_broken(vdev, "a readable descriptor after a writable one"), -1;
-		if (d.len && !vm_guest_ptr(vdev->vm, d.addr, d.len))
+		buf = d.len ? vm_guest_ptr(vdev->vm, d.addr, d.len) : NULL;
+		if (d.len && !buf)
 			return virtio_broken(vdev, "a buffer outside RAM"), -1;
-		chain_add(c, d.len ? vm_guest_ptr(vdev->vm, d.addr, d.len) : NULL,
-			  d.len, d.flags & VRING_DESC_F_WRITE);
+		chain_add(c, buf, d.len, d.flags & VRING_DESC_F_WRITE);
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		idx = d.next;
