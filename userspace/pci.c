@@ -440,7 +440,7 @@ static const struct io_ops ecam_ops = {
 /* --- The windows: BAR accesses (bus->lock held for reading) --- */
 
 static struct pci_bar *bar_at(struct pci_bus *bus, bool io, uint64_t addr,
-			      uint64_t *offset, struct pci_device **owner)
+			      uint64_t *offset)
 {
 	unsigned int s, b;
 
@@ -453,7 +453,6 @@ static struct pci_bar *bar_at(struct pci_bus *bus, bool io, uint64_t addr,
 
 			if (base && bar->io == io && addr - base < bar->size) {
 				*offset = addr - base;
-				*owner = pdev;
 				return bar;
 			}
 		}
@@ -464,12 +463,11 @@ static struct pci_bar *bar_at(struct pci_bus *bus, bool io, uint64_t addr,
 static uint64_t window_read(struct pci_bus *bus, bool io, uint64_t addr,
 			    unsigned int size)
 {
-	struct pci_device *owner;
 	struct pci_bar *bar;
 	uint64_t offset, v = ~0ULL;
 
 	pthread_rwlock_rdlock(&bus->lock);
-	bar = bar_at(bus, io, addr, &offset, &owner);
+	bar = bar_at(bus, io, addr, &offset);
 	if (bar && offset + size <= bar->size && bar->ops->read)
 		v = bar->ops->read(bar->dev, offset, size);
 	pthread_rwlock_unlock(&bus->lock);
@@ -479,12 +477,11 @@ static uint64_t window_read(struct pci_bus *bus, bool io, uint64_t addr,
 static void window_write(struct pci_bus *bus, bool io, uint64_t addr,
 			 unsigned int size, uint64_t value)
 {
-	struct pci_device *owner;
 	struct pci_bar *bar;
 	uint64_t offset;
 
 	pthread_rwlock_rdlock(&bus->lock);
-	bar = bar_at(bus, io, addr, &offset, &owner);
+	bar = bar_at(bus, io, addr, &offset);
 	if (bar && offset + size <= bar->size && bar->ops->write)
 		bar->ops->write(bar->dev, offset, size, value);
 	pthread_rwlock_unlock(&bus->lock);

@@ -693,12 +693,9 @@ static const struct virtio_dev_ops tap_ops = {
 
 static int parse_port(const char *s, uint16_t *port)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || !v || v > 65535)
+	if (parse_uint(s, 1, 65535, &v) < 0)
 		return -1;
 	*port = v;
 	return 0;
