@@ -50,7 +50,6 @@
 
 struct ioapic {
 	struct vm *vm;
-	irq_deliver_fn *deliver;	/* to the local APICs (irq.h) */
 	uint32_t regsel;
 	uint32_t id;
 	uint64_t rte[IRQ_IOAPIC_PINS];
@@ -78,7 +77,7 @@ static void ioapic_deliver(struct ioapic *io, unsigned int pin)
 	if (rte & RTE_REMAPPABLE)
 		iommu_remap(io->vm->iommu, RTE_IR_INDEX(rte));
 	else if (iommu_compat_passes(io->vm->iommu))
-		io->deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
+		io->vm->deliver(io->vm, RTE_DEST(rte), rte & RTE_DEST_LOGICAL,
 			    rte & RTE_VECTOR, rte & RTE_LEVEL, RTE_DELIVERY(rte));
 }
 
@@ -197,7 +196,7 @@ static const struct io_ops ioapic_ops = {
 	.write = ioapic_mmio_write,
 };
 
-struct ioapic *ioapic_create(struct vm *vm, irq_deliver_fn *deliver)
+struct ioapic *ioapic_create(struct vm *vm)
 {
 	struct ioapic *io = calloc(1, sizeof(*io));
 	unsigned int pin;
@@ -207,7 +206,6 @@ struct ioapic *ioapic_create(struct vm *vm, irq_deliver_fn *deliver)
 		return NULL;
 	}
 	io->vm = vm;
-	io->deliver = deliver;
 	io->id = IOAPIC_ID(vm) << 24;
 	for (pin = 0; pin < IRQ_IOAPIC_PINS; pin++)
 		io->rte[pin] = RTE_MASKED;	/* the reset state */

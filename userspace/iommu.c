@@ -121,7 +121,6 @@
 
 struct iommu {
 	struct vm *vm;
-	irq_deliver_fn *deliver;
 	uint8_t regs[REG_SIZE];		/* as the guest reads them */
 	/* The table GCMD.SIRTP latched from IRTA */
 	uint64_t irt_base;
@@ -168,7 +167,7 @@ static void send_event(struct iommu *m, unsigned int ctl)
 		return;
 	}
 	set32(m, ctl, get32(m, ctl) & ~EVENT_IP);
-	m->deliver(m->vm, dest, addr & 4, data & 0xff, false, data >> 8 & 7);
+	m->vm->deliver(m->vm, dest, addr & 4, data & 0xff, false, data >> 8 & 7);
 }
 
 /* A fault of interrupt request @index, for reason @reason (7.1.3). */
@@ -227,7 +226,7 @@ void iommu_remap(struct iommu *m, uint32_t index)
 		return;
 	}
 	dest = m->irt_x2apic ? lo >> 32 : (lo >> 40) & 0xff;
-	m->deliver(m->vm, dest, lo & IRTE_DM, IRTE_VECTOR(lo), lo & IRTE_TM,
+	m->vm->deliver(m->vm, dest, lo & IRTE_DM, IRTE_VECTOR(lo), lo & IRTE_TM,
 		   IRTE_DLM(lo));
 }
 
@@ -403,7 +402,7 @@ static const struct io_ops iommu_ops = {
 	.write = iommu_write,
 };
 
-struct iommu *iommu_create(struct vm *vm, irq_deliver_fn *deliver)
+struct iommu *iommu_create(struct vm *vm)
 {
 	struct iommu *m = calloc(1, sizeof(*m));
 
@@ -412,7 +411,6 @@ struct iommu *iommu_create(struct vm *vm, irq_deliver_fn *deliver)
 		return NULL;
 	}
 	m->vm = vm;
-	m->deliver = deliver;
 	set32(m, REG_VER, IOMMU_VER);
 	set64(m, REG_CAP, IOMMU_CAP);
 	set64(m, REG_ECAP, IOMMU_ECAP);

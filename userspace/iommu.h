@@ -20,8 +20,8 @@ struct iommu;
 /* Its registers' page, where QEMU's intel-iommu has it. */
 #define IOMMU_BASE		0xfed90000ULL
 
-/* The page of registers at IOMMU_BASE; its messages go to @deliver. */
-struct iommu *iommu_create(struct vm *vm, irq_deliver_fn *deliver);
+/* The page of registers at IOMMU_BASE; its messages go to vm->deliver. */
+struct iommu *iommu_create(struct vm *vm);
 void iommu_destroy(struct iommu *iommu);
 
 /*

@@ -8,9 +8,10 @@
  * lock, vm->irq_lock, which device code takes around any change to an
  * interrupt line; the controllers' own register handlers take it too.
  *
- * The I/O APIC's messages go to the local APICs through one function
- * chosen when the machine is put together (irq_deliver_fn): an MSI to the
- * module's APICs, or lapic_deliver() to the launcher's.  What the
+ * The I/O APIC's, the remapping unit's and the PCI devices' messages go
+ * to the local APICs through one function chosen when the machine is put
+ * together, vm->deliver (irq_deliver_fn): an MSI to the module's APICs,
+ * or lapic_deliver() to the launcher's.  What the
  * launcher itself injects -- the 8259A's INT to vCPU 0, and with its own
  * APICs every interrupt -- a vCPU thread looks for before each RS_RUN
  * (irq_pending()); if the guest can take it now it acknowledges it
@@ -60,8 +61,8 @@ int irq_ack(struct vcpu *vcpu);
 bool irq_take_nmi(struct vcpu *vcpu);
 
 /*
- * Where the I/O APIC's messages go, chosen once when the machine is put
- * together: @vector with delivery mode @delivery to the local APICs that
+ * Where interrupt messages go (vm->deliver), chosen once when the machine
+ * is put together: @vector with delivery mode @delivery to the local APICs that
  * @dest names (@logical or physical), @level triggered.  irq_lock held.
  * The launcher's own APICs take them with lapic_deliver() (lapic.h).
  */

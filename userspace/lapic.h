@@ -47,8 +47,8 @@ void lapic_set_self(struct vcpu *vcpu);
 int lapic_wait_sipi(struct vcpu *vcpu);
 
 /* ioapic.c */
-/* Its messages go to @deliver: irq_deliver_msi() or lapic_deliver(). */
-struct ioapic *ioapic_create(struct vm *vm, irq_deliver_fn *deliver);
+/* Its messages go to vm->deliver: irq_deliver_msi() or lapic_deliver(). */
+struct ioapic *ioapic_create(struct vm *vm);
 void ioapic_destroy(struct ioapic *ioapic);
 void ioapic_set_irq(struct ioapic *ioapic, unsigned int pin, int level);
 /* A level-triggered @vector was EOIed: lines still high fire again. */

@@ -47,10 +47,10 @@ static int machine_add_apics(struct vm *vm)
 
 	if (vm->kernel_lapic) {
 		vm->deliver = irq_deliver_msi;
-		vm->iommu = iommu_create(vm, irq_deliver_msi);
+		vm->iommu = iommu_create(vm);
 		if (!vm->iommu)
 			return -1;
-		vm->ioapic = ioapic_create(vm, irq_deliver_msi);
+		vm->ioapic = ioapic_create(vm);
 		return vm->ioapic ? 0 : -1;
 	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -59,7 +59,7 @@ static int machine_add_apics(struct vm *vm)
 			return -1;
 	}
 	vm->deliver = lapic_deliver;
-	vm->ioapic = ioapic_create(vm, lapic_deliver);
+	vm->ioapic = ioapic_create(vm);
 	if (!vm->ioapic)
 		return -1;
 	return lapic_register_mmio(vm);

@@ -155,7 +155,7 @@ static struct vm *pci_vm(void)
 	struct vm *vm = ram_vm(4 * MiB);
 
 	vm->deliver = capture;
-	vm->ioapic = ioapic_create(vm, capture);
+	vm->ioapic = ioapic_create(vm);
 	vm->pci = pci_create(vm);
 	return vm;
 }

@@ -498,7 +498,8 @@ static void test_apics(void)
 	}
 	l0 = vm->vcpus[0].lapic;
 	l1 = vm->vcpus[1].lapic;
-	vm->ioapic = ioapic_create(vm, lapic_deliver);
+	vm->deliver = lapic_deliver;
+	vm->ioapic = ioapic_create(vm);
 	CHECK(vm->ioapic && lapic_register_mmio(vm) == 0);
 	lapic_set_self(&vm->vcpus[0]);
 	CHECK(apic_read(vm, 0x20) == 0);		/* ID */
@@ -601,7 +602,8 @@ static void test_ioapic_msi(void)
 {
 	struct vm *vm = ram_vm(4 * MiB);
 
-	vm->ioapic = ioapic_create(vm, capture_msi);
+	vm->deliver = capture_msi;
+	vm->ioapic = ioapic_create(vm);
 	CHECK(vm->ioapic != NULL);
 	ioapic_rte(vm, 9, 0x0300000000008039ULL);	/* level, to 3 */
 	irq_set_line(vm, 9, 1);
@@ -654,8 +656,9 @@ static void test_iommu(void)
 	uint64_t *queue = (uint64_t *)(vm->ram + 0x200000);
 	uint32_t *status = (uint32_t *)(vm->ram + 0x300000);
 
-	vm->iommu = iommu_create(vm, capture_msi);
-	vm->ioapic = ioapic_create(vm, capture_msi);
+	vm->deliver = capture_msi;
+	vm->iommu = iommu_create(vm);
+	vm->ioapic = ioapic_create(vm);
 	CHECK(vm->iommu && vm->ioapic);
 	nr_sent = 0;
 	CHECK(iommu_read(vm, 0x00, 4) == 0x10);
