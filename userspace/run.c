@@ -184,11 +184,9 @@ static void machine_destroy(struct machine *m)
 		virtio_net_destroy(m->nets[i]);
 	/* The UART's reader passes keys to the console: it goes first. */
 	uart_destroy(m->uart);
-	m->uart = NULL;
 	virtio_console_destroy(m->console);
 	if (m->vm)
 		pci_destroy(m->vm->pci);
-	uart_destroy(m->uart);
 	fwcfg_destroy(m->fwcfg);
 	acpi_pm_destroy(m->acpi_pm);
 	rtc_destroy(m->rtc);
