@@ -24,7 +24,8 @@ endif
 PREFIX ?= /usr/local
 KSRC_TOOLS := build/linux-src
 CHECKPATCH := $(KSRC_TOOLS)/scripts/checkpatch.pl
-KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) uapi/linux/ringside.h
+KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h samples/*.c)) \
+		uapi/linux/ringside.h
 
 .PHONY: all module userspace selftests bench clean install checkpatch demo check deps fuzz
 

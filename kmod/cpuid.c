@@ -193,7 +193,7 @@ u32 rs_cpuid_signature(struct rs_vcpu *vcpu)
 }
 
 /* CPUID (2 bytes): leaves the table does not hold read as zero, as AMD's do. */
-int rs_exit_cpuid(struct rs_vcpu *vcpu)
+static int rs_cpuid_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	struct rs_cpuid_entry *e;
 	u64 *gpr = vcpu->gpr;
@@ -207,8 +207,21 @@ int rs_exit_cpuid(struct rs_vcpu *vcpu)
 	if (e && e->function == 1 && vcpu->lapic &&
 	    !(vcpu->msr_apic_base & MSR_IA32_APICBASE_ENABLE))
 		gpr[RS_RDX] &= ~BIT(9);
-	rs_skip_instruction(vcpu, 2);
+	rs_skip_instruction(vcpu, ev->len);
 	return 0;
+}
+
+int rs_exit_cpuid(struct rs_vcpu *vcpu)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_CPUID,
+		.index = vcpu->gpr[RS_RAX],
+		.subindex = vcpu->gpr[RS_RCX],
+		.len = 2,
+		.def = rs_cpuid_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
 }
 
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)

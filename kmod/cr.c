@@ -20,6 +20,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
 #include "rs.h"
 
@@ -255,17 +256,15 @@ static int rs_finish_cr_write(struct rs_vcpu *vcpu, int r, bool flush,
 	return 0;
 }
 
-int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
-			 unsigned int len)
+/* A write of ev->value to CR ev->index, as ringside carries it out. */
+static int rs_cr_write_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	struct rs_cr_state st;
-	u64 val = vcpu->gpr[reg], old_cr0;
-	int r;
+	u64 val = ev->value, old_cr0;
+	int cr = ev->index, r;
 
 	rs_ops->get_cr_state(vcpu, &st);
 	old_cr0 = st.cr0;
-	if (!rs_64bit_mode(&st))
-		val = (u32)val;
 	switch (cr) {
 	case 0:
 		r = rs_set_cr0(vcpu, &st, val);
@@ -277,15 +276,46 @@ int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
 		r = rs_set_cr4(vcpu, &st, val);
 		break;
 	case 8:			/* the APIC's TPR[7:4]; bits 63:4 reserved */
-		r = vcpu->lapic && val <= 15 ? 0 : -EINVAL;
-		if (!r)
+		r = val <= 15 ? 0 : -EINVAL;
+		if (r)
+			break;
+		if (vcpu->lapic)
 			rs_lapic_set_cr8(vcpu, val);
+		else
+			rs_ops->set_cr8(vcpu, val);
 		break;
 	default:
 		r = -EINVAL;
 	}
 	return rs_finish_cr_write(vcpu, r, cr == 3 || cr == 4 ||
-				  ((st.cr0 ^ old_cr0) & ~RS_CR0_FPU_BITS), len);
+				  ((st.cr0 ^ old_cr0) & ~RS_CR0_FPU_BITS),
+				  ev->len);
+}
+
+static int rs_exit_cr_write(struct rs_vcpu *vcpu, int cr, u64 val,
+			    unsigned int len)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_CR_WRITE,
+		.index = cr,
+		.value = val,
+		.len = len,
+		.def = rs_cr_write_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
+}
+
+int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
+			 unsigned int len)
+{
+	struct rs_cr_state st;
+	u64 val = vcpu->gpr[reg];
+
+	rs_ops->get_cr_state(vcpu, &st);
+	if (!rs_64bit_mode(&st))
+		val = (u32)val;
+	return rs_exit_cr_write(vcpu, cr, val, len);
 }
 
 /* An instruction @len bytes long that writes some bits of CR0. */
@@ -293,14 +323,9 @@ static int rs_update_cr0(struct rs_vcpu *vcpu, u64 clear, u64 set,
 			 unsigned int len)
 {
 	struct rs_cr_state st;
-	u64 old;
-	int r;
 
 	rs_ops->get_cr_state(vcpu, &st);
-	old = st.cr0;
-	r = rs_set_cr0(vcpu, &st, (old & ~clear) | set);
-	return rs_finish_cr_write(vcpu, r, (st.cr0 ^ old) & ~RS_CR0_FPU_BITS,
-				  len);
+	return rs_exit_cr_write(vcpu, 0, (st.cr0 & ~clear) | set, len);
 }
 
 /*
@@ -319,6 +344,116 @@ int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len)
 }
 
 /*
+ * MOV from CR3 or CR8 to general register ev->reg, where the backend made
+ * it exit: for routing, or (VMX) where the CPU insists on CR3-store and
+ * CR8-store exiting.  Outside 64-bit mode the operand has 32 bits.
+ */
+static int rs_cr_read_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	struct rs_cr_state st;
+	struct rs_sregs sr;
+	u64 val;
+
+	rs_ops->get_cr_state(vcpu, &st);
+	switch (ev->index) {
+	case 3:
+		val = st.cr3;
+		break;
+	case 8:
+		if (vcpu->lapic) {
+			val = rs_lapic_cr8(vcpu);
+		} else {
+			rs_ops->get_sregs(vcpu, &sr);
+			val = sr.cr8;
+		}
+		break;
+	default:
+		return rs_exit_unhandled(vcpu, ev->index);
+	}
+	vcpu->gpr[ev->reg] = rs_64bit_mode(&st) ? val : (u32)val;
+	rs_skip_instruction(vcpu, ev->len);
+	return 0;
+}
+
+int rs_exit_cr_read(struct rs_vcpu *vcpu, int cr, int reg, u8 len)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_CR_READ,
+		.index = cr,
+		.reg = reg,
+		.len = len,
+		.def = rs_cr_read_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
+}
+
+/*
+ * MOV to or from DR ev->index, where the backend keeps DR accesses exiting
+ * for routing (SDM vol. 3A, 18.2 "Debug Registers"; vol. 2, "MOV--Move
+ * to/from Debug Registers"): DR4 and DR5 are DR6 and DR7 unless CR4.DE
+ * makes them #UD; DR7.GD turns the access into a #DB fault with DR6.BD;
+ * DR6 and DR7 take no bit above 31.  The CPU checked the CPL before the
+ * exit.
+ */
+static int rs_dr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	bool write = ev->event == RS_ROUTED_DR_WRITE;
+	struct rs_cr_state st;
+	int dr = ev->index;
+	u64 val;
+
+	rs_ops->get_cr_state(vcpu, &st);
+	if (dr == 4 || dr == 5) {
+		if (st.cr4 & X86_CR4_DE) {
+			rs_inject_ud(vcpu);
+			return 0;
+		}
+		dr += 2;
+	}
+	val = rs_ops->get_dr(vcpu, 7);
+	if (val & RS_DR7_GD) {
+		rs_ops->set_dr(vcpu, 7, val & ~RS_DR7_GD);
+		rs_ops->set_dr(vcpu, 6, (rs_ops->get_dr(vcpu, 6) & ~DR_TRAP_BITS) |
+			       RS_DR6_BD);
+		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_DB,
+				      false, 0);
+	}
+	if (!write) {
+		val = rs_ops->get_dr(vcpu, dr);
+		vcpu->gpr[ev->reg] = rs_64bit_mode(&st) ? val : (u32)val;
+	} else {
+		val = ev->value;
+		if (dr >= 6 && (val >> 32)) {
+			rs_inject_gp(vcpu);
+			return 0;
+		}
+		rs_ops->set_dr(vcpu, dr, val);
+	}
+	rs_skip_instruction(vcpu, ev->len);
+	return 0;
+}
+
+/* MOV to (@write) or from DR@dr, through general register @reg. */
+int rs_exit_dr(struct rs_vcpu *vcpu, int dr, int reg, bool write, u8 len)
+{
+	struct rs_cr_state st;
+	struct rs_exit_ev ev = {
+		.event = write ? RS_ROUTED_DR_WRITE : RS_ROUTED_DR_READ,
+		.index = dr,
+		.reg = reg,
+		.len = len,
+		.def = rs_dr_default,
+	};
+
+	if (write) {
+		rs_ops->get_cr_state(vcpu, &st);
+		ev.value = rs_64bit_mode(&st) ? vcpu->gpr[reg] : (u32)vcpu->gpr[reg];
+	}
+	return rs_exit_event(vcpu, &ev);
+}
+
+/*
  * XSETBV (SDM vol. 1, 13.3 "Enabling the XSAVE Feature Set and XSAVE-
  * Enabled Features"; vol. 2, "XSETBV"): only XCR0, at CPL 0, only user
  * features the guest's FPU state has room for (a subset of the host's
@@ -326,12 +461,12 @@ int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len)
  * parts together, MPX's two parts together, AMX's two parts together.
  * The entry path loads XCR0 with a plain XSETBV, so nothing else may pass.
  */
-int rs_exit_xsetbv(struct rs_vcpu *vcpu)
+static int rs_xsetbv_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
-	u64 xcr0 = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32);
+	u64 xcr0 = ev->value;
 	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
 
-	if (rs_call(get_cpl)(vcpu) || (u32)vcpu->gpr[RS_RCX] ||
+	if (rs_call(get_cpl)(vcpu) || ev->index ||
 	    (xcr0 & ~vcpu->fpu.xfeatures) || !(xcr0 & XFEATURE_MASK_FP) ||
 	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
 	    ((xcr0 & XFEATURE_MASK_AVX512) &&
@@ -344,8 +479,21 @@ int rs_exit_xsetbv(struct rs_vcpu *vcpu)
 		return 0;
 	}
 	vcpu->xcr0 = xcr0;
-	rs_skip_instruction(vcpu, 3);
+	rs_skip_instruction(vcpu, ev->len);
 	return 0;
+}
+
+int rs_exit_xsetbv(struct rs_vcpu *vcpu)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_XSETBV,
+		.index = vcpu->gpr[RS_RCX],
+		.value = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32),
+		.len = 3,
+		.def = rs_xsetbv_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
 }
 
 /*

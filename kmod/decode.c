@@ -612,3 +612,115 @@ int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
 	*len = i + 3;
 	return 0;
 }
+
+/*
+ * The instruction at RIP: up to 15 bytes, fewer where the next page is
+ * not there (as rs_exit_mmio() fetches); *@avail how many, *@rip where.
+ */
+static int rs_fetch_insn(struct rs_vcpu *vcpu, const struct rs_mode *m,
+			 u8 *p, unsigned int *avail, u64 *rip)
+{
+	u64 rflags, la;
+	unsigned int n;
+
+	rs_call(get_rip_rflags)(vcpu, rip, &rflags);
+	la = m->long64 ? *rip : (u32)(m->s.cs.base + *rip);
+	n = min_t(unsigned int, 15, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+	if (rs_access_linear(vcpu, m, la, p, n, false))
+		return -EFAULT;
+	if (n < 15 && !rs_access_linear(vcpu, m, la + n, p + n, 15 - n, false))
+		n = 15;
+	*avail = n;
+	return 0;
+}
+
+/* The legacy prefixes (SDM vol. 2, 2.1.1): how many lead @p. */
+static unsigned int rs_legacy_prefixes(const u8 *p, unsigned int avail)
+{
+	static const u8 prefixes[] = {
+		0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67,
+	};
+	unsigned int i = 0;
+
+	while (i < avail && memchr(prefixes, p[i], sizeof(prefixes)))
+		i++;
+	return i;
+}
+
+/*
+ * MOV from or to a control or debug register (0F @op /r: 20 from CRn,
+ * 21 from DRn, 22 to CRn, 23 to DRn), which the CPU takes as register to
+ * register whatever ModRM's mod says (AMD64 APM vol. 3, "MOV(CRn)" and
+ * "MOV(DRn)"): *@num the CR or DR (ModRM.reg, plus 8 for REX.R, or for a
+ * CR a LOCK prefix: AMD's CR8 outside 64-bit mode), *@reg the general
+ * register (ModRM.rm, plus 8 for REX.B), *@len the instruction's length.
+ */
+int rs_decode_mov_crdr(struct rs_vcpu *vcpu, u8 op, int *num, int *reg,
+		       unsigned int *len)
+{
+	unsigned int i, avail;
+	struct rs_mode m;
+	u8 p[15], rex = 0;
+	bool lock;
+	u64 rip;
+
+	rs_get_mode(vcpu, &m);
+	if (rs_fetch_insn(vcpu, &m, p, &avail, &rip))
+		return -EFAULT;
+	i = rs_legacy_prefixes(p, avail);
+	lock = memchr(p, 0xf0, i);
+	if (i < avail && m.long64 && (p[i] & 0xf0) == 0x40)
+		rex = p[i++];
+	if (i + 3 > avail || p[i] != 0x0f || p[i + 1] != op)
+		return -EINVAL;
+	*num = ((p[i + 2] >> 3) & 7) | ((rex & 0x4) ? 8 : 0);
+	if (lock && !(op & 1))
+		*num |= 8;
+	*reg = (p[i + 2] & 7) | ((rex & 0x1) ? 8 : 0);
+	*len = i + 3;
+	return 0;
+}
+
+/*
+ * INVLPG m (0F 01 /7; SDM vol. 2, "INVLPG"): the linear address of its
+ * memory operand, and its length.  A register operand is another
+ * instruction (SWAPGS, RDTSCP), not decoded here.
+ */
+int rs_decode_invlpg(struct rs_vcpu *vcpu, u64 *la, unsigned int *len)
+{
+	unsigned int i, avail, j;
+	struct rs_insn in;
+	struct rs_mode m;
+	bool addr16, a67 = false, ss = false;
+	u64 rip, next_rip;
+	u8 p[15];
+	int n;
+
+	rs_get_mode(vcpu, &m);
+	if (rs_fetch_insn(vcpu, &m, p, &avail, &rip))
+		return -EFAULT;
+	memset(&in, 0, sizeof(in));
+	i = rs_legacy_prefixes(p, avail);
+	for (j = 0; j < i; j++) {
+		if (p[j] == 0x67)
+			a67 = true;
+		else if (p[j] != 0x66 && p[j] != 0xf0 && p[j] != 0xf2 &&
+			 p[j] != 0xf3)
+			in.seg = p[j];	/* the last segment override wins */
+	}
+	addr16 = !m.long64 && (m.opsize == 2) != a67;
+	if (i < avail && m.long64 && (p[i] & 0xf0) == 0x40)
+		in.rex = p[i++];
+	if (i + 3 > avail || p[i] != 0x0f || p[i + 1] != 0x01 ||
+	    ((p[i + 2] >> 3) & 7) != 7)
+		return -EINVAL;
+	in.modrm = i + 2;
+	n = rs_modrm_len(p + in.modrm, avail - in.modrm, addr16);
+	if (n < 0 || in.modrm + n > avail)
+		return -EINVAL;
+	in.addr_bytes = m.long64 ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
+	*len = in.modrm + n;
+	next_rip = m.long64 ? rip + *len : (u32)(rip + *len);
+	*la = rs_operand_la(vcpu, &m, &in, p, next_rip, 0, &ss);
+	return 0;
+}

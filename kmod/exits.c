@@ -28,6 +28,7 @@
 
 #include <linux/kernel.h>
 #include <asm/mce.h>
+#include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include <asm/processor-flags.h>
 
@@ -83,31 +84,103 @@ void rs_machine_check(void)
 #endif
 }
 
+/* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
+#define RS_EXC_CONTRIBUTORY	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_TS) | \
+				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
+				 BIT(X86_TRAP_GP))
+
 /*
- * #DB and #AC are intercepted only so that a guest cannot keep a host CPU
- * in their delivery with interrupts shut out (CVE-2015-5307: an #AC whose
- * delivery raises #AC; CVE-2015-8104: a #DB whose delivery hits a data
- * breakpoint, over and over on one IST stack), as KVM does: each one is an
- * exit, after which the host may run.  The exception goes on into the
- * guest as if nothing had happened; the backend has set DR6 for a #DB.
+ * The exception @vector came while the CPU delivered the exception
+ * @first: a double fault, a triple fault, or @vector alone (SDM vol. 3A,
+ * 6.15 "Exception and Interrupt Reference", interrupt 8, tables 6-4 and
+ * 6-5), as KVM's kvm_multiple_exception() decides.  A benign pair is
+ * handled serially: @first's instruction runs again and raises it again.
+ */
+static int rs_exception_merge(struct rs_vcpu *vcpu, u8 first, u8 *vector)
+{
+	bool contributory = BIT(*vector) & RS_EXC_CONTRIBUTORY;
+
+	if (first == X86_TRAP_DF && (contributory || *vector == X86_TRAP_PF)) {
+		vcpu->run->exit_reason = RS_EXIT_SHUTDOWN;
+		return RS_EXIT_USER;
+	}
+	if (((BIT(first) & RS_EXC_CONTRIBUTORY) && contributory) ||
+	    (first == X86_TRAP_PF && (contributory || *vector == X86_TRAP_PF)))
+		*vector = X86_TRAP_DF;
+	return 0;
+}
+
+/*
+ * An exception that exited goes on into the guest, as if nothing had
+ * happened.  #DB and #AC always exit, so that a guest cannot keep a host
+ * CPU in their delivery with interrupts shut out (CVE-2015-5307: an #AC
+ * whose delivery raises #AC; CVE-2015-8104: a #DB whose delivery hits a
+ * data breakpoint, over and over on one IST stack), as KVM does; the
+ * others exit only while routed.  The backend set DR6 for a #DB, and the
+ * CR2 of a #PF is set here, since no exit sets it.  #BP and #OF (INT3 and
+ * INTO, @len bytes) are traps: RIP moves past their instruction first.
  *
- * @interrupted is the event whose delivery raised it (RS_EVENT_INFO_*, 0
- * for none), which the backend did not inject again.  #DB and #AC are
- * benign, so the two are handled serially (SDM vol. 3A, 6.15, table 6-5):
- * an exception is dropped, as its instruction runs again and raises it
- * again; an NMI is delivered after this one.  An external interrupt never
- * gets here: the backend put it back to pending when the exit came
+ * ev->interrupted is the exception whose delivery raised it
+ * (RS_EVENT_INFO_*, 0 for none), which the backend did not inject again:
+ * the two make a double fault where they do not go serially
+ * (rs_exception_merge()); an interrupted NMI is pending again already
+ * (rs_exit_exception()).  An external interrupt never gets
+ * here: the backend put it back to pending when the exit came
  * (vmx_reinject(), svm_reinject()), and it follows the same way.
  */
-int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted)
+static int rs_exception_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	u32 type = (ev->interrupted >> RS_EVENT_INFO_TYPE_SHIFT) & 7;
+	bool has_error = ev->has_error;
+	u8 vector = ev->index;
+	u32 error = ev->error_code;
+	int r;
+
+	if (ev->interrupted & RS_EVENT_INFO_VALID) {
+		if (type == RS_EVENT_EXCEPTION) {
+			r = rs_exception_merge(vcpu, ev->interrupted & 0xff,
+					       &vector);
+			if (r)
+				return r;
+			if (vector == X86_TRAP_DF) {
+				has_error = true;
+				error = 0;
+			}
+		}
+	}
+	if (ev->len)
+		rs_call(skip_instruction)(vcpu, ev->len);
+	if (vector == X86_TRAP_PF)
+		rs_ops->set_cr2(vcpu, ev->value);
+	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, vector, has_error,
+			      error);
+}
+
+/*
+ * The guest raised exception @vector (pushing @error if @has_error), with
+ * @value its CR2 (#PF) or DR6 (#DB) and @len the length of INT3 or INTO.
+ */
+int rs_exit_exception(struct rs_vcpu *vcpu, u8 vector, bool has_error,
+		      u32 error, u64 value, u8 len, u32 interrupted)
 {
 	u32 type = (interrupted >> RS_EVENT_INFO_TYPE_SHIFT) & 7;
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_EXCEPTION,
+		.index = vector,
+		.value = value,
+		.error_code = has_error ? error : 0,
+		.has_error = has_error,
+		.len = len,
+		.interrupted = interrupted,
+		.def = rs_exception_default,
+	};
 
-	if ((interrupted & RS_EVENT_INFO_VALID) && type == RS_EVENT_NMI)
+	/* An NMI comes after it, whoever answers it and however. */
+	if ((interrupted & RS_EVENT_INFO_VALID) && type == RS_EVENT_NMI) {
 		vcpu->nmi_pending = true;
-	/* #AC pushes an error code, always 0 (SDM vol. 3A, 6.15). */
-	return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, vector,
-			      vector == X86_TRAP_AC, 0);
+		ev.interrupted = 0;
+	}
+	return rs_exit_event(vcpu, &ev);
 }
 
 /*
@@ -152,15 +225,99 @@ int rs_exit_gp(struct rs_vcpu *vcpu)
 	return 0;
 }
 
+/* An instruction that does nothing here: skipped, @len bytes. */
+static int rs_skip_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	rs_skip_instruction(vcpu, ev->len);
+	return 0;
+}
+
+static int rs_exit_insn(struct rs_vcpu *vcpu, u32 event, u8 len,
+			int (*def)(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev))
+{
+	struct rs_exit_ev ev = { .event = event, .len = len, .def = def };
+
+	return rs_exit_event(vcpu, &ev);
+}
+
 /*
  * INVD and WBINVD (2 bytes each): INVD would drop the host's dirty cache
  * lines, WBINVD would flush every cache of the host at a guest's will.  A
  * guest without assigned devices needs neither: both are no-ops, as in KVM.
  */
-int rs_exit_cache_flush(struct rs_vcpu *vcpu)
+int rs_exit_invd(struct rs_vcpu *vcpu)
 {
-	rs_skip_instruction(vcpu, 2);
+	return rs_exit_insn(vcpu, RS_ROUTED_INVD, 2, rs_skip_default);
+}
+
+int rs_exit_wbinvd(struct rs_vcpu *vcpu)
+{
+	return rs_exit_insn(vcpu, RS_ROUTED_WBINVD, 2, rs_skip_default);
+}
+
+/* PAUSE (F3 90) exits only while routed; it waits for nothing here. */
+int rs_exit_pause(struct rs_vcpu *vcpu)
+{
+	return rs_exit_insn(vcpu, RS_ROUTED_PAUSE, 2, rs_skip_default);
+}
+
+/*
+ * RDTSC (2 bytes) exits only while routed (RDTSCP's exit on VMX needs it
+ * too): the guest's TSC, as the TSC offset the backend programs makes it.
+ */
+static int rs_rdtsc_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	u64 tsc;
+
+	/* The guest's TSC, with the offset its own TSC writes gave it. */
+	if (rs_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc))
+		tsc = rdtsc() - vcpu->vm->tsc_base;
+
+	vcpu->gpr[RS_RAX] = (u32)tsc;
+	vcpu->gpr[RS_RDX] = tsc >> 32;
+	rs_skip_instruction(vcpu, ev->len);
 	return 0;
+}
+
+int rs_exit_rdtsc(struct rs_vcpu *vcpu)
+{
+	return rs_exit_insn(vcpu, RS_ROUTED_RDTSC, 2, rs_rdtsc_default);
+}
+
+/* RDTSCP (3 bytes): the guest's CPU has none (cpuid.c), so #UD. */
+static int rs_ud_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	rs_inject_ud(vcpu);
+	return 0;
+}
+
+int rs_exit_rdtscp(struct rs_vcpu *vcpu)
+{
+	return rs_exit_insn(vcpu, RS_ROUTED_RDTSCP, 3, rs_ud_default);
+}
+
+/*
+ * INVLPG of @gva, @len bytes long, exits only while routed: the vCPU
+ * forgets all its translations (a new ASID or VPID flush), which covers
+ * the one page the instruction names.
+ */
+static int rs_invlpg_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	set_bit(RS_REQ_TLB_FLUSH, &vcpu->requests);
+	rs_skip_instruction(vcpu, ev->len);
+	return 0;
+}
+
+int rs_exit_invlpg(struct rs_vcpu *vcpu, u64 gva, u8 len)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_INVLPG,
+		.value = gva,
+		.len = len,
+		.def = rs_invlpg_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
 }
 
 /*
@@ -204,14 +361,15 @@ int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
 	return RS_EXIT_USER;
 }
 
-/*
- * A single IN or OUT of @size bytes through RAX; the backend skipped it
- * (its hardware reports the next RIP or the length).
- */
-int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
+static int rs_io_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	struct rs_run *run = vcpu->run;
+	u16 port = ev->index;
+	u8 size = ev->size;
+	bool in = ev->event == RS_ROUTED_IO_IN;
 
+	/* as any skipped instruction: the shadow ends, a single step traps */
+	rs_skip_instruction(vcpu, ev->len);
 	if (!in && rs_ioeventfd_write(vcpu->vm, true, port, size,
 				      &vcpu->gpr[RS_RAX]))
 		return 0;
@@ -231,15 +389,35 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in)
 }
 
 /*
+ * A single IN or OUT of @size bytes through RAX, @len bytes long (the
+ * backend's hardware reports the next RIP or the length).
+ */
+int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in, u8 len)
+{
+	struct rs_exit_ev ev = {
+		.event = in ? RS_ROUTED_IO_IN : RS_ROUTED_IO_OUT,
+		.index = port,
+		.subindex = size,
+		.size = size,
+		.len = len,
+		.def = rs_io_default,
+	};
+
+	if (!in)
+		ev.value = vcpu->gpr[RS_RAX] & GENMASK_ULL(size * 8 - 1, 0);
+	return rs_exit_event(vcpu, &ev);
+}
+
+/*
  * HLT: user space waits for the next interrupt, unless one already waits
  * for IF (STI; HLT), which wakes the guest at once.  With the APIC in the
  * kernel, the vCPU waits there (rs_lapic_service()).
  */
-int rs_exit_hlt(struct rs_vcpu *vcpu)
+static int rs_hlt_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	u64 rip, rflags;
 
-	rs_skip_instruction(vcpu, 1);
+	rs_skip_instruction(vcpu, ev->len);
 	if (vcpu->lapic)
 		return rs_lapic_halt(vcpu);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
@@ -247,6 +425,11 @@ int rs_exit_hlt(struct rs_vcpu *vcpu)
 		return 0;
 	vcpu->run->exit_reason = RS_EXIT_HLT;
 	return RS_EXIT_USER;
+}
+
+int rs_exit_hlt(struct rs_vcpu *vcpu)
+{
+	return rs_exit_insn(vcpu, RS_ROUTED_HLT, 1, rs_hlt_default);
 }
 
 int rs_exit_shutdown(struct rs_vcpu *vcpu)
@@ -259,15 +442,11 @@ int rs_exit_shutdown(struct rs_vcpu *vcpu)
  * VMMCALL/VMCALL (3 bytes) is ringside's hypercall at CPL 0, with RAX the
  * number and RBX-RSI the arguments; elsewhere it is #UD.
  */
-int rs_exit_hypercall(struct rs_vcpu *vcpu)
+static int rs_hypercall_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	struct rs_run *run = vcpu->run;
 
-	if (rs_call(get_cpl)(vcpu)) {
-		rs_inject_ud(vcpu);
-		return 0;
-	}
-	rs_skip_instruction(vcpu, 3);
+	rs_skip_instruction(vcpu, ev->len);
 	run->exit_reason = RS_EXIT_HYPERCALL;
 	run->hypercall.nr = vcpu->gpr[RS_RAX];
 	run->hypercall.args[0] = vcpu->gpr[RS_RBX];
@@ -277,6 +456,23 @@ int rs_exit_hypercall(struct rs_vcpu *vcpu)
 	run->hypercall.ret = RS_HYPERCALL_UNKNOWN;
 	vcpu->pending = RS_PENDING_HYPERCALL;
 	return RS_EXIT_USER;
+}
+
+/* An exit hook may answer it first (hooks.c); user space cannot route it. */
+int rs_exit_hypercall(struct rs_vcpu *vcpu)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_HYPERCALL,
+		.value = vcpu->gpr[RS_RAX],
+		.len = 3,
+		.def = rs_hypercall_default,
+	};
+
+	if (rs_call(get_cpl)(vcpu)) {
+		rs_inject_ud(vcpu);
+		return 0;
+	}
+	return rs_exit_event(vcpu, &ev);
 }
 
 int rs_exit_irq_window(struct rs_vcpu *vcpu)
@@ -366,6 +562,8 @@ int rs_complete_user_exit(struct rs_vcpu *vcpu)
 		return rs_complete_mmio_read(vcpu);
 	case RS_PENDING_MMIO_WRITE:
 		return rs_complete_mmio_write(vcpu);
+	case RS_PENDING_ROUTED:
+		return rs_route_complete(vcpu);
 	case RS_PENDING_PIO_STRING_IN:	/* 1: a fault for the guest */
 		if (rs_string_io_step(vcpu, RS_RDI) < 0)
 			return rs_exit_emulation_failed(vcpu, 0, 0);

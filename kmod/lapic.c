@@ -213,9 +213,18 @@ static u32 rs_ppr(struct rs_lapic *l)
  */
 void rs_vcpu_kick(struct rs_vcpu *vcpu)
 {
+	set_bit(RS_REQ_EVENT, &vcpu->requests);
+	rs_vcpu_poke(vcpu);
+}
+
+/*
+ * Make @vcpu see the requests set for it before it enters the guest again,
+ * with or without an APIC in the kernel.
+ */
+void rs_vcpu_poke(struct rs_vcpu *vcpu)
+{
 	int cpu, me;
 
-	set_bit(RS_REQ_EVENT, &vcpu->requests);
 	/* Pairs with the barrier in rs_vcpu_enter_prepare(). */
 	smp_mb__after_atomic();
 	me = get_cpu();
@@ -224,7 +233,8 @@ void rs_vcpu_kick(struct rs_vcpu *vcpu)
 	    (unsigned int)cpu < nr_cpu_ids)
 		smp_send_reschedule(cpu);
 	put_cpu();
-	rcuwait_wake_up(&vcpu->lapic->wait);
+	if (vcpu->lapic)
+		rcuwait_wake_up(&vcpu->lapic->wait);
 }
 
 /* Latch @err for ESR, and raise the error LVT if it is not masked (11.5.3). */

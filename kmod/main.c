@@ -181,6 +181,8 @@ static long rs_check_capability(unsigned long cap)
 		return 1;
 	case RS_CAP_IRQFD:
 		return RS_MAX_IRQFDS;
+	case RS_CAP_EXIT_ROUTE:
+		return 1;
 	}
 	return 0;
 }

@@ -254,28 +254,51 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
  * RDMSR and WRMSR (2 bytes): ECX the index, EDX:EAX the value; #GP for an
  * MSR the guest's CPU does not have or a value it refuses.
  */
-int rs_exit_rdmsr(struct rs_vcpu *vcpu)
+static int rs_rdmsr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 {
 	u64 data;
 
-	if (rs_get_msr(vcpu, vcpu->gpr[RS_RCX], &data)) {
+	if (rs_get_msr(vcpu, ev->index, &data)) {
 		rs_inject_gp(vcpu);
 		return 0;
 	}
 	vcpu->gpr[RS_RAX] = (u32)data;
 	vcpu->gpr[RS_RDX] = data >> 32;
-	rs_skip_instruction(vcpu, 2);
+	rs_skip_instruction(vcpu, ev->len);
 	return 0;
+}
+
+static int rs_wrmsr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	if (rs_set_msr(vcpu, ev->index, ev->value, false)) {
+		rs_inject_gp(vcpu);
+		return 0;
+	}
+	rs_skip_instruction(vcpu, ev->len);
+	return 0;
+}
+
+int rs_exit_rdmsr(struct rs_vcpu *vcpu)
+{
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_MSR_READ,
+		.index = vcpu->gpr[RS_RCX],
+		.len = 2,
+		.def = rs_rdmsr_default,
+	};
+
+	return rs_exit_event(vcpu, &ev);
 }
 
 int rs_exit_wrmsr(struct rs_vcpu *vcpu)
 {
-	u64 data = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32);
+	struct rs_exit_ev ev = {
+		.event = RS_ROUTED_MSR_WRITE,
+		.index = vcpu->gpr[RS_RCX],
+		.value = (u32)vcpu->gpr[RS_RAX] | (vcpu->gpr[RS_RDX] << 32),
+		.len = 2,
+		.def = rs_wrmsr_default,
+	};
 
-	if (rs_set_msr(vcpu, vcpu->gpr[RS_RCX], data, false)) {
-		rs_inject_gp(vcpu);
-		return 0;
-	}
-	rs_skip_instruction(vcpu, 2);
-	return 0;
+	return rs_exit_event(vcpu, &ev);
 }

@@ -179,6 +179,7 @@ static const char * const rs_user_exit_names[RS_NR_USER_EXITS] = {
 	[RS_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 	[RS_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 	[RS_EXIT_EOI] = "EOI",
+	[RS_EXIT_ROUTED] = "ROUTED",
 };
 
 /* Reasons never seen are left out: most guests see a handful. */

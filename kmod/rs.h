@@ -35,7 +35,7 @@
 #define RS_MAX_CPUID		256
 #define RS_MAX_MSRS		256
 /* Exit statistics per vCPU: a backend names at most this many (stats.c). */
-#define RS_MAX_EXIT_STATS	32
+#define RS_MAX_EXIT_STATS	48
 
 struct rs_vm;
 struct rs_vcpu;
@@ -131,6 +131,30 @@ struct rs_arch_ops {
 	bool (*skip_instruction)(struct rs_vcpu *vcpu, unsigned int len);
 	/* DR6 as a single-step #DB leaves it: BS set, B0-B3 clear. */
 	void (*set_dr6_step)(struct rs_vcpu *vcpu);
+
+	/*
+	 * Exit routing (route.c): make the events vcpu->route names exit,
+	 * and the ones the backend only intercepts for them stop exiting;
+	 * called from the vCPU's own ioctls, outside the guest.
+	 */
+	void (*set_route)(struct rs_vcpu *vcpu);
+	/*
+	 * The exit being handled as the hardware reported it, for
+	 * run->routed: SVM EXITCODE, EXITINFO1, EXITINFO2; VMX exit reason,
+	 * qualification, interruption or instruction information; and the
+	 * length of the instruction that exited where the hardware says
+	 * (else 0: the handler's own count stands).
+	 */
+	void (*get_exit_raw)(struct rs_vcpu *vcpu, u64 *code, u64 info[2],
+			     u8 *len);
+	/*
+	 * The guest's DR0-3, DR6 or DR7 (@dr), wherever the backend keeps
+	 * them now, for a routed MOV DR's default (cr.c).
+	 */
+	u64 (*get_dr)(struct rs_vcpu *vcpu, int dr);
+	void (*set_dr)(struct rs_vcpu *vcpu, int dr, u64 val);
+	/* The TPR (CR8, 0-15) where user space has the APIC: the backend's. */
+	void (*set_cr8)(struct rs_vcpu *vcpu, u64 val);
 
 	/* The backend's exits: handlers, and names for the statistics. */
 	struct rs_exit_table *exits;
@@ -260,6 +284,8 @@ struct rs_vm {
 	u64 spec_id;			/* never reused: rs_spec_enter() */
 
 	bool lapic;			/* RS_CREATE_LAPIC: each vCPU has one */
+	/* RS_SET_EXIT_ROUTE on the VM: every vCPU's, under lock; or NULL */
+	struct rs_exit_route *route;
 
 	/* RS_IOEVENTFD (ioeventfd.c): an RCU list, written under lock */
 	struct list_head ioeventfds;
@@ -290,8 +316,8 @@ struct rs_exit_stat {
 	u64 cycles;		/* from the exit to the next entry or RS_RUN's end */
 };
 
-/* RS_RUN's returns by run->exit_reason, RS_EXIT_NONE to RS_EXIT_EOI. */
-#define RS_NR_USER_EXITS	(RS_EXIT_EOI + 1)
+/* RS_RUN's returns by run->exit_reason, RS_EXIT_NONE to RS_EXIT_ROUTED. */
+#define RS_NR_USER_EXITS	(RS_EXIT_ROUTED + 1)
 
 struct rs_vcpu_stats {
 	u64 guest_cycles;	/* from just before entry to just after exit */
@@ -313,9 +339,14 @@ enum { RS_OUTSIDE_GUEST, RS_IN_GUEST };
 #define RS_REQ_EVENT		1
 #define RS_REQ_INIT		2
 #define RS_REQ_SIPI		3
+/* route.c: the VM's exit routing changed (RS_SET_EXIT_ROUTE on the VM) */
+#define RS_REQ_ROUTE		4
+/* hooks.c: a module registered or unregistered an exit hook */
+#define RS_REQ_HOOKS		5
 /* The requests that call an entry off (rs_vcpu_enter_prepare()). */
 #define RS_REQ_KICKS		(BIT(RS_REQ_EVENT) | BIT(RS_REQ_INIT) | \
-				 BIT(RS_REQ_SIPI))
+				 BIT(RS_REQ_SIPI) | BIT(RS_REQ_ROUTE) | \
+				 BIT(RS_REQ_HOOKS))
 
 /* General registers in the order of the ModRM/REX encoding. */
 enum {
@@ -332,6 +363,29 @@ enum rs_pending {
 	RS_PENDING_MMIO_WRITE,	/* go on with a store's next part */
 	RS_PENDING_HYPERCALL,	/* copy run->hypercall.ret to RAX */
 	RS_PENDING_PIO_STRING_IN, /* copy run data to ES:RDI */
+	RS_PENDING_ROUTED,	/* carry out user space's answer (route.c) */
+};
+
+/*
+ * An event the guest caused, decoded by the exit's handler: it goes to
+ * user space if the vCPU routes it (RS_EXIT_ROUTED), else to @def, which
+ * carries it out as ringside always does (rs_exit_event()).  @def runs
+ * later, at the next RS_RUN, if user space answers RS_ROUTE_DEFAULT: so
+ * nothing before rs_exit_event() may change the guest's state.
+ */
+struct rs_exit_ev {
+	u32 event;		/* RS_ROUTED_* */
+	u32 index;		/* as run->routed.index */
+	u32 subindex;
+	u64 value;
+	u32 error_code;
+	bool has_error;
+	u8 len;			/* the instruction's length; 0 for a fault */
+	u8 reg;			/* MOV CR/DR: the general register */
+	u8 size;		/* IN/OUT: bytes */
+	/* an exception: the event whose delivery raised it (RS_EVENT_INFO_*) */
+	u32 interrupted;
+	int (*def)(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev);
 };
 
 /* What an instruction that touched MMIO does with its memory operand. */
@@ -470,6 +524,18 @@ struct rs_vcpu {
 
 	struct rs_lapic *lapic;		/* NULL: user space has the APIC */
 
+	/*
+	 * Exit routing (route.c): what RS_SET_EXIT_ROUTE asked for; what
+	 * must exit for it and for the exit hooks (hooks.c), which the
+	 * backend's set_route looks at (its ranges are route's: MSRs through
+	 * rs_route_msr()); whether any of that asks for anything; and the
+	 * routed event user space answers.
+	 */
+	struct rs_exit_route route;
+	struct rs_exit_route route_hw;
+	bool routing;
+	struct rs_exit_ev routed_ev;
+
 	/* MSRs the core emulates. */
 	u64 msr_misc_enable;
 	u64 msr_mtrr_def_type;
@@ -584,19 +650,25 @@ int rs_exit_nop(struct rs_vcpu *vcpu);
 int rs_exit_ud(struct rs_vcpu *vcpu);
 int rs_exit_hlt(struct rs_vcpu *vcpu);
 int rs_exit_gp(struct rs_vcpu *vcpu);
-int rs_exit_cache_flush(struct rs_vcpu *vcpu);
+int rs_exit_invd(struct rs_vcpu *vcpu);
+int rs_exit_wbinvd(struct rs_vcpu *vcpu);
+int rs_exit_rdtsc(struct rs_vcpu *vcpu);
+int rs_exit_rdtscp(struct rs_vcpu *vcpu);
+int rs_exit_pause(struct rs_vcpu *vcpu);
 int rs_exit_shutdown(struct rs_vcpu *vcpu);
 int rs_exit_hypercall(struct rs_vcpu *vcpu);
 int rs_exit_cpuid(struct rs_vcpu *vcpu);
 int rs_exit_rdmsr(struct rs_vcpu *vcpu);
 int rs_exit_wrmsr(struct rs_vcpu *vcpu);
 int rs_exit_xsetbv(struct rs_vcpu *vcpu);
-int rs_exit_reflect(struct rs_vcpu *vcpu, u8 vector, u32 interrupted);
+int rs_exit_exception(struct rs_vcpu *vcpu, u8 vector, bool has_error,
+		      u32 error, u64 value, u8 len, u32 interrupted);
 
 /* exits.c: the arch-neutral halves of exits a backend decodes first */
 int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
 		bool walk, u32 vectoring);
-int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in);
+int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in, u8 len);
+int rs_exit_invlpg(struct rs_vcpu *vcpu, u64 gva, u8 len);
 int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
@@ -630,6 +702,8 @@ int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
 			 unsigned int len);
 int rs_emulate_lmsw(struct rs_vcpu *vcpu, u16 msw, unsigned int len);
 int rs_emulate_clts(struct rs_vcpu *vcpu, unsigned int len);
+int rs_exit_cr_read(struct rs_vcpu *vcpu, int cr, int reg, u8 len);
+int rs_exit_dr(struct rs_vcpu *vcpu, int dr, int reg, bool write, u8 len);
 int rs_set_efer(struct rs_vcpu *vcpu, u64 efer, bool host_initiated);
 void rs_reset_sregs(struct rs_sregs *s);
 bool rs_sregs_valid(struct rs_vcpu *vcpu, const struct rs_sregs *s);
@@ -665,6 +739,7 @@ void rs_lapic_free(struct rs_vcpu *vcpu);
 long rs_get_lapic(struct rs_vcpu *vcpu, void __user *argp);
 long rs_set_lapic(struct rs_vcpu *vcpu, void __user *argp);
 void rs_vcpu_kick(struct rs_vcpu *vcpu);
+void rs_vcpu_poke(struct rs_vcpu *vcpu);
 int rs_lapic_service(struct rs_vcpu *vcpu);
 enum rs_lapic_wait rs_lapic_inject(struct rs_vcpu *vcpu, bool allowed);
 int rs_lapic_halt(struct rs_vcpu *vcpu);
@@ -689,6 +764,10 @@ int rs_string_io_step(struct rs_vcpu *vcpu, int index_reg);
 enum rs_cr_write { RS_CR_WRITE_MOV, RS_CR_WRITE_LMSW, RS_CR_WRITE_CLTS };
 int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
 		       unsigned int *len);
+/* MOV CR/DR and INVLPG, for a backend whose exit does not decode them */
+int rs_decode_mov_crdr(struct rs_vcpu *vcpu, u8 op, int *num, int *reg,
+		       unsigned int *len);
+int rs_decode_invlpg(struct rs_vcpu *vcpu, u64 *la, unsigned int *len);
 
 /* Port data follows struct rs_run in the run page. */
 #define RS_IO_DATA_OFFSET	ALIGN(sizeof(struct rs_run), 64)
@@ -742,6 +821,38 @@ static inline void rs_inject_gp(struct rs_vcpu *vcpu)
 
 /* exits.c */
 void rs_single_step(struct rs_vcpu *vcpu);
+
+/* route.c: exit routing to user space (RS_SET_EXIT_ROUTE) */
+long rs_vcpu_set_route(struct rs_vcpu *vcpu, const void __user *argp);
+long rs_vcpu_get_route(struct rs_vcpu *vcpu, void __user *argp);
+long rs_vm_set_route(struct rs_vm *vm, const void __user *argp);
+void rs_route_reload(struct rs_vcpu *vcpu);
+int rs_route_event(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev);
+int rs_route_complete(struct rs_vcpu *vcpu);
+int rs_inject_checked(struct rs_vcpu *vcpu, const struct rs_event *ev);
+int rs_route_check(const struct rs_exit_route *rt);
+bool rs_routes(const struct rs_exit_route *rt, const struct rs_exit_ev *ev);
+int rs_route_answer(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev,
+		    u32 action, const u64 *results, const struct rs_event *inject);
+
+/* hooks.c: exit hooks of other modules (ringside_hook.h) */
+extern unsigned int rs_hooks_nr;
+bool rs_hooks_handle(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev, int *r);
+void rs_hooks_route(struct rs_exit_route *hw);
+bool rs_hooks_msr(u32 msr, bool write);
+bool rs_route_msr(const struct rs_vcpu *vcpu, u32 msr, bool write);
+
+/*
+ * The event @ev happened (struct rs_exit_ev): user space's if the vCPU
+ * routes it, else ringside's.  The test costs one byte while nothing is
+ * routed.
+ */
+static inline int rs_exit_event(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+{
+	if (unlikely(vcpu->routing))
+		return rs_route_event(vcpu, ev);
+	return ev->def(vcpu, ev);
+}
 
 /*
  * Move RIP past the instruction that exited, @len bytes long, which the

@@ -53,6 +53,8 @@ static bool svm_host_pkru;	/* the host uses protection keys */
 static bool svm_host_tsc_aux;	/* the CPU has TSC_AUX (RDTSCP or RDPID) */
 static void *svm_iopm;		/* 12 KiB, every port intercepted */
 static void *svm_msrpm;		/* 8 KiB, all but a few MSRs intercepted */
+/* 8 KiB, every MSR intercepted: a route's when its own map is not there */
+static void *svm_msrpm_all;
 
 static struct rs_arch_ops svm_ops;
 
@@ -127,15 +129,21 @@ static const u32 svm_passthrough_msrs[] = {
 	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
 
-/* The MSR permission map: three 2 KiB ranges, two bits each (15.11). */
+/*
+ * The MSR permission map: three 2 KiB ranges of 0x2000 MSRs, two bits
+ * each, read then write (15.11 "MSR Intercepts").
+ */
+static const u32 svm_msrpm_base[] = { 0, 0xc0000000, 0xc0010000 };
+#define SVM_MSRPM_BITS		(ARRAY_SIZE(svm_msrpm_base) * 0x4000)
+#define SVM_MSRPM_ORDER		get_order(2 * PAGE_SIZE)
+
 static void svm_msrpm_allow(u32 msr)
 {
-	static const u32 base[] = { 0, 0xc0000000, 0xc0010000 };
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(base); i++) {
-		if (msr - base[i] < 0x2000) {
-			u32 bit = i * 0x4000 + (msr - base[i]) * 2;
+	for (i = 0; i < ARRAY_SIZE(svm_msrpm_base); i++) {
+		if (msr - svm_msrpm_base[i] < 0x2000) {
+			u32 bit = i * 0x4000 + (msr - svm_msrpm_base[i]) * 2;
 
 			__clear_bit(bit, svm_msrpm);		/* read */
 			__clear_bit(bit + 1, svm_msrpm);	/* write */
@@ -156,11 +164,13 @@ static int svm_setup(void)
 			goto err;
 	}
 	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, get_order(3 * PAGE_SIZE));
-	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, get_order(2 * PAGE_SIZE));
-	if (!svm_iopm || !svm_msrpm)
+	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	svm_msrpm_all = (void *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm || !svm_msrpm_all)
 		goto err;
 	memset(svm_iopm, 0xff, 3 * PAGE_SIZE);
 	memset(svm_msrpm, 0xff, 2 * PAGE_SIZE);
+	memset(svm_msrpm_all, 0xff, 2 * PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
 		svm_msrpm_allow(svm_passthrough_msrs[i]);
 
@@ -173,7 +183,8 @@ static int svm_setup(void)
 err:
 	svm_free_percpu();
 	free_pages((unsigned long)svm_iopm, get_order(3 * PAGE_SIZE));
-	free_pages((unsigned long)svm_msrpm, get_order(2 * PAGE_SIZE));
+	free_pages((unsigned long)svm_msrpm, SVM_MSRPM_ORDER);
+	free_pages((unsigned long)svm_msrpm_all, SVM_MSRPM_ORDER);
 	return -ENOMEM;
 }
 
@@ -181,7 +192,8 @@ static void svm_unsetup(void)
 {
 	svm_free_percpu();
 	free_pages((unsigned long)svm_iopm, get_order(3 * PAGE_SIZE));
-	free_pages((unsigned long)svm_msrpm, get_order(2 * PAGE_SIZE));
+	free_pages((unsigned long)svm_msrpm, SVM_MSRPM_ORDER);
+	free_pages((unsigned long)svm_msrpm_all, SVM_MSRPM_ORDER);
 }
 
 /* Make the first entry on this CPU start a new ASID generation. */
@@ -246,6 +258,13 @@ struct svm_vcpu {
 	u64 nmi_step_dr6;
 	/* The save area before a VMRUN that user space's state may fail. */
 	struct vmcb_save_area save_backup;
+	/*
+	 * The MSR permission map in the VMCB: svm_msrpm, or while the route
+	 * names an MSR access svm_msrpm lets through, the vCPU's own copy
+	 * that does not (svm_route_msrpm()).
+	 */
+	void *msrpm;
+	void *msrpm_own;	/* allocated, or NULL */
 };
 
 static struct svm_vcpu *to_svm(struct rs_vcpu *vcpu)
@@ -263,11 +282,29 @@ static void svm_clr_intercept(struct vmcb *vmcb, u32 bit)
 	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
+static void svm_intercept(struct vmcb *vmcb, u32 bit, bool on)
+{
+	if (on)
+		svm_set_intercept(vmcb, bit);
+	else
+		svm_clr_intercept(vmcb, bit);
+}
+
+/*
+ * A machine check is the host's to handle (rs_machine_check()); #DB and
+ * #AC exit so that their delivery cannot loop without one
+ * (rs_exit_exception()).  Other exceptions exit while routed.
+ */
+#define SVM_EXCP_ALWAYS		(BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) | \
+				 BIT(X86_TRAP_AC))
+
 /*
  * A new vCPU's VMCB: the intercepts, the permission maps, nested paging
- * (APM vol. 2, 15.25 "Nested Paging"), and the state after RESET (cr.c).
+ * (APM vol. 2, 15.25 "Nested Paging"), and the state after RESET (cr.c);
+ * and the vCPU's exit routing, which outlives a VMCB (svm_reset_vmcb()).
  */
 static void svm_load_sregs(struct vmcb *vmcb, const struct rs_sregs *sr);
+static void svm_route_intercepts(struct rs_vcpu *vcpu);
 
 static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 {
@@ -298,14 +335,7 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	 */
 	svm_set_intercept(vmcb, INTERCEPT_CR0_WRITE);
 	svm_set_intercept(vmcb, INTERCEPT_CR4_WRITE);
-	/*
-	 * A machine check is the host's to handle (rs_machine_check()); #DB
-	 * and #AC exit so that their delivery cannot loop without one
-	 * (rs_exit_reflect()).
-	 */
-	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC);
-	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB);
-	svm_set_intercept(vmcb, INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC);
+	c->intercepts[INTERCEPT_EXCEPTION] = SVM_EXCP_ALWAYS;
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(vmcb, INTERCEPT_DR0_READ + i);
 		svm_set_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
@@ -324,6 +354,7 @@ static void svm_init_vmcb(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 	s->rflags = RS_RESET_RFLAGS;
 	s->rip = RS_RESET_RIP;
 	s->g_pat = RS_RESET_PAT;
+	svm_route_intercepts(vcpu);
 }
 
 static int svm_vcpu_create(struct rs_vcpu *vcpu)
@@ -337,13 +368,17 @@ static int svm_vcpu_create(struct rs_vcpu *vcpu)
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = page_to_phys(page);
 	svm->asid_cpu = -1;
+	svm->msrpm = svm_msrpm;
 	svm_init_vmcb(vcpu, svm->vmcb);
 	return 0;
 }
 
 static void svm_vcpu_free(struct rs_vcpu *vcpu)
 {
-	free_page((unsigned long)to_svm(vcpu)->vmcb);
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	free_pages((unsigned long)svm->msrpm_own, SVM_MSRPM_ORDER);
 }
 
 /*
@@ -408,12 +443,11 @@ static void svm_request_window(struct vmcb *vmcb)
  * V_TPR: the guest would exit for ever.  An xAPIC or x2APIC write of TPR
  * exits anyway.
  */
-static void svm_intercept_cr8(struct vmcb *vmcb, bool on)
+static void svm_intercept_cr8(struct rs_vcpu *vcpu, bool on)
 {
-	if (on)
-		svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE);
-	else
-		svm_clr_intercept(vmcb, INTERCEPT_CR8_WRITE);
+	/* ...and while CR8 writes are routed (svm_route_intercepts()). */
+	svm_intercept(to_svm(vcpu)->vmcb, INTERCEPT_CR8_WRITE,
+		      on || (vcpu->route_hw.cr_write & BIT(8)));
 }
 
 /*
@@ -433,7 +467,7 @@ static void svm_lapic_prepare(struct rs_vcpu *vcpu)
 	r = rs_lapic_inject(vcpu, svm_interrupt_allowed(vcpu));
 	if (r == RS_LAPIC_WINDOW)
 		svm_request_window(vmcb);
-	svm_intercept_cr8(vmcb, r == RS_LAPIC_TPR);
+	svm_intercept_cr8(vcpu, r == RS_LAPIC_TPR);
 }
 
 /*
@@ -514,19 +548,137 @@ static void svm_cancel_injection(struct rs_vcpu *vcpu)
 	}
 }
 
-/* DR6 and DR7 are in the VMCB; DR0-3 are the core's to switch (15.5.1). */
-static void svm_save_guest_drs(struct rs_vcpu *vcpu)
+/* The guest's next access to DR0-3 exits (svm_exit_dr()). */
+static void svm_intercept_drs(struct svm_vcpu *svm)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
 	int i;
 
-	rs_save_guest_dr0_3(vcpu);
-	/* The next access exits again, so that idle DRs cost nothing. */
 	for (i = 0; i < 4; i++) {
 		svm_set_intercept(svm->vmcb, INTERCEPT_DR0_READ + i);
 		svm_set_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i);
 	}
 	svm->dr_owned = false;
+}
+
+/*
+ * DR6 and DR7 are in the VMCB; DR0-3 are the core's to switch (15.5.1):
+ * after every exit that had them live, vcpu->dr[] holds them.
+ */
+static void svm_save_guest_drs(struct rs_vcpu *vcpu)
+{
+	rs_save_guest_dr0_3(vcpu);
+	/* The next access exits again, so that idle DRs cost nothing. */
+	svm_intercept_drs(to_svm(vcpu));
+}
+
+/* Does the route make MOV DR exit (svm_exit_dr())? */
+static bool svm_dr_routed(struct rs_vcpu *vcpu)
+{
+	return vcpu->route_hw.dr_read | vcpu->route_hw.dr_write;
+}
+
+/*
+ * The intercepts exit routing adds to svm_init_vmcb()'s (route.c), on a
+ * new VMCB too: the exceptions, reads of CR3 and CR8, writes of CR3 (and
+ * of CR8: svm_intercept_cr8()), every MOV DR, RDTSC, INVLPG and PAUSE;
+ * the rest always exit.  The VMCB clean bits stay 0 (svm.c sets none), so
+ * VMRUN reloads the intercept vectors and the permission map addresses
+ * each time (15.15 "VMCB State Caching").
+ */
+static void svm_route_intercepts(struct rs_vcpu *vcpu)
+{
+	const struct rs_exit_route *rt = &vcpu->route_hw;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool drs = svm_dr_routed(vcpu);
+	int i;
+
+	c->intercepts[INTERCEPT_EXCEPTION] = SVM_EXCP_ALWAYS | rt->exceptions;
+	svm_intercept(svm->vmcb, INTERCEPT_CR3_READ, rt->cr_read & BIT(3));
+	svm_intercept(svm->vmcb, INTERCEPT_CR8_READ, rt->cr_read & BIT(8));
+	svm_intercept(svm->vmcb, INTERCEPT_CR3_WRITE, rt->cr_write & BIT(3));
+	/* The in-kernel APIC's own need stays, for svm_lapic_prepare(). */
+	svm_intercept_cr8(vcpu, vcpu->lapic &&
+			  (c->intercepts[INTERCEPT_CR] & BIT(INTERCEPT_CR8_WRITE)));
+	/*
+	 * Routed MOV DRs all exit, DR0-3 never handed over (svm_exit_dr()),
+	 * and are loaded at entry when DR7 enables one (svm_vcpu_run()).
+	 * Outside the guest DR0-3 are in vcpu->dr[], owned or not.
+	 */
+	if (drs)
+		svm_intercept_drs(svm);
+	for (i = 4; i < 8; i++) {
+		svm_intercept(svm->vmcb, INTERCEPT_DR0_READ + i, drs);
+		svm_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i, drs);
+	}
+	svm_intercept(svm->vmcb, INTERCEPT_RDTSC, rt->insns & RS_ROUTE_RDTSC);
+	svm_intercept(svm->vmcb, INTERCEPT_INVLPG, rt->insns & RS_ROUTE_INVLPG);
+	/*
+	 * A pause filter count of 0 makes every PAUSE exit (15.14.4 "Pause
+	 * Intercept Filtering"); a threshold of 0 never reloads the count.
+	 */
+	svm_intercept(svm->vmcb, INTERCEPT_PAUSE, rt->insns & RS_ROUTE_PAUSE);
+	c->pause_filter_count = 0;
+	c->pause_filter_thresh = 0;
+	c->msrpm_base_pa = __pa(svm->msrpm);
+}
+
+/*
+ * The accesses (bits of the MSR permission map) that the vCPU routes but
+ * svm_msrpm lets through (svm_passthrough_msrs and any other
+ * svm_msrpm_allow()): whether there are any, and with @map set there.
+ */
+static bool svm_msrpm_route(struct rs_vcpu *vcpu, unsigned long *map)
+{
+	unsigned long bit;
+	bool any = false;
+
+	for_each_clear_bit(bit, (unsigned long *)svm_msrpm, SVM_MSRPM_BITS) {
+		u32 msr = svm_msrpm_base[bit / 0x4000] + bit % 0x4000 / 2;
+
+		if (!rs_route_msr(vcpu, msr, bit & 1))
+			continue;
+		any = true;
+		if (!map)
+			break;
+		__set_bit(bit, map);
+	}
+	return any;
+}
+
+/*
+ * The MSR permission map the route needs: svm_msrpm, unless the route
+ * names an access it lets through; then the vCPU's own copy that does
+ * not.  set_route cannot fail: without memory for the copy, every MSR
+ * access exits (svm_msrpm_all) and the core handles those too.
+ */
+static void svm_route_msrpm(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm_msrpm_route(vcpu, NULL)) {
+		free_pages((unsigned long)svm->msrpm_own, SVM_MSRPM_ORDER);
+		svm->msrpm_own = NULL;
+		svm->msrpm = svm_msrpm;
+		return;
+	}
+	if (!svm->msrpm_own)
+		svm->msrpm_own = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT,
+							  SVM_MSRPM_ORDER);
+	if (!svm->msrpm_own) {
+		svm->msrpm = svm_msrpm_all;
+		return;
+	}
+	memcpy(svm->msrpm_own, svm_msrpm, 2 * PAGE_SIZE);
+	svm_msrpm_route(vcpu, svm->msrpm_own);
+	svm->msrpm = svm->msrpm_own;
+}
+
+/* rs_arch_ops.set_route: vcpu->route_hw changed. */
+static void svm_set_route(struct rs_vcpu *vcpu)
+{
+	svm_route_msrpm(vcpu);
+	svm_route_intercepts(vcpu);
 }
 
 static int svm_handle_exit(struct rs_vcpu *vcpu);
@@ -695,6 +847,17 @@ static bool svm_skip(struct rs_vcpu *vcpu, unsigned int len)
 	       vmcb->save.rflags & X86_EFLAGS_TF;
 }
 
+/*
+ * The length of the instruction that exited, where the CPU saved the RIP
+ * after it (NRIPS: 15.7.1 "State Saved on Exit"); else 0.
+ */
+static u8 svm_next_len(struct vmcb *vmcb)
+{
+	if (!(svm_ops.hw_features & RS_HW_NRIPS) || !vmcb->control.next_rip)
+		return 0;
+	return vmcb->control.next_rip - vmcb->save.rip;
+}
+
 static void svm_set_dr6_step(struct rs_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -737,9 +900,8 @@ static int svm_exit_ioio(struct rs_vcpu *vcpu)
 					 info & SVM_IOIO_REP_MASK,
 					 (info & SVM_IOIO_ASIZE_MASK) >> 6, 0,
 					 vmcb->control.exit_info_2);
-	/* as any skipped instruction: the shadow ends, a single step traps */
-	rs_skip_instruction(vcpu, vmcb->control.exit_info_2 - vmcb->save.rip);
-	return rs_exit_io(vcpu, port, size, in);
+	return rs_exit_io(vcpu, port, size, in,
+			  vmcb->control.exit_info_2 - vmcb->save.rip);
 }
 
 /*
@@ -805,26 +967,51 @@ static int svm_exit_npf(struct rs_vcpu *vcpu)
 }
 
 /*
- * MOV to CR0, CR4 or CR8, LMSW or CLTS (15.9 "Instruction Intercepts"): decode
- * assists name a MOV's register in EXITINFO1[3:0] (bit 63 set); otherwise
- * the core decodes the instruction.  The rules are the core's (cr.c); a
- * TLB flush request gives the vCPU a new ASID (svm_pick_asid()).
+ * MOV to or from CR or DR @num (0F @op: 20-23): decode assists name the
+ * general register in EXITINFO1[3:0], with bit 63 set (APM vol. 2,
+ * "Decode Assists", "MOV CRx/DRx Intercepts"); without them the core
+ * decodes the instruction, which must still be that MOV (another vCPU
+ * may have rewritten it since).  *@len: its length, or (decode assists)
+ * a guess that svm_skip() does not use.
  */
 #define SVM_CR_VALID		BIT_ULL(63)
 
-static int svm_exit_cr_write(struct rs_vcpu *vcpu, int cr)
+static int svm_mov_operand(struct rs_vcpu *vcpu, u8 op, int num, int *reg,
+			   unsigned int *len)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 info = vmcb->control.exit_info_1;
+	int decoded;
+
+	if (info & SVM_CR_VALID) {
+		*reg = info & 15;
+		*len = svm_next_len(vmcb) ?: 3;
+		return 0;
+	}
+	if (rs_decode_mov_crdr(vcpu, op, &decoded, reg, len) || decoded != num)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * MOV to CR0, CR3, CR4 or CR8, LMSW or CLTS (15.9 "Instruction
+ * Intercepts"); CR0's exit is LMSW's and CLTS's too, without bit 63.  The
+ * rules are the core's (cr.c); a TLB flush request gives the vCPU a new
+ * ASID (svm_pick_asid()).
+ */
+static int svm_exit_cr_write(struct rs_vcpu *vcpu, int cr)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	enum rs_cr_write insn = RS_CR_WRITE_MOV;
-	unsigned int len = 3;
+	unsigned int len;
 	int reg;
 
-	if (info & SVM_CR_VALID)
-		reg = info & 15;
-	else if (rs_decode_cr_write(vcpu, &insn, &reg, &len) ||
-		 (insn != RS_CR_WRITE_MOV && cr))
+	if (!cr && !(vmcb->control.exit_info_1 & SVM_CR_VALID)) {
+		if (rs_decode_cr_write(vcpu, &insn, &reg, &len))
+			return rs_exit_emulation_failed(vcpu, 0, vmcb->save.rip);
+	} else if (svm_mov_operand(vcpu, 0x22, cr, &reg, &len)) {
 		return rs_exit_emulation_failed(vcpu, 0, vmcb->save.rip);
+	}
 	if (insn == RS_CR_WRITE_LMSW)
 		return rs_emulate_lmsw(vcpu, vcpu->gpr[reg], len);
 	if (insn == RS_CR_WRITE_CLTS)
@@ -837,6 +1024,11 @@ static int svm_exit_cr0_write(struct rs_vcpu *vcpu)
 	return svm_exit_cr_write(vcpu, 0);
 }
 
+static int svm_exit_cr3_write(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_write(vcpu, 3);
+}
+
 static int svm_exit_cr4_write(struct rs_vcpu *vcpu)
 {
 	return svm_exit_cr_write(vcpu, 4);
@@ -847,18 +1039,75 @@ static int svm_exit_cr8_write(struct rs_vcpu *vcpu)
 	return svm_exit_cr_write(vcpu, 8);
 }
 
-/* The guest touches DR0-3: give them to it until the next exit. */
+/*
+ * MOV from CR3 or CR8, which exits only while routed.  CR0's read exit
+ * would be SMSW's too, but CR0 reads are never routed (route.c).
+ */
+static int svm_exit_cr_read(struct rs_vcpu *vcpu, int cr)
+{
+	unsigned int len;
+	int reg;
+
+	if (svm_mov_operand(vcpu, 0x20, cr, &reg, &len))
+		return rs_exit_emulation_failed(vcpu, 0,
+						to_svm(vcpu)->vmcb->save.rip);
+	return rs_exit_cr_read(vcpu, cr, reg, len);
+}
+
+static int svm_exit_cr3_read(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_read(vcpu, 3);
+}
+
+static int svm_exit_cr8_read(struct rs_vcpu *vcpu)
+{
+	return svm_exit_cr_read(vcpu, 8);
+}
+
+/*
+ * MOV to or from DR0-7.  While the route names any, every one exits and
+ * the core carries it out (rs_exit_dr()); otherwise only DR0-3 exit, the
+ * first time, and the guest gets them until the next exit.
+ */
 static int svm_exit_dr(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
-	int i;
+	u32 code = svm->vmcb->control.exit_code;
+	bool write = code >= SVM_EXIT_WRITE_DR0;
+	int dr = code - (write ? SVM_EXIT_WRITE_DR0 : SVM_EXIT_READ_DR0);
+	unsigned int len;
+	int i, reg;
 
+	if (svm_dr_routed(vcpu)) {
+		if (svm_mov_operand(vcpu, write ? 0x23 : 0x21, dr, &reg, &len))
+			return rs_exit_emulation_failed(vcpu, 0,
+							svm->vmcb->save.rip);
+		return rs_exit_dr(vcpu, dr, reg, write, len);
+	}
 	for (i = 0; i < 4; i++) {
 		svm_clr_intercept(svm->vmcb, INTERCEPT_DR0_READ + i);
 		svm_clr_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i);
 	}
 	svm->dr_owned = true;
 	return 0;
+}
+
+/*
+ * INVLPG, which exits only while routed: decode assists put the linear
+ * address in EXITINFO1 (APM vol. 2, "Decode Assists", "INVLPG and INVLPGA
+ * Intercepts"); without them, or without the length, the core decodes
+ * the instruction.
+ */
+static int svm_exit_invlpg(struct rs_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	unsigned int len = svm_next_len(vmcb);
+	u64 la = vmcb->control.exit_info_1;
+
+	if ((!(svm_ops.hw_features & RS_HW_DECODE_ASSISTS) || !len) &&
+	    rs_decode_invlpg(vcpu, &la, &len))
+		return rs_exit_emulation_failed(vcpu, 0, vmcb->save.rip);
+	return rs_exit_invlpg(vcpu, la, len);
 }
 
 /*
@@ -876,12 +1125,22 @@ static int svm_exit_iret(struct rs_vcpu *vcpu)
 	return 0;
 }
 
+/* The exceptions that push an error code (SDM vol. 3A, table 6-1). */
+#define SVM_EXCP_ERROR_CODES	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
+				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
+				 BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
+				 BIT(X86_TRAP_AC))
+
 /*
- * #DB and #AC go on into the guest (rs_exit_reflect()).  The CPU wrote
- * DR6 into the VMCB before the intercept, as for a delivered #DB (15.12
- * "Exception Intercepts"), but only delivery clears DR7.GD (SDM vol. 3A,
- * 18.2.4).  A #DB of svm_inject_nmi()'s single step over an IRET is
- * ringside's own unless the guest stepped or hit a breakpoint as well.
+ * An exception, before the guest got it (15.12 "Exception Intercepts"):
+ * EXITINFO1 holds its error code, EXITINFO2 a #PF's address, which CR2
+ * does not (yet).  #DB and #AC always exit, the others while routed; the
+ * core hands it on (rs_exit_exception()).  The CPU wrote DR6 into the
+ * VMCB before a #DB's intercept, as for a delivered #DB, but only
+ * delivery clears DR7.GD (SDM vol. 3A, 18.2.4).  A #DB of
+ * svm_inject_nmi()'s single step over an IRET is ringside's own unless
+ * the guest stepped or hit a breakpoint as well.  INT3 and INTO (#BP and
+ * #OF) are traps whose RIP is still theirs: one byte each (CC, CE).
  */
 static int svm_exit_exception(struct rs_vcpu *vcpu)
 {
@@ -889,6 +1148,8 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
 	u32 interrupted = vmcb->control.event_inj;
+	u64 value = 0;
+	u8 len = 0;
 
 	if (vector == X86_TRAP_DB) {
 		if (svm->nmi_step) {
@@ -901,13 +1162,21 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 		}
 		if (vmcb->save.dr6 & RS_DR6_BD)
 			vmcb->save.dr7 &= ~RS_DR7_GD;
+		value = vmcb->save.dr6;
 	}
-	/* The event whose delivery raised it is rs_exit_reflect()'s to redo. */
+	if (vector == X86_TRAP_PF)
+		value = vmcb->control.exit_info_2;
+	if (vector == X86_TRAP_BP || vector == X86_TRAP_OF)
+		len = svm_next_len(vmcb) ?: 1;
+	/* The event whose delivery raised it is rs_exit_exception()'s to redo. */
 	vmcb->control.event_inj = 0;
 	if ((interrupted & SVM_EVTINJ_VALID) &&
 	    (interrupted & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI)
 		svm->nmi_masked = false;
-	return rs_exit_reflect(vcpu, vector, interrupted);
+	return rs_exit_exception(vcpu, vector,
+				 BIT(vector) & SVM_EXCP_ERROR_CODES,
+				 vmcb->control.exit_info_1, value, len,
+				 interrupted);
 }
 
 /*
@@ -918,7 +1187,8 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 static int svm_exit_icebp(struct rs_vcpu *vcpu)
 {
 	svm_skip(vcpu, 1);		/* its #DB, not a single step after it */
-	return rs_exit_reflect(vcpu, X86_TRAP_DB, 0);
+	return rs_exit_exception(vcpu, X86_TRAP_DB, false, 0,
+				 to_svm(vcpu)->vmcb->save.dr6, 0, 0);
 }
 
 /*
@@ -927,11 +1197,22 @@ static int svm_exit_icebp(struct rs_vcpu *vcpu)
  * are counted under (Documentation/netlink.rst).  One row per exit.
  */
 static struct rs_exit_row svm_exits[] __ro_after_init = {
+	[SVM_EXIT_READ_CR3]	= { svm_exit_cr3_read,	"CR3_READ" },
+	[SVM_EXIT_READ_CR8]	= { svm_exit_cr8_read,	"CR8_READ" },
 	[SVM_EXIT_WRITE_CR0]	= { svm_exit_cr0_write,	"CR0_WRITE" },
+	[SVM_EXIT_WRITE_CR3]	= { svm_exit_cr3_write,	"CR3_WRITE" },
 	[SVM_EXIT_WRITE_CR4]	= { svm_exit_cr4_write,	"CR4_WRITE" },
 	[SVM_EXIT_WRITE_CR8]	= { svm_exit_cr8_write,	"CR8_WRITE" },
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3] = { svm_exit_dr, "DR" },
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7] = { svm_exit_dr, "DR" },
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7] = { svm_exit_dr, "DR" },
+	/* The vectors a route may name (route.c), in one bucket */
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DE] = { svm_exit_exception, "EXCEPTION" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP ...
+	 SVM_EXIT_EXCP_BASE + X86_TRAP_DF] = { svm_exit_exception, "EXCEPTION" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_TS ...
+	 SVM_EXIT_EXCP_BASE + X86_TRAP_PF] = { svm_exit_exception, "EXCEPTION" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MF] = { svm_exit_exception, "EXCEPTION" },
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_XF] = { svm_exit_exception, "EXCEPTION" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = { svm_exit_exception, "DB" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = { svm_exit_exception, "AC" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = { rs_exit_nop, "MC" },
@@ -939,12 +1220,15 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_NMI]		= { rs_exit_nop,	"NMI" },
 	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
 	[SVM_EXIT_VINTR]	= { svm_exit_vintr,	"VINTR" },
+	[SVM_EXIT_RDTSC]	= { rs_exit_rdtsc,	"RDTSC" },
 	[SVM_EXIT_IRET]		= { svm_exit_iret,	"IRET" },
 	[SVM_EXIT_ICEBP]	= { svm_exit_icebp,	"DB" },
 	[SVM_EXIT_CPUID]	= { rs_exit_cpuid,	"CPUID" },
 	[SVM_EXIT_RDPMC]	= { rs_exit_gp,		"RDPMC" },
-	[SVM_EXIT_INVD]		= { rs_exit_cache_flush, "INVD" },
+	[SVM_EXIT_INVD]		= { rs_exit_invd,	"INVD" },
+	[SVM_EXIT_PAUSE]	= { rs_exit_pause,	"PAUSE" },
 	[SVM_EXIT_HLT]		= { rs_exit_hlt,	"HLT" },
+	[SVM_EXIT_INVLPG]	= { svm_exit_invlpg,	"INVLPG" },
 	[SVM_EXIT_INVLPGA]	= { rs_exit_ud,		"SVM_INSN" },
 	[SVM_EXIT_IOIO]		= { svm_exit_ioio,	"IOIO" },
 	[SVM_EXIT_MSR]		= { svm_exit_msr,	"MSR" },
@@ -956,13 +1240,13 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_STGI]		= { rs_exit_ud,		"SVM_INSN" },
 	[SVM_EXIT_CLGI]		= { rs_exit_ud,		"SVM_INSN" },
 	[SVM_EXIT_SKINIT]	= { rs_exit_ud,		"SVM_INSN" },
-	[SVM_EXIT_RDTSCP]	= { rs_exit_ud,		"RDTSCP" },
+	[SVM_EXIT_RDTSCP]	= { rs_exit_rdtscp,	"RDTSCP" },
 	[SVM_EXIT_MONITOR]	= { rs_exit_ud,		"MWAIT" },
 	[SVM_EXIT_MWAIT]	= { rs_exit_ud,		"MWAIT" },
 	[SVM_EXIT_MWAIT_COND]	= { rs_exit_ud,		"MWAIT" },
 	[SVM_EXIT_XSETBV]	= { rs_exit_xsetbv,	"XSETBV" },
 	[SVM_EXIT_RDPRU]	= { rs_exit_ud,		"RDPRU" },
-	[SVM_EXIT_WBINVD]	= { rs_exit_cache_flush, "WBINVD" },
+	[SVM_EXIT_WBINVD]	= { rs_exit_wbinvd,	"WBINVD" },
 	[SVM_EXIT_NPF]		= { svm_exit_npf,	"NPF" },
 };
 
@@ -1287,6 +1571,69 @@ static int svm_get_cpl(struct rs_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->save.cpl;
 }
 
+/* EXITCODE, EXITINFO1 and EXITINFO2 (15.6 "#VMEXIT"), for a routed exit */
+static void svm_get_exit_raw(struct rs_vcpu *vcpu, u64 *code, u64 info[2],
+			     u8 *len)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	*code = (u64)vmcb->control.exit_code_hi << 32 | vmcb->control.exit_code;
+	info[0] = vmcb->control.exit_info_1;
+	info[1] = vmcb->control.exit_info_2;
+	*len = svm_next_len(vmcb);
+}
+
+/*
+ * Outside the guest its DR0-3 are in vcpu->dr[], whoever owns them
+ * (svm_save_guest_drs()); DR6 and DR7 are in the VMCB (15.5.1).
+ */
+static u64 svm_get_dr(struct rs_vcpu *vcpu, int dr)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	switch (dr) {
+	case 0 ... 3:
+		return vcpu->dr[dr];
+	case 6:
+		return vmcb->save.dr6;
+	default:
+		return vmcb->save.dr7;
+	}
+}
+
+/*
+ * What the guest can change of DR7: all but bits 10, 12, 14 and 15,
+ * whose values are fixed (APM vol. 2, "Debug-Control Register
+ * (DR7)"), as KVM's DR7_VOLATILE.
+ */
+#define SVM_DR7_VOLATILE	0xffff2bffULL
+
+/* A MOV to DR the core carried out (cr.c): the fixed bits stay fixed. */
+static void svm_set_dr(struct rs_vcpu *vcpu, int dr, u64 val)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	switch (dr) {
+	case 0 ... 3:
+		vcpu->dr[dr] = val;
+		break;
+	case 6:
+		vmcb->save.dr6 = (val & (DR_TRAP_BITS | RS_DR6_BD | DR_STEP |
+					 DR_SWITCH)) | DR6_RESERVED;
+		break;
+	default:
+		vmcb->save.dr7 = (val & SVM_DR7_VOLATILE) | RS_RESET_DR7;
+	}
+}
+
+/* With the APIC in user space, CR8 is V_TPR alone (15.24). */
+static void svm_set_cr8(struct rs_vcpu *vcpu, u64 val)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (val & V_TPR_MASK);
+}
+
 static struct rs_arch_ops svm_ops = {
 	.name = "svm",
 	.cap = RS_CAP_SVM,
@@ -1317,6 +1664,11 @@ static struct rs_arch_ops svm_ops = {
 	.interrupt_allowed = svm_interrupt_allowed,
 	.nmi_blocked = svm_nmi_blocked,
 	.skip_instruction = svm_skip,
+	.set_route = svm_set_route,
+	.get_exit_raw = svm_get_exit_raw,
+	.get_dr = svm_get_dr,
+	.set_dr = svm_set_dr,
+	.set_cr8 = svm_set_cr8,
 	.exits = &svm_exit_table,
 };
 

@@ -110,6 +110,8 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
+		/* The VM's new exit routing (RS_SET_EXIT_ROUTE on the VM) */
+		rs_route_reload(vcpu);
 		/* The APIC's work, or its halt: r ends the run. */
 		if (vcpu->lapic) {
 			r = rs_lapic_service(vcpu);
@@ -307,13 +309,15 @@ bool rs_unqueue_event(struct rs_vcpu *vcpu, u32 type, u8 vector)
 #define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
 				 BIT(21) | BIT(29) | BIT(30))
 
-static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)
+/*
+ * An event user space injects (RS_INJECT_EVENT, or a routed exit's answer
+ * RS_ROUTE_INJECT), checked as the hardware would take it.
+ */
+int rs_inject_checked(struct rs_vcpu *vcpu, const struct rs_event *evp)
 {
-	struct rs_event ev;
+	struct rs_event ev = *evp;
 	bool has_error;
 
-	if (copy_from_user(&ev, argp, sizeof(ev)))
-		return -EFAULT;
 	if ((ev.flags & ~RS_EVENT_HAS_ERROR_CODE) ||
 	    memchr_inv(ev.reserved, 0, sizeof(ev.reserved)))
 		return -EINVAL;
@@ -348,6 +352,15 @@ static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)
 			      ev.error_code);
 }
 
+static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)
+{
+	struct rs_event ev;
+
+	if (copy_from_user(&ev, argp, sizeof(ev)))
+		return -EFAULT;
+	return rs_inject_checked(vcpu, &ev);
+}
+
 static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -363,6 +376,12 @@ static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case RS_RUN:
 		r = arg ? -EINVAL : rs_vcpu_run(vcpu);
+		break;
+	case RS_SET_EXIT_ROUTE:
+		r = rs_vcpu_set_route(vcpu, argp);
+		break;
+	case RS_GET_EXIT_ROUTE:
+		r = rs_vcpu_get_route(vcpu, argp);
 		break;
 	case RS_GET_REGS:
 		r = rs_get_regs(vcpu, argp);
@@ -499,6 +518,10 @@ static struct rs_vcpu *rs_vcpu_alloc(struct rs_vm *vm, u32 id)
 	r = rs_ops->vcpu_create(vcpu);
 	if (r)
 		goto err_lapic;
+	/* The VM's exit routing and the hooks', taken before the first entry. */
+	if (vm->route)
+		set_bit(RS_REQ_ROUTE, &vcpu->requests);
+	set_bit(RS_REQ_HOOKS, &vcpu->requests);
 	return vcpu;
 
 err_lapic:

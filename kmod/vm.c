@@ -36,6 +36,7 @@ static void rs_vm_free(struct rs_vm *vm)
 	rs_mmu_destroy(vm);
 	mmdrop(vm->mm);
 	free_cpumask_var(vm->kick_mask);
+	kfree(vm->route);
 	kfree(vm);
 	rs_hardware_put();
 }
@@ -118,6 +119,8 @@ static long rs_vm_ioctl(struct file *file, unsigned int cmd,
 		return arg ? -EINVAL : rs_vm_create_lapic(vm);
 	case RS_SIGNAL_MSI:
 		return rs_vm_signal_msi(vm, (const void __user *)arg);
+	case RS_SET_EXIT_ROUTE:
+		return rs_vm_set_route(vm, (const void __user *)arg);
 	case RS_IRQFD:
 		return rs_vm_irqfd(vm, (const void __user *)arg);
 	}

@@ -68,8 +68,14 @@
 #define VMX_CR_REG(q)		(((q) >> 8) & 15)
 #define VMX_CR_MOV_TO		0
 #define VMX_CR_MOV_FROM		1
+#define VMX_CR_CLTS		2
 #define VMX_CR_LMSW		3
 #define VMX_CR_LMSW_DATA(q)	((q) >> 16)
+
+/* Exit qualification of MOV DR (27.2.1, "Exit Qualification for MOV DR"). */
+#define VMX_DR_NUM(q)		((q) & 7)
+#define VMX_DR_FROM		BIT(4)		/* MOV from DR; else MOV to DR */
+#define VMX_DR_REG(q)		(((q) >> 8) & 15)
 
 /* The exit's interruption information says #MC (27.2.2, table 27-15). */
 static bool vmx_is_machine_check(u32 intr_info)
@@ -102,6 +108,14 @@ static bool vmx_is_machine_check(u32 intr_info)
  */
 #define VMX_CR0_GUEST_OWNED	(X86_CR0_TS | X86_CR0_MP)
 
+/*
+ * Exceptions that always exit (24.6.3): #MC is the host's
+ * (rs_machine_check()); #DB and #AC exit so that their delivery cannot
+ * loop without one (rs_exit_exception()).  Routing adds others.
+ */
+#define VMX_EXC_ALWAYS		(BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) | \
+				 BIT(X86_TRAP_AC))
+
 /* Segments in the order of their VMCS field encodings (appendix B). */
 enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 
@@ -116,6 +130,8 @@ static struct {
 	bool invept_global;
 	bool ins_outs_info;	/* INS/OUTS exits report the address size */
 	u32 error_codes;	/* exceptions VM entry delivers with one */
+	u32 route_exec;		/* VMX_ROUTE_EXEC controls the CPU can set */
+	bool rdtscp;		/* the CPU has "enable RDTSCP" (24.6.2) */
 } vmx_cfg;
 
 static struct rs_arch_ops vmx_ops;
@@ -182,6 +198,11 @@ struct vmx_vcpu {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	u64 dr6, dr7;
 	bool dr_owned;			/* guest DR0-3/DR6 live, no MOV-DR exits */
+	/*
+	 * The vCPU's own MSR bitmap while a routed MSR range covers one that
+	 * vmx_msr_bitmap lets through (vmx_set_route()); else NULL.
+	 */
+	void *msr_bitmap;
 	bool sce;			/* EFER.SCE: SYSCALL MSRs matter */
 	s64 tsc_offset;
 
@@ -296,16 +317,21 @@ static const u32 vmx_passthrough_msrs[] = {
 /*
  * The MSR bitmap (24.6.9): read bitmaps for MSRs 0-1FFFH and
  * C0000000H-C0001FFFH in the first 2 KiB, write bitmaps in the second.
+ * The bit of a read of @msr, one of those; its write's is VMX_MSR_WRITE on.
  */
+#define VMX_MSR_WRITE		(2048 * 8)
+
+static u32 vmx_msr_bit(u32 msr)
+{
+	return (msr & 0x1fff) + (msr >= 0xc0000000 ? 1024 * 8 : 0);
+}
+
 static void vmx_msr_allow(u32 msr)
 {
 	unsigned long *bitmap = vmx_msr_bitmap;
-	u32 bit = msr & 0x1fff;
 
-	if (msr >= 0xc0000000)
-		bit += 1024 * 8;
-	__clear_bit(bit, bitmap);
-	__clear_bit(bit + 2048 * 8, bitmap);
+	__clear_bit(vmx_msr_bit(msr), bitmap);
+	__clear_bit(vmx_msr_bit(msr) + VMX_MSR_WRITE, bitmap);
 }
 
 static int vmx_setup(void)
@@ -669,13 +695,7 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx, u32 exec2)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, exec2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
-	/* A machine check is the host's to handle (rs_machine_check()). */
-	/*
-	 * #MC is the host's (rs_machine_check()); #DB and #AC exit so that
-	 * their delivery cannot loop without one (rs_exit_reflect()).
-	 */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) |
-		   BIT(X86_TRAP_AC));
+	vmcs_write(EXCEPTION_BITMAP, VMX_EXC_ALWAYS);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -802,6 +822,7 @@ static void vmx_vcpu_free(struct rs_vcpu *vcpu)
 	if (vmx->vpid)
 		ida_free(&vmx_vpids, vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);
+	free_page((unsigned long)vmx->msr_bitmap);
 }
 
 /* Events and the interrupt window. */
@@ -1362,37 +1383,53 @@ static int vmx_get_cpl(struct rs_vcpu *vcpu)
 
 /*
  * NMIs and #MC: the host took both right after the exit (vmx_vcpu_run()).
- * #DB and #AC go on into the guest (rs_exit_reflect()).  A #DB exit leaves
- * DR6 alone and says in the exit qualification what DR6 would have said
- * (27.1 "Architectural State Before a VM Exit", 27.2.1, table 27-1): the
- * guest's DR6 gets that, and DR7.GD is cleared, as delivery of the #DB
- * would have done (SDM vol. 3A, 18.2.4).  INT1 (ICEBP) exits as a
- * privileged software exception before it ran: it becomes a #DB trap
- * after it, as KVM does.
+ * Any other exception exits because the exception bitmap names it: #DB
+ * and #AC always, the rest while routed (vmx_set_route()); each goes to
+ * rs_exit_exception(), whose default delivers it to the guest.  The exit
+ * reports the error code where the exception has one, and a #PF's linear
+ * address in the exit qualification instead of CR2, which it leaves
+ * alone (27.1 "Architectural State Before a VM Exit", 27.2.2
+ * "Information for VM Exits Due to Vectored Events").  A #DB exit leaves
+ * DR6 alone too and says in the exit qualification what DR6 would have
+ * said (27.2.1, "Exit Qualification for Debug Exceptions"): the guest's
+ * DR6 gets that here, and DR7.GD is cleared, as delivery of the #DB
+ * would have done (SDM vol. 3A, 18.2.4), routed or not, as an AMD CPU
+ * updates DR6 before its #DB intercept.  INT3 and INTO exit as software
+ * exceptions before they ran, with their length (27.2.5); INT1 (ICEBP)
+ * exits as a privileged software exception before it ran: it becomes a
+ * #DB trap after it, as KVM does.
  */
 static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 info = vmx->exit_intr_info, interrupted = 0;
-	u8 vector = info & INTR_INFO_VECTOR_MASK;
+	u32 info = vmx->exit_intr_info, type = info & INTR_INFO_INTR_TYPE_MASK;
+	u8 vector = info & INTR_INFO_VECTOR_MASK, len = 0;
+	bool has_error = info & INTR_INFO_DELIVER_CODE_MASK;
+	u32 interrupted = 0, error = 0;
 	unsigned long flags;
+	u64 value = 0;
 
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
-	    vmx_is_machine_check(info))
+	if (type == INTR_TYPE_NMI_INTR || vmx_is_machine_check(info))
 		return 0;
-	if (vector != X86_TRAP_DB && vector != X86_TRAP_AC)
-		return rs_exit_unhandled(vcpu, vmx->exit_reason);
 
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return -EIO;
-	if ((info & VMX_INTR_INFO_NMI_UNBLOCK) &&
+	/* 27.2.3: bit 12 is undefined for a #DF and while vectoring. */
+	if ((info & VMX_INTR_INFO_NMI_UNBLOCK) && vector != X86_TRAP_DF &&
 	    !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   vmcs_read(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+	if (has_error)
+		error = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+	if (type == INTR_TYPE_SOFT_EXCEPTION)
+		len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	if (vector == X86_TRAP_PF)
+		value = vmx->exit_qual;
 	if (vector == X86_TRAP_DB) {
 		u64 hit = vmx->exit_qual & (DR_TRAP_BITS | DR_STEP | RS_DR6_BD);
 
 		vmx->dr6 = (vmx->dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | hit;
+		value = vmx->dr6;
 		if (hit & RS_DR6_BD)
 			vmcs_write(GUEST_DR7, vmcs_read(GUEST_DR7) & ~RS_DR7_GD);
 		/*
@@ -1405,15 +1442,16 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 	}
 	vmx_vmcs_leave(flags);
 	/* INT1 delivers its own #DB, not a single step after it. */
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+	if (type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		vmx_skip(vcpu, 1);
 
-	/* The event whose delivery raised it is rs_exit_reflect()'s to redo. */
+	/* The event whose delivery raised it is rs_exit_exception()'s to redo. */
 	if (vmx->event_info & INTR_INFO_VALID_MASK) {
 		interrupted = vmx->event_info;
 		vmx->event_info = 0;
 	}
-	return rs_exit_reflect(vcpu, vector, interrupted);
+	return rs_exit_exception(vcpu, vector, has_error, error, value, len,
+				 interrupted);
 }
 
 static int vmx_exit_nmi_window(struct rs_vcpu *vcpu)
@@ -1432,63 +1470,65 @@ static int vmx_exit_irq_window(struct rs_vcpu *vcpu)
 }
 
 /*
- * Control-register accesses (27.2.1 "Basic VM-Exit Information", table
- * 27-3): MOV to CR0, CR3 and CR4 and LMSW follow the core's rules (cr.c);
- * CR8 is the guest's TPR, kept here so that it never reaches the host's
- * (25.3 "Changes to Instruction Behavior in VMX Non-Root Operation").  MOV
- * from CR3 exits only where the CPU insists on CR3-store exiting.
+ * Control-register accesses (27.2.1 "Basic VM-Exit Information", "Exit
+ * Qualification for Control-Register Accesses"), all carried out by the
+ * core (cr.c), which routes them.  MOV to CR0 and CR4 and LMSW exit where
+ * they change a bit the guest/host masks give the host (25.1.3); CLTS
+ * would where CR0.TS were the host's, which it is not here
+ * (VMX_CR0_GUEST_OWNED).  MOV to and from CR8 always exit: CR8 is the
+ * guest's TPR, kept here or in the in-kernel APIC so that it never reaches
+ * the host's (25.3 "Changes to Instruction Behavior in VMX Non-Root
+ * Operation").  MOV to and from CR3 exit while routed (vmx_set_route())
+ * or where the CPU insists on CR3-load and CR3-store exiting.  MOV from
+ * CR0 and CR4 never exit: the read shadows answer them.
  */
 static int vmx_exit_cr(struct rs_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 q = vmx->exit_qual;
+	u64 q = to_vmx(vcpu)->exit_qual;
 	int reg = VMX_CR_REG(q), cr = VMX_CR_NUM(q);
-	unsigned long flags;
 
 	switch (VMX_CR_TYPE(q)) {
 	case VMX_CR_MOV_TO:
-		if (cr != 8)
-			return rs_emulate_mov_to_cr(vcpu, cr, reg, 3);
-		if (vcpu->gpr[reg] >> 4) {
-			rs_inject_gp(vcpu);
-			return 0;
-		}
-		if (vcpu->lapic)
-			rs_lapic_set_cr8(vcpu, vcpu->gpr[reg]);
-		else
-			vmx->cr8 = vcpu->gpr[reg];
-		break;
-	case VMX_CR_LMSW:
-		return rs_emulate_lmsw(vcpu, VMX_CR_LMSW_DATA(q), 3);
+		return rs_emulate_mov_to_cr(vcpu, cr, reg, 3);
 	case VMX_CR_MOV_FROM:
-		if (cr == 8) {
-			vcpu->gpr[reg] = vcpu->lapic ? rs_lapic_cr8(vcpu) :
-						       vmx->cr8;
-		} else if (cr == 3) {
-			if (!vmx_vmcs_enter(vmx, &flags))
-				return -EIO;
-			vcpu->gpr[reg] = vmcs_read(GUEST_CR3);
-			vmx_vmcs_leave(flags);
-		} else {
-			return rs_exit_unhandled(vcpu, vmx->exit_reason);
-		}
-		break;
-	default:
-		return rs_exit_unhandled(vcpu, vmx->exit_reason);
+		return rs_exit_cr_read(vcpu, cr, reg, 3);
+	case VMX_CR_CLTS:
+		return rs_emulate_clts(vcpu, 2);
+	default:		/* VMX_CR_LMSW, the last of the four */
+		return rs_emulate_lmsw(vcpu, VMX_CR_LMSW_DATA(q), 3);
 	}
-	rs_skip_instruction(vcpu, 3);
-	return 0;
 }
 
-/* The guest touches a debug register: give DR0-3/DR6 to it until the next exit. */
+/*
+ * MOV to or from a debug register.  While the vCPU routes any, every one
+ * exits and the core carries it out (rs_exit_dr(), vmx_get_dr()); else
+ * DR0-3/DR6 go to the guest until the next exit, so that a guest that
+ * uses them exits once per entry, not once per access.
+ */
 static int vmx_exit_dr(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 q = vmx->exit_qual;
 
+	if (vcpu->route_hw.dr_read | vcpu->route_hw.dr_write)
+		return rs_exit_dr(vcpu, VMX_DR_NUM(q), VMX_DR_REG(q),
+				  !(q & VMX_DR_FROM), 3);
 	if (vmx_clear_exec(vmx, CPU_BASED_MOV_DR_EXITING))
 		return -EIO;
 	vmx->dr_owned = true;
 	return 0;	/* the instruction runs again, without an exit */
+}
+
+/*
+ * INVLPG exits while routed (vmx_set_route()); the exit qualification is
+ * its linear-address operand (27.2.1).
+ */
+static int vmx_exit_invlpg(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	return rs_exit_invlpg(vcpu, vmx->exit_qual,
+			      vmx_read(vmx, VM_EXIT_INSTRUCTION_LEN));
 }
 
 /*
@@ -1528,9 +1568,8 @@ static int vmx_exit_io(struct rs_vcpu *vcpu)
 
 	if (q & VMX_IO_STRING)
 		return vmx_exit_string_io(vcpu);
-	rs_skip_instruction(vcpu, 1);
 	return rs_exit_io(vcpu, q >> VMX_IO_PORT_SHIFT, (q & VMX_IO_SIZE) + 1,
-			  q & VMX_IO_IN);
+			  q & VMX_IO_IN, 1);
 }
 
 /* 27.2.1, table 27-7: what the access was; the GPA is in the VMCS. */
@@ -1588,8 +1627,10 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_CPUID]		= { rs_exit_cpuid,	"CPUID" },
 	[VMX_EXIT_GETSEC]		= { rs_exit_ud,		"VMX_INSN" },
 	[EXIT_REASON_HLT]		= { rs_exit_hlt,	"HLT" },
+	[EXIT_REASON_INVD]		= { rs_exit_invd,	"INVD" },
+	[EXIT_REASON_INVLPG]		= { vmx_exit_invlpg,	"INVLPG" },
 	[EXIT_REASON_RDPMC]		= { rs_exit_gp,		"RDPMC" },
-	[EXIT_REASON_INVD]		= { rs_exit_cache_flush, "INVD" },
+	[EXIT_REASON_RDTSC]		= { rs_exit_rdtsc,	"RDTSC" },
 	[EXIT_REASON_VMCALL]		= { rs_exit_hypercall,	"VMCALL" },
 	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = { rs_exit_ud, "VMX_INSN" },
 	[EXIT_REASON_CR_ACCESS]		= { vmx_exit_cr,	"CR" },
@@ -1599,13 +1640,14 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_MSR_WRITE]		= { rs_exit_wrmsr,	"MSR" },
 	[EXIT_REASON_MWAIT_INSTRUCTION]	= { rs_exit_ud,		"MWAIT" },
 	[EXIT_REASON_MONITOR_INSTRUCTION] = { rs_exit_ud,	"MWAIT" },
+	[EXIT_REASON_PAUSE_INSTRUCTION]	= { rs_exit_pause,	"PAUSE" },
 	[EXIT_REASON_EPT_VIOLATION]	= { vmx_exit_ept_violation, "NPF" },
 	[EXIT_REASON_EPT_MISCONFIG]	= { vmx_exit_ept_misconfig, "EPT_MISCONFIG" },
 	[EXIT_REASON_INVEPT]		= { rs_exit_ud,		"VMX_INSN" },
-	[EXIT_REASON_RDTSCP]		= { rs_exit_ud,		"RDTSCP" },
+	[EXIT_REASON_RDTSCP]		= { rs_exit_rdtscp,	"RDTSCP" },
 	[EXIT_REASON_PREEMPTION_TIMER]	= { rs_exit_nop,	"TIMESLICE" },
 	[EXIT_REASON_INVVPID]		= { rs_exit_ud,		"VMX_INSN" },
-	[EXIT_REASON_WBINVD]		= { rs_exit_cache_flush, "WBINVD" },
+	[EXIT_REASON_WBINVD]		= { rs_exit_wbinvd,	"WBINVD" },
 	[EXIT_REASON_XSETBV]		= { rs_exit_xsetbv,	"XSETBV" },
 	[EXIT_REASON_VMFUNC]		= { rs_exit_ud,		"VMX_INSN" },
 };
@@ -1908,6 +1950,262 @@ static int vmx_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
+/* Exit routing (route.c): the intercepts a route needs, and its exits. */
+
+/*
+ * Processor-based controls that only routing sets (24.6.2): CR3-load and
+ * CR3-store exiting, RDTSC (and with "enable RDTSCP", RDTSCP), INVLPG and
+ * PAUSE exiting.
+ */
+#define VMX_ROUTE_EXEC	(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING | \
+			 CPU_BASED_RDTSC_EXITING | CPU_BASED_INVLPG_EXITING | \
+			 CPU_BASED_PAUSE_EXITING)
+
+static u32 vmx_route_exec(const struct rs_exit_route *rt)
+{
+	u32 exec = 0;
+
+	if (rt->cr_write & BIT(3))
+		exec |= CPU_BASED_CR3_LOAD_EXITING;
+	if (rt->cr_read & BIT(3))
+		exec |= CPU_BASED_CR3_STORE_EXITING;
+	if ((rt->insns & RS_ROUTE_RDTSC) ||
+	    ((rt->insns & RS_ROUTE_RDTSCP) && vmx_cfg.rdtscp))
+		exec |= CPU_BASED_RDTSC_EXITING;
+	if (rt->insns & RS_ROUTE_INVLPG)
+		exec |= CPU_BASED_INVLPG_EXITING;
+	if (rt->insns & RS_ROUTE_PAUSE)
+		exec |= CPU_BASED_PAUSE_EXITING;
+	/* What the CPU cannot set stays clear, what it insists on set (A.3.2). */
+	return (exec & vmx_cfg.route_exec) | (vmx_cfg.exec & VMX_ROUTE_EXEC);
+}
+
+/* Does a routed range name an MSR that vmx_msr_bitmap lets through? */
+static bool vmx_route_passthrough(const struct rs_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
+		if (rs_route_msr(vcpu, vmx_passthrough_msrs[i], false) ||
+		    rs_route_msr(vcpu, vmx_passthrough_msrs[i], true))
+			return true;
+	return false;
+}
+
+/* vmx_msr_bitmap, with the routed accesses of those MSRs exiting. */
+static void vmx_fill_msr_bitmap(const struct rs_vcpu *vcpu, unsigned long *bitmap)
+{
+	int i;
+
+	memcpy(bitmap, vmx_msr_bitmap, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++) {
+		u32 msr = vmx_passthrough_msrs[i];
+
+		if (rs_route_msr(vcpu, msr, false))
+			__set_bit(vmx_msr_bit(msr), bitmap);
+		if (rs_route_msr(vcpu, msr, true))
+			__set_bit(vmx_msr_bit(msr) + VMX_MSR_WRITE, bitmap);
+	}
+}
+
+/*
+ * Make the events vcpu->route_hw names exit (the vCPU's route and the exit
+ * hooks'), and stop what only an earlier one made exit; from the vCPU's
+ * own ioctls, outside the guest.
+ *
+ * Exceptions: the exception bitmap (24.6.3); with PAGE_FAULT_ERROR_CODE_MASK
+ * and _MATCH 0 (vmx_init_vmcs()) every #PF exits while bit 14 is set (25.2
+ * "Other Causes of VM Exits").
+ *
+ * CR0 and CR4 writes keep the guest/host masks ringside always has, so a
+ * routed write sees only those that exit anyway (25.1.3 "Instructions
+ * That Cause VM Exits Conditionally"): a MOV to CR4 that changes any bit
+ * of what the guest reads, a MOV to CR0 or an LMSW that changes a bit but
+ * TS and MP (VMX_CR0_GUEST_OWNED); not CLTS, nor a write of the value the
+ * guest reads already.  CR8 accesses always exit; CR3's here.
+ *
+ * DRs: while any is routed, MOV DR always exits (vmx_exit_dr() hands
+ * nothing over) and the guest's DR0-3 and DR6 are live around an entry
+ * where its DR7 enables a breakpoint, as vmx_switch_to_guest() does for
+ * any entry; once none is, the lazy hand-over comes back by itself.
+ *
+ * RDTSCP exits only with "enable RDTSCP" and RDTSC exiting both set: with
+ * the first clear it is #UD (25.3), which user space may route as such.
+ * Where the CPU lacks the control, routing RDTSCP routes nothing: the
+ * guest's RDTSCP stays a #UD.
+ *
+ * MSRs: those vmx_msr_bitmap lets through exit only with a bitmap of the
+ * vCPU's own; should that page not come, every RDMSR and WRMSR exits
+ * (24.6.2, "use MSR bitmaps" clear), which the core handles as well.
+ */
+static void vmx_set_route(struct rs_vcpu *vcpu)
+{
+	const struct rs_exit_route *rt = &vcpu->route_hw;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	bool own = vmx_route_passthrough(vcpu);
+	void *bitmap = vmx_msr_bitmap;
+	unsigned long flags;
+	u32 exec, exec2;
+
+	if (own) {
+		if (!vmx->msr_bitmap)
+			vmx->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		bitmap = vmx->msr_bitmap;
+		if (bitmap)
+			vmx_fill_msr_bitmap(vcpu, bitmap);
+	}
+
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return;
+	vmcs_write(EXCEPTION_BITMAP, VMX_EXC_ALWAYS | rt->exceptions);
+	exec = (vmx->exec & ~(VMX_ROUTE_EXEC | CPU_BASED_USE_MSR_BITMAPS)) |
+	       vmx_route_exec(rt);
+	if (bitmap) {
+		vmcs_write(MSR_BITMAP, __pa(bitmap));
+		exec |= CPU_BASED_USE_MSR_BITMAPS;
+	}
+	/* Take DR0-3/DR6 back if the guest was to have them at the entry. */
+	if (rt->dr_read | rt->dr_write) {
+		exec |= CPU_BASED_MOV_DR_EXITING;
+		vmx->dr_owned = false;
+	}
+	vmx_set_exec(vmx, exec);
+	if (vmx_cfg.rdtscp) {
+		exec2 = vmcs_read(SECONDARY_VM_EXEC_CONTROL) &
+			~SECONDARY_EXEC_ENABLE_RDTSCP;
+		if ((rt->insns & RS_ROUTE_RDTSCP) &&
+		    (exec & CPU_BASED_RDTSC_EXITING))
+			exec2 |= SECONDARY_EXEC_ENABLE_RDTSCP;
+		vmcs_write(SECONDARY_VM_EXEC_CONTROL, exec2);
+	}
+	vmx_vmcs_leave(flags);
+
+	/* The VMCS no longer points at it. */
+	if (!own && vmx->msr_bitmap) {
+		free_page((unsigned long)vmx->msr_bitmap);
+		vmx->msr_bitmap = NULL;
+	}
+}
+
+/*
+ * Exits whose VM-exit instruction length is defined, among those that
+ * reach rs_exit_event() (27.2.5 "Information for VM Exits Due to
+ * Instruction Execution"): the instructions', and those of INT3, INTO
+ * (software exceptions) and INT1 (a privileged software exception).
+ */
+static bool vmx_exit_has_len(u16 reason, u32 intr_info)
+{
+	u32 type = intr_info & INTR_INFO_INTR_TYPE_MASK;
+
+	switch (reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		return type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+		       type == INTR_TYPE_SOFT_EXCEPTION;
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_HLT:
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_RDPMC:
+	case EXIT_REASON_RDTSC:
+	case EXIT_REASON_VMCALL:
+	case EXIT_REASON_CR_ACCESS:
+	case EXIT_REASON_DR_ACCESS:
+	case EXIT_REASON_IO_INSTRUCTION:
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+	case EXIT_REASON_PAUSE_INSTRUCTION:
+	case EXIT_REASON_RDTSCP:
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_XSETBV:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The exit being handled as the VMCS reports it (27.2): the exit reason;
+ * the exit qualification; the interruption information of an exception,
+ * else the VM-exit instruction information (27.2.5, undefined for exits
+ * that have none); the instruction's length where defined, else 0.
+ */
+static void vmx_get_exit_raw(struct rs_vcpu *vcpu, u64 *code, u64 info[2],
+			     u8 *len)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u16 reason = vmx->exit_reason;
+	unsigned long flags;
+
+	*code = vmx->exit_reason;
+	info[0] = vmx->exit_qual;
+	info[1] = vmx->exit_intr_info;
+	*len = 0;
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return;
+	if (reason != EXIT_REASON_EXCEPTION_NMI)
+		info[1] = vmcs_read(VMX_INSTRUCTION_INFO);
+	if (vmx_exit_has_len(reason, vmx->exit_intr_info))
+		*len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	vmx_vmcs_leave(flags);
+}
+
+/*
+ * The DR6 and DR7 bits a MOV to DR6 or DR7 can change (SDM vol. 3A, 18.2.3
+ * "Debug Status Register (DR6)", 18.2.4 "Debug Control Register (DR7)"),
+ * as KVM's DR6_VOLATILE and DR7_VOLATILE: the others read as DR6_RESERVED
+ * says (RTM and bus-lock bits 1: the guest's CPU has neither) and as DR7
+ * bit 10, 1, and bits 12, 14 and 15, 0.
+ */
+#define VMX_DR6_VOLATILE	(DR_TRAP_BITS | RS_DR6_BD | DR_STEP | DR_SWITCH)
+#define VMX_DR7_VOLATILE	0xffff2bffULL
+
+/*
+ * Outside vmx_vcpu_run() the guest's DR0-3 are in vcpu->dr[] and its DR6
+ * in vmx->dr6 even where it owns them (dr_owned: they are loaded at the
+ * next entry and saved after its exit); DR7 is in the VMCS, which loads
+ * and saves it (the debug controls, 26.3.2.1, 27.3.1).
+ */
+static u64 vmx_get_dr(struct rs_vcpu *vcpu, int dr)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	switch (dr) {
+	case 0 ... 3:
+		return vcpu->dr[dr];
+	case 6:
+		return vmx->dr6;
+	case 7:
+		return vmx_read(vmx, GUEST_DR7);
+	}
+	return 0;
+}
+
+static void vmx_set_dr(struct rs_vcpu *vcpu, int dr, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	switch (dr) {
+	case 0 ... 3:
+		vcpu->dr[dr] = val;
+		break;
+	case 6:
+		vmx->dr6 = (val & VMX_DR6_VOLATILE) | DR6_RESERVED;
+		break;
+	case 7:
+		/* vmx->dr7 decides whether the next entry loads DR0-3. */
+		vmx->dr7 = (val & VMX_DR7_VOLATILE) | RS_RESET_DR7;
+		vmx_write(vmx, GUEST_DR7, vmx->dr7);
+		break;
+	}
+}
+
+/* The TPR where user space has the APIC: only MOV CR8 reaches it. */
+static void vmx_set_cr8(struct rs_vcpu *vcpu, u64 val)
+{
+	to_vmx(vcpu)->cr8 = val;
+}
+
 /*
  * EPT entries (28.2.2): tables R/W/X; leaves write-back (memory type 6 in
  * bits 5:3) with "ignore PAT", so that guest RAM is cached as the host
@@ -1944,6 +2242,11 @@ static struct rs_arch_ops vmx_ops = {
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.nmi_blocked = vmx_nmi_blocked,
 	.skip_instruction = vmx_skip,
+	.set_route = vmx_set_route,
+	.get_exit_raw = vmx_get_exit_raw,
+	.get_dr = vmx_get_dr,
+	.set_dr = vmx_set_dr,
+	.set_cr8 = vmx_set_cr8,
 	.exits = &vmx_exit_table,
 };
 
@@ -2012,7 +2315,7 @@ static int vmx_probe_controls(bool true_ctls)
 	const u32 entry = VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_LOAD_IA32_PAT |
 			  VM_ENTRY_LOAD_IA32_EFER;
 	u32 want2 = exec2 | SECONDARY_EXEC_ENABLE_VPID;
-	u32 window;
+	u32 window, allowed;
 	u64 cap;
 
 	/* Without INVPCID enabled it is #UD (25.3); the guest sees the host's CPUID. */
@@ -2043,6 +2346,17 @@ static int vmx_probe_controls(bool true_ctls)
 			      BIT(X86_TRAP_AC);
 	if (cap >> 32 & VMX_ENTRY_LOAD_CET_STATE)
 		vmx_cfg.error_codes |= BIT(X86_TRAP_CP);
+	/*
+	 * Exit routing's controls, set while a route asks (vmx_set_route()):
+	 * which the CPU allows; those it insists on stay in vmx_cfg.exec.
+	 */
+	vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			       MSR_IA32_VMX_PROCBASED_CTLS,
+		   VMX_ROUTE_EXEC, 0, &allowed, "routing");
+	vmx_cfg.route_exec = allowed & VMX_ROUTE_EXEC;
+	vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, SECONDARY_EXEC_ENABLE_RDTSCP, 0,
+		   &allowed, "secondary");
+	vmx_cfg.rdtscp = allowed & SECONDARY_EXEC_ENABLE_RDTSCP;
 	/* These are set and cleared on demand. */
 	vmx_cfg.exec &= ~VMX_WINDOWS;
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;

@@ -32,6 +32,7 @@
 #define RS_CAP_IOEVENTFD	12	/* RS_IOEVENTFD registrations per VM */
 #define RS_CAP_LAPIC		13	/* 1: RS_CREATE_LAPIC and what it brings */
 #define RS_CAP_IRQFD		14	/* RS_IRQFD registrations per VM */
+#define RS_CAP_EXIT_ROUTE	15	/* 1: RS_SET_EXIT_ROUTE and RS_EXIT_ROUTED */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -152,6 +153,55 @@ struct rs_irqfd {
 };
 
 #define RS_IRQFD		_IOW(RS_IO, 0x15, struct rs_irqfd)
+
+/*
+ * Exit routing (Documentation/exit-routing.rst): the events a vCPU's
+ * guest causes that RS_RUN hands to user space as RS_EXIT_ROUTED instead
+ * of handling them in the kernel.  RS_SET_EXIT_ROUTE on a vCPU fd sets the
+ * vCPU's; on a VM fd it sets every vCPU's, those created later included.
+ * An empty struct (all zero) routes nothing.  Refused: a vector the host
+ * keeps (NMI 2, #MC 18: EPERM), a reserved one (9, 15, above 19: EINVAL),
+ * an event the hardware cannot make exit (EOPNOTSUPP: reads of CR0 and
+ * CR4, which VMX serves from its read shadows).
+ */
+#define RS_ROUTE_RDTSC		_BITUL(0)
+#define RS_ROUTE_RDTSCP		_BITUL(1)
+#define RS_ROUTE_INVLPG		_BITUL(2)
+#define RS_ROUTE_HLT		_BITUL(3)
+#define RS_ROUTE_PAUSE		_BITUL(4)
+#define RS_ROUTE_INVD		_BITUL(5)
+#define RS_ROUTE_WBINVD		_BITUL(6)
+#define RS_ROUTE_XSETBV		_BITUL(7)
+
+#define RS_ROUTE_MAX_RANGES	8
+
+/* Inclusive ranges of MSR indexes, CPUID leaves (EAX) or ports. */
+struct rs_route_ranges {
+	__u32 nr;			/* ranges used, at most RS_ROUTE_MAX_RANGES */
+	__u32 pad;
+	struct {
+		__u32 first;
+		__u32 last;		/* >= first */
+	} range[RS_ROUTE_MAX_RANGES];
+};
+
+struct rs_exit_route {
+	__u32 flags;			/* 0 */
+	__u32 exceptions;		/* bit n: vector n */
+	__u32 cr_read;			/* bit n: MOV from CRn (3, 8) */
+	__u32 cr_write;			/* bit n: writes of CRn (0, 3, 4, 8) */
+	__u32 dr_read;			/* bit n: MOV from DRn (0-7) */
+	__u32 dr_write;			/* bit n: MOV to DRn (0-7) */
+	__u32 insns;			/* RS_ROUTE_* */
+	__u32 pad;
+	struct rs_route_ranges msr_read;	/* RDMSR */
+	struct rs_route_ranges msr_write;	/* WRMSR */
+	struct rs_route_ranges cpuid;
+	struct rs_route_ranges ports;	/* IN and OUT (not INS/OUTS) */
+	__u64 reserved[8];
+};
+
+#define RS_SET_EXIT_ROUTE	_IOW(RS_IO, 0x16, struct rs_exit_route)
 
 /* vCPU fd */
 struct rs_regs {
@@ -285,6 +335,8 @@ struct rs_lapic_state {
 
 #define RS_GET_LAPIC		_IOR(RS_IO, 0x2c, struct rs_lapic_state)
 #define RS_SET_LAPIC		_IOW(RS_IO, 0x2d, struct rs_lapic_state)
+/* The vCPU's exit routing (RS_SET_EXIT_ROUTE), as the kernel holds it. */
+#define RS_GET_EXIT_ROUTE	_IOR(RS_IO, 0x2e, struct rs_exit_route)
 
 /* Why RS_RUN returned: struct rs_run.exit_reason. */
 #define RS_EXIT_NONE		0
@@ -298,6 +350,36 @@ struct rs_lapic_state {
 #define RS_EXIT_FAIL_ENTRY	8	/* run->fail_entry */
 #define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
 #define RS_EXIT_EOI		10	/* run->eoi: a level-triggered EOI */
+#define RS_EXIT_ROUTED		11	/* run->routed: an event RS_SET_EXIT_ROUTE routes */
+
+/* run->routed.event: what the guest did. */
+#define RS_ROUTED_EXCEPTION	1	/* index: vector; error_code; value: CR2 (#PF), DR6 (#DB) */
+#define RS_ROUTED_CR_READ	2	/* index: CR number */
+#define RS_ROUTED_CR_WRITE	3	/* index: CR number; value: the new value */
+#define RS_ROUTED_DR_READ	4	/* index: DR number */
+#define RS_ROUTED_DR_WRITE	5	/* index: DR number; value */
+#define RS_ROUTED_MSR_READ	6	/* index: MSR */
+#define RS_ROUTED_MSR_WRITE	7	/* index: MSR; value: EDX:EAX */
+#define RS_ROUTED_CPUID		8	/* index: EAX; subindex: ECX */
+#define RS_ROUTED_RDTSC		9
+#define RS_ROUTED_RDTSCP	10
+#define RS_ROUTED_INVLPG	11	/* value: the linear address */
+#define RS_ROUTED_HLT		12
+#define RS_ROUTED_PAUSE		13
+#define RS_ROUTED_INVD		14
+#define RS_ROUTED_WBINVD	15
+#define RS_ROUTED_XSETBV	16	/* index: XCR (ECX); value: EDX:EAX */
+#define RS_ROUTED_IO_IN		17	/* index: port; subindex: size */
+#define RS_ROUTED_IO_OUT	18	/* index: port; subindex: size; value */
+#define RS_ROUTED_HYPERCALL	19	/* exit hooks only: value: RAX */
+
+#define RS_ROUTED_HAS_ERROR_CODE	_BITUL(0)	/* error_code is valid */
+
+/* run->routed.action: user space's answer, read by the next RS_RUN. */
+#define RS_ROUTE_DEFAULT	0	/* the kernel handles it, as if not routed */
+#define RS_ROUTE_SKIP		1	/* not carried out; RIP += insn_len */
+#define RS_ROUTE_EMULATE	2	/* results[] to its destination; RIP += insn_len */
+#define RS_ROUTE_INJECT		3	/* inject instead; RIP stays */
 
 /* run->hypercall.ret as RS_RUN leaves it: user space did not answer. */
 #define RS_HYPERCALL_UNKNOWN	(~0ULL)
@@ -360,6 +442,35 @@ struct rs_run {
 		struct {
 			__u8 vector;
 		} eoi;
+		/*
+		 * RS_EXIT_ROUTED: out, the event decoded (index, subindex,
+		 * value as RS_ROUTED_* says) and the backend's raw exit
+		 * (SVM: EXITCODE, EXITINFO1, EXITINFO2; VMX: exit reason,
+		 * qualification, and the interruption information for an
+		 * exception, else the instruction information).  In, the
+		 * answer: action, and for RS_ROUTE_EMULATE the results the
+		 * instruction returns (CR or DR read: results[0] to the
+		 * register; RDMSR, RDTSC: results[0] to EDX:EAX; RDTSCP: also
+		 * results[1] to ECX; CPUID: results[0-3] to EAX, EBX, ECX,
+		 * EDX; IN: results[0] to AL, AX or EAX), for
+		 * RS_ROUTE_INJECT the event, checked as RS_INJECT_EVENT's.
+		 */
+		struct {
+			__u32 event;		/* RS_ROUTED_* */
+			__u32 flags;		/* RS_ROUTED_HAS_ERROR_CODE */
+			__u32 index;
+			__u32 subindex;
+			__u64 value;
+			__u32 error_code;
+			__u32 insn_len;		/* 0: none to skip (a fault) */
+			__u64 hw_code;
+			__u64 hw_info[2];
+			/* in: the answer */
+			__u32 action;		/* RS_ROUTE_DEFAULT... */
+			__u32 pad;
+			__u64 results[4];
+			struct rs_event inject;
+		} routed;
 		/* RS_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* RS_INTERNAL_* */
