@@ -142,10 +142,17 @@ TEST_F(dev, irqfds_per_vm)
 	EXPECT_EQ(256, cap(self->fd, RS_CAP_IRQFD));
 }
 
+TEST_F(dev, exit_route)
+{
+	if (SKIPPED())
+		return;
+	EXPECT_EQ(1, cap(self->fd, RS_CAP_EXIT_ROUTE));
+}
+
 TEST_F(dev, unknown_is_zero)
 {
 	static const unsigned long unknown[] = {
-		0, RS_CAP_IRQFD + 1, 100, 0x10000, 0x7fffffff,
+		0, RS_CAP_EXIT_ROUTE + 1, 100, 0x10000, 0x7fffffff,
 		0x80000000UL, 0xffffffffUL,
 	};
 	unsigned int i;
@@ -185,7 +192,7 @@ TEST_F(dev, stable_across_opens)
 	if (SKIPPED())
 		return;
 	RS_OPEN_DEV(fd2);
-	for (c = 0; c <= RS_CAP_IRQFD + 1; c++) {
+	for (c = 0; c <= RS_CAP_EXIT_ROUTE + 1; c++) {
 		EXPECT_EQ(cap(self->fd, c), cap(fd2, c))
 			TH_LOG("capability %lu differs", c);
 	}

@@ -8,7 +8,8 @@
  * memory slots under running guests, signal RS_RUN, and a forked child
  * sends the netlink family good and bad requests.  Guests run real-mode
  * and 64-bit programs of port and string I/O, MMIO, HLT, CPUID, MSRs and
- * hypercalls, or random bytes.
+ * hypercalls, or random bytes, under random exit routes (RS_SET_EXIT_ROUTE)
+ * whose exits get any answer.
  *
  * Each call must succeed or fail with an errno of its allowlist (calls[]:
  * what kmod/ returns, as Documentation/uapi.rst says), each RS_RUN end in
@@ -87,15 +88,18 @@ static const char * const kind_name[] = { "free", "dev", "VM", "vCPU", "any" };
 
 enum {
 	C_API, C_CAP, C_CREATE_VM, C_SET_MEM, C_CREATE_VCPU, C_IOEVENTFD,
-	C_CREATE_LAPIC, C_SIGNAL_MSI, C_IRQFD, C_RUN, C_GET_REGS,
+	C_CREATE_LAPIC, C_SIGNAL_MSI, C_IRQFD, C_SET_ROUTE_VM, C_RUN, C_GET_REGS,
 	C_SET_REGS, C_GET_SREGS, C_SET_SREGS, C_GET_MSRS, C_SET_MSRS, C_GET_FPU,
-	C_SET_FPU, C_SET_CPUID, C_GET_CPUID, C_GET_LAPIC, C_SET_LAPIC, C_INJECT,
+	C_SET_FPU, C_SET_CPUID, C_GET_CPUID, C_GET_LAPIC, C_SET_LAPIC, C_SET_ROUTE,
+	C_GET_ROUTE, C_INJECT,
 	C_UNKNOWN, C_MMAP,
 	C_OPEN, C_CLOSE, C_DUP, C_FORK, C_MUNMAP, C_MREMAP, C_MADVISE,
 	C_MPROTECT, C_MMAP_MEM, C_TRUNCATE, C_RLIMIT, C_NR
 };
 
 #define VCPU_E		(E(EFAULT) | E(EINVAL))
+/* RS_SET_EXIT_ROUTE, on a VM fd or a vCPU fd: both are the right kind. */
+#define ROUTE_E		(E(EFAULT) | E(EINVAL) | E(EPERM) | E(EOPNOTSUPP) | E(ENOMEM))
 #define ANY_E		(~(errs_t)0)	/* the fuzzer's own memory: the kernel's call */
 
 /* Each call, the kind of fd it is for, and what it may fail with. */
@@ -124,6 +128,7 @@ static const struct call {
 	[C_IRQFD] = { "RS_IRQFD", RS_IRQFD, K_VM,
 		      E(EINVAL) | E(ENXIO) | E(EBADF) | E(EEXIST) | E(ENOENT) |
 		      E(ENOSPC) | E(EFAULT) | E(ENOMEM) },
+	[C_SET_ROUTE_VM] = { "RS_SET_EXIT_ROUTE(VM)", RS_SET_EXIT_ROUTE, K_VM, ROUTE_E },
 	[C_RUN] = { "RS_RUN", RS_RUN, K_VCPU, E(EINTR) | E(EFAULT) | E(EINVAL) | E(ENOMEM) },
 	[C_GET_REGS] = { "RS_GET_REGS", RS_GET_REGS, K_VCPU, E(EFAULT) },
 	[C_SET_REGS] = { "RS_SET_REGS", RS_SET_REGS, K_VCPU, VCPU_E },
@@ -139,6 +144,8 @@ static const struct call {
 			  E(ENXIO) | E(EFAULT) | E(ENOMEM) },
 	[C_SET_LAPIC] = { "RS_SET_LAPIC", RS_SET_LAPIC, K_VCPU,
 			  VCPU_E | E(ENXIO) | E(ENOMEM) },
+	[C_SET_ROUTE] = { "RS_SET_EXIT_ROUTE", RS_SET_EXIT_ROUTE, K_VCPU, ROUTE_E },
+	[C_GET_ROUTE] = { "RS_GET_EXIT_ROUTE", RS_GET_EXIT_ROUTE, K_VCPU, E(EFAULT) },
 	[C_INJECT] = { "RS_INJECT_EVENT", RS_INJECT_EVENT, K_VCPU, VCPU_E | E(EBUSY) },
 	[C_UNKNOWN] = { "ioctl(unknown)", 0, K_ANY, E(ENOTTY) },
 	[C_MMAP] = { "mmap(fd)", 0, K_ANY, E(EINVAL) | E(ENODEV) | E(EPERM) | E(EOVERFLOW) },
@@ -228,6 +235,7 @@ static struct {
 static struct run_track {
 	int owner;
 	unsigned int active, entries;
+	int routed;		/* its last RS_RUN returned RS_EXIT_ROUTED */
 } runs[1024];
 
 static uint64_t rnd_n(uint64_t n)
@@ -309,7 +317,8 @@ static void check(struct thr *t, struct ent *e, long r, int err, struct obj *o, 
 			fail(t, "ioctl %#llx on a %s fd succeeded", e->a[1], kind_name[o->kind]);
 		return;
 	}
-	if (o && c->kind != K_ANY && c->kind != K_FREE && o->kind != c->kind)
+	if (o && c->kind != K_ANY && c->kind != K_FREE && o->kind != c->kind &&
+	    !(c->cmd == RS_SET_EXIT_ROUTE && (o->kind == K_VM || o->kind == K_VCPU)))
 		ok = E(ENOTTY);
 	if (o && READ_ONCE(o->gen) != gen)
 		ok |= E(ENOTTY);
@@ -927,8 +936,39 @@ static void op_create_vm(struct thr *t)
 	obj_put(vm);
 }
 
-/* Finish the last exit as user space would: data for IN and MMIO reads, a return value. */
-static void complete_exit(struct rs_run *run)
+/*
+ * A routed exit's answer: any action, with results; an injected event now
+ * and then invalid, and an unknown action, both of which fail RS_RUN with
+ * EINVAL (the event waits for a better answer).
+ */
+static void answer_routed(struct rs_run *run)
+{
+	unsigned int i;
+
+	run->routed.action = one_in(32) ? 4 + rnd_n(1000) : rnd_n(4);
+	for (i = 0; i < 4; i++)
+		run->routed.results[i] = rs_fuzz_pick(0);
+	if (run->routed.action != RS_ROUTE_INJECT)
+		return;
+	if (one_in(8)) {
+		rs_fuzz_event(&run->routed.inject);
+		return;
+	}
+	/* #UD, or #GP with its error code, or an NMI */
+	memset(&run->routed.inject, 0, sizeof(run->routed.inject));
+	run->routed.inject.type = one_in(8) ? RS_EVENT_NMI : RS_EVENT_EXCEPTION;
+	run->routed.inject.vector = one_in(2) ? 6 : 13;
+	if (run->routed.inject.type == RS_EVENT_EXCEPTION &&
+	    run->routed.inject.vector == 13)
+		run->routed.inject.flags = RS_EVENT_HAS_ERROR_CODE;
+}
+
+/*
+ * Finish the last exit as user space would: data for IN and MMIO reads, a
+ * return value, an answer to a routed exit (@routed: one waits, even if an
+ * RS_RUN that refused an answer left another exit reason).
+ */
+static void complete_exit(struct rs_run *run, bool routed)
 {
 	uint64_t v = rs_rnd(), off = run->io.data_offset;
 	uint64_t len = (uint64_t)run->io.size * run->io.count;
@@ -940,6 +980,8 @@ static void complete_exit(struct rs_run *run)
 		memcpy(run->mmio.data, &v, 8);
 	else if (run->exit_reason == RS_EXIT_HYPERCALL)
 		run->hypercall.ret = v;
+	else if (routed)
+		answer_routed(run);
 }
 
 /* What an exit reports must make sense. */
@@ -958,6 +1000,10 @@ static const char *bad_exit(struct rs_run *run)
 	    (run->internal.suberror < RS_INTERNAL_UNHANDLED_EXIT ||
 	     run->internal.suberror > RS_INTERNAL_DELIVERY || run->internal.ndata > 8))
 		return "an internal error's suberror or ndata is unknown";
+	if (run->exit_reason == RS_EXIT_ROUTED &&
+	    (run->routed.event < RS_ROUTED_EXCEPTION || run->routed.event > RS_ROUTED_IO_OUT ||
+	     (run->routed.flags & ~RS_ROUTED_HAS_ERROR_CODE) || run->routed.insn_len > 15))
+		return "a routed exit's event, flags or instruction length is unknown";
 	return NULL;
 }
 
@@ -998,6 +1044,9 @@ static void op_run(struct thr *t)
 		int err;
 		/* Completing it may be an MMIO exit too: a write, CMPS's second read. */
 		bool mmio_read = run && run->exit_reason == RS_EXIT_MMIO && !run->mmio.is_write;
+		/* A routed exit's bad answer fails RS_RUN with EINVAL. */
+		bool routed = run && (run->exit_reason == RS_EXIT_ROUTED ||
+				      __atomic_load_n(&rt->routed, __ATOMIC_SEQ_CST));
 
 		if (owner) {
 			entries = __atomic_load_n(&rt->entries, __ATOMIC_SEQ_CST);
@@ -1007,7 +1056,7 @@ static void op_run(struct thr *t)
 			__atomic_add_fetch(&rt->entries, 1, __ATOMIC_SEQ_CST);
 		}
 		if (run) {
-			complete_exit(run);
+			complete_exit(run, routed);
 			run->immediate_exit = imm;
 			run->request_interrupt_window = one_in(8);
 		}
@@ -1020,6 +1069,8 @@ static void op_run(struct thr *t)
 			pthread_sigmask(SIG_BLOCK, &g.sigs, NULL);
 		if (run)
 			e->a[3] = reason = READ_ONCE(run->exit_reason);
+		if (!r)
+			__atomic_store_n(&rt->routed, reason == RS_EXIT_ROUTED, __ATOMIC_SEQ_CST);
 		check(t, e, r, err, o, gen);
 		/* Nobody else ran this vCPU meanwhile, and the fd is still it. */
 		strict = run && sure(o, gen, C_RUN) && alone &&
@@ -1030,9 +1081,10 @@ static void op_run(struct thr *t)
 			__atomic_sub_fetch(&rt->active, 1, __ATOMIC_SEQ_CST);
 		t->alone += strict;
 		t->runs++;
-		if (reason > RS_EXIT_EOI)
+		if (reason > RS_EXIT_ROUTED)
 			fail(t, "RS_RUN: exit reason %u is none of RS_EXIT_*", reason);
-		if (sure(o, gen, C_RUN) && (arg ? !(r < 0 && err == EINVAL) : r < 0 && err == EINVAL))
+		if (sure(o, gen, C_RUN) &&
+		    (arg ? !(r < 0 && err == EINVAL) : r < 0 && err == EINVAL && !routed))
 			fail(t, "RS_RUN(%#llx): %s", (unsigned long long)arg, r ? strerrorname_np(err) : "0");
 		if (strict && !r && (reason == RS_EXIT_NONE || reason == RS_EXIT_INTR ||
 				     (imm && reason != RS_EXIT_INTERNAL_ERROR &&
@@ -1074,6 +1126,113 @@ static const uint32_t msrs[] = {
 	0xc0010114, 0x3a, 0x480, 0x6e0, 0xe7, 0x12345678,
 };
 
+/* Vectors a route may name: 0-19 but NMI, #MC, 9 and 15. */
+#define ROUTE_VECTORS	(0xfffffU & ~((1U << 2) | (1U << 9) | (1U << 15) | (1U << 18)))
+
+/*
+ * An exit route: the guests' events (their MSRs, CPUID leaves, ports,
+ * exceptions, CRs and DRs) or none; one in eight with one thing the
+ * kernel refuses.
+ */
+static void fuzz_route(struct rs_exit_route *rt)
+{
+	static const uint32_t leaves[] = { 0, 1, 7, 0xd, 0x40000000, 0x80000000, 0x80000001 };
+	static const uint32_t ports[] = { 0x3f8, 0x3f9, 0x80, 0x1000, 0, 0xffff };
+	struct rs_route_ranges *rr[] = { &rt->msr_read, &rt->msr_write, &rt->cpuid, &rt->ports };
+	struct rs_route_ranges *r;
+	unsigned int i, k;
+	uint32_t first;
+
+	memset(rt, 0, sizeof(*rt));
+	if (one_in(4))
+		return;				/* routes nothing */
+	rt->exceptions = (uint32_t)rs_rnd() & ROUTE_VECTORS;
+	rt->cr_read = (uint32_t)rs_rnd() & ((1U << 3) | (1U << 8));
+	rt->cr_write = (uint32_t)rs_rnd() & 0x119;
+	rt->dr_read = (uint32_t)rs_rnd() & 0xff;
+	rt->dr_write = (uint32_t)rs_rnd() & 0xff;
+	rt->insns = (uint32_t)rs_rnd() & 0xff;
+	for (k = 0; k < ARRAY_LEN(rr); k++) {
+		r = rr[k];
+		r->nr = rnd_n(3);
+		for (i = 0; i < r->nr; i++) {
+			first = k < 2 ? msrs[rnd_n(ARRAY_LEN(msrs))] :
+				k == 2 ? leaves[rnd_n(ARRAY_LEN(leaves))] :
+				ports[rnd_n(ARRAY_LEN(ports))];
+			r->range[i].first = first;
+			r->range[i].last = first + rnd_n(16);
+			if (k == 3 && r->range[i].last > 0xffff)
+				r->range[i].last = 0xffff;
+		}
+	}
+	if (!one_in(8))
+		return;
+	r = rr[rnd_n(ARRAY_LEN(rr))];
+	switch (rnd_n(8)) {
+	case 0:
+		rt->exceptions |= 1U << rnd_n(32);	/* NMI, #MC or reserved, or fine */
+		break;
+	case 1:
+		rt->cr_read |= 1U << rnd_n(32);
+		break;
+	case 2:
+		rt->cr_write |= 1U << rnd_n(32);
+		break;
+	case 3:
+		rt->dr_write |= 1U << (8 + rnd_n(24));
+		break;
+	case 4:
+		r->nr = RS_ROUTE_MAX_RANGES + 1 + rnd_n(4);
+		break;
+	case 5:
+		r->range[rnd_n(RS_ROUTE_MAX_RANGES)].last = rs_rnd();
+		break;
+	case 6:
+		r->pad = 1;
+		break;
+	default:
+		rt->reserved[rnd_n(8)] = 1ULL << rnd_n(64);
+	}
+}
+
+/* What RS_GET_EXIT_ROUTE returns passed RS_SET_EXIT_ROUTE's checks. */
+static bool route_valid(const struct rs_exit_route *rt)
+{
+	const struct rs_route_ranges *rr[] = { &rt->msr_read, &rt->msr_write, &rt->cpuid, &rt->ports };
+	unsigned int i, k;
+
+	if (rt->flags || rt->pad || (rt->exceptions & ~ROUTE_VECTORS) ||
+	    (rt->cr_read & ~((1U << 3) | (1U << 8))) || (rt->cr_write & ~0x119U) ||
+	    ((rt->dr_read | rt->dr_write | rt->insns) & ~0xffU))
+		return false;
+	for (i = 0; i < 8; i++)
+		if (rt->reserved[i])
+			return false;
+	for (k = 0; k < ARRAY_LEN(rr); k++) {
+		if (rr[k]->nr > RS_ROUTE_MAX_RANGES || rr[k]->pad)
+			return false;
+		for (i = 0; i < RS_ROUTE_MAX_RANGES; i++)
+			if (i < rr[k]->nr ? rr[k]->range[i].first > rr[k]->range[i].last :
+					    rr[k]->range[i].first || rr[k]->range[i].last)
+				return false;
+	}
+	return true;
+}
+
+/* RS_SET_EXIT_ROUTE on a VM fd: every vCPU's, those created later too. */
+static void op_route_vm(struct thr *t)
+{
+	struct rs_exit_route *rt = (void *)t->buf;
+	unsigned int gen;
+	struct obj *o = borrow(K_VM, &gen);
+
+	if (!o)
+		return;
+	fuzz_route(rt);
+	IOCTL(t, C_SET_ROUTE_VM, o, gen, one_in(16) ? pick_ptr(t, rt, sizeof(*rt)) : (uint64_t)rt);
+	obj_put(o);
+}
+
 /* The register, MSR, FPU, CPUID and event ioctls, from a good state or not. */
 static void op_vcpu(struct thr *t)
 {
@@ -1087,6 +1246,7 @@ static void op_vcpu(struct thr *t)
 	struct rs_cpuid_entry *ce = (void *)(b + 64);
 	struct rs_event *ev = (void *)b;
 	struct rs_lapic_state *ls = (void *)b;
+	struct rs_exit_route *rt = (void *)b;
 	uint64_t arg = (uint64_t)b, v;
 	unsigned int gen, i, n;
 	struct obj *o = borrow(K_VCPU, &gen);
@@ -1164,6 +1324,14 @@ static void op_vcpu(struct thr *t)
 		ls->reserved[rnd_n(7)] = one_in(32);
 		arg = pick_ptr(t, ls, sizeof(*ls));
 		break;
+	case C_SET_ROUTE:
+		fuzz_route(rt);
+		arg = one_in(16) ? pick_ptr(t, rt, sizeof(*rt)) : arg;
+		break;
+	case C_GET_ROUTE:
+		memset(rt, 0xa5, sizeof(*rt));
+		arg = one_in(16) ? pick_ptr(t, rt, sizeof(*rt)) : arg;
+		break;
 	case C_INJECT:
 		rs_fuzz_event(ev);
 		ev->flags |= one_in(16) ? rs_rnd() : 0;
@@ -1176,6 +1344,9 @@ static void op_vcpu(struct thr *t)
 	    (r > (long)m->nmsrs || (m->nmsrs > 256 && !m->flags && !m->reserved[0] &&
 				     !(r < 0 && errno == E2BIG))))
 		fail(t, "%s of %u entries returned %ld", calls[c].name, m->nmsrs, r);
+	if (c == C_GET_ROUTE && arg == (uint64_t)b && sure(o, gen, c) && !r &&
+	    !route_valid(rt))
+		fail(t, "RS_GET_EXIT_ROUTE returned a route RS_SET_EXIT_ROUTE refuses");
 	if (c == C_GET_CPUID && arg == (uint64_t)b && sure(o, gen, c) &&
 	    (!r || errno == E2BIG) && cp->nent > 256)
 		fail(t, "RS_GET_CPUID: nent %u", cp->nent);
@@ -1538,7 +1709,7 @@ static const struct {
 	unsigned int weight;
 } ops[] = {
 	{ op_dev, 4 }, { op_create_vm, 3 }, { op_set_mem, 10 }, { op_create_vcpu, 4 },
-	{ op_ioeventfd, 3 }, { op_lapic, 3 },
+	{ op_ioeventfd, 3 }, { op_lapic, 3 }, { op_route_vm, 2 },
 	{ op_run, 30 }, { op_vcpu, 25 }, { op_unknown, 3 }, { op_mmap, 2 },
 	{ op_close, 3 }, { op_dup, 2 }, { op_fork, 1 }, { op_mem, 8 },
 };
@@ -1879,7 +2050,7 @@ TEST(iface_fuzz)
 		       SUM(count[i]), SUM(ok[i]));
 	TH_LOG("RS_RUN: %lu calls, %lu returned an exit, %lu EINTR, %lu ran alone (checked strictly); exits:",
 	       SUM(runs), SUM(run_exits), SUM(eintr), SUM(alone));
-	for (i = RS_EXIT_IO; i <= RS_EXIT_EOI; i++)
+	for (i = RS_EXIT_IO; i <= RS_EXIT_ROUTED; i++)
 		TH_LOG("  %-14s %lu", rs_exit_reason_str(i), SUM(exits[i]));
 	TH_LOG("  (of the internal errors, %lu unhandled exits)", SUM(unhandled));
 	TH_LOG("netlink child: %lu requests, %lu messages, %lu sampled exits; the module counted %lu exits",

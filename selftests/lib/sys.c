@@ -4,6 +4,7 @@
  * /proc/misc, /dev/kmsg, taint flags and kernel memory.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,35 @@ int rs_module_load(const char *path)
 int rs_module_unload(void)
 {
 	return syscall(SYS_delete_module, RS_MODULE_NAME, O_NONBLOCK);
+}
+
+int rs_sample_load(const char *name)
+{
+	const char *ko = rs_module_path();
+	char path[PATH_MAX];
+	const char *slash;
+	int fd, r, err;
+
+	if (!ko) {
+		errno = ENOENT;
+		return -1;
+	}
+	slash = strrchr(ko, '/');
+	snprintf(path, sizeof(path), "%.*s%s.ko",
+		 slash ? (int)(slash - ko + 1) : 0, ko, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = syscall(SYS_finit_module, fd, "", 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return r;
+}
+
+int rs_sample_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
 int rs_module_count(long *refcnt)

@@ -142,3 +142,16 @@ void rs_vcpu_run_expect_exit(struct rs_vcpu *vcpu, uint32_t reason)
 		  rs_exit_reason_str(reason),
 		  rs_exit_describe(vcpu, buf, sizeof(buf)));
 }
+
+void rs_vcpu_expect_routed(struct rs_vcpu *vcpu, uint32_t event,
+			   uint32_t index)
+{
+	char buf[256];
+
+	rs_vcpu_run_expect_exit(vcpu, RS_EXIT_ROUTED);
+	RS_ASSERT(vcpu->run->routed.event == event &&
+		  vcpu->run->routed.index == index,
+		  "vCPU %u: expected routed event %u index %#x, got %s",
+		  vcpu->id, event, index,
+		  rs_exit_describe(vcpu, buf, sizeof(buf)));
+}

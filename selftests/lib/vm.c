@@ -333,6 +333,54 @@ void rs_vcpu_inject(struct rs_vcpu *vcpu, uint32_t type, uint32_t vector,
 	rs_vcpu_ioctl(vcpu, RS_INJECT_EVENT, &ev);
 }
 
+int __rs_vcpu_set_route(struct rs_vcpu *vcpu, const struct rs_exit_route *rt)
+{
+	return ioctl(vcpu->fd, RS_SET_EXIT_ROUTE, rt);
+}
+
+void rs_vcpu_set_route(struct rs_vcpu *vcpu, const struct rs_exit_route *rt)
+{
+	RS_ASSERT(!__rs_vcpu_set_route(vcpu, rt),
+		  "RS_SET_EXIT_ROUTE on vCPU %u: %s", vcpu->id,
+		  strerror(errno));
+}
+
+int __rs_vm_set_route(struct rs_vm *vm, const struct rs_exit_route *rt)
+{
+	return ioctl(vm->fd, RS_SET_EXIT_ROUTE, rt);
+}
+
+void rs_vm_set_route(struct rs_vm *vm, const struct rs_exit_route *rt)
+{
+	RS_ASSERT(!__rs_vm_set_route(vm, rt), "RS_SET_EXIT_ROUTE on the VM: %s",
+		  strerror(errno));
+}
+
+void rs_vcpu_get_route(struct rs_vcpu *vcpu, struct rs_exit_route *rt)
+{
+	memset(rt, 0xa5, sizeof(*rt));
+	rs_vcpu_ioctl(vcpu, RS_GET_EXIT_ROUTE, rt);
+}
+
+void rs_route_answer(struct rs_vcpu *vcpu, uint32_t action, uint64_t result)
+{
+	vcpu->run->routed.action = action;
+	vcpu->run->routed.results[0] = result;
+}
+
+void rs_route_answer_inject(struct rs_vcpu *vcpu, uint32_t vector,
+			    bool has_error, uint32_t error)
+{
+	struct rs_event *ev = &vcpu->run->routed.inject;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = RS_EVENT_EXCEPTION;
+	ev->vector = vector;
+	ev->flags = has_error ? RS_EVENT_HAS_ERROR_CODE : 0;
+	ev->error_code = error;
+	vcpu->run->routed.action = RS_ROUTE_INJECT;
+}
+
 const char *rs_exit_reason_str(uint32_t reason)
 {
 	static const char * const names[] = {
@@ -347,6 +395,7 @@ const char *rs_exit_reason_str(uint32_t reason)
 		[RS_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 		[RS_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 		[RS_EXIT_EOI] = "EOI",
+		[RS_EXIT_ROUTED] = "ROUTED",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
@@ -389,6 +438,15 @@ const char *rs_exit_describe(struct rs_vcpu *vcpu, char *buf, size_t size)
 			      ": suberror %u ndata %u data %#llx %#llx",
 			      run->internal.suberror, run->internal.ndata,
 			      run->internal.data[0], run->internal.data[1]);
+		break;
+	case RS_EXIT_ROUTED:
+		n += snprintf(buf + n, size - n,
+			      ": event %u index %#x subindex %#x value %#llx error %#x len %u hw %#llx %#llx %#llx",
+			      run->routed.event, run->routed.index,
+			      run->routed.subindex, run->routed.value,
+			      run->routed.error_code, run->routed.insn_len,
+			      run->routed.hw_code, run->routed.hw_info[0],
+			      run->routed.hw_info[1]);
 		break;
 	}
 	if ((size_t)n < size && !__rs_vcpu_ioctl(vcpu, RS_GET_REGS, &regs))

@@ -31,6 +31,12 @@ const char *rs_module_path(void);
 int rs_module_load(const char *path);
 int rs_module_unload(void);
 /*
+ * An exit hook example, samples/NAME.ko, from beside ringside.ko (where
+ * scripts/vm-run puts them): load it without parameters, or unload it.
+ */
+int rs_sample_load(const char *name);
+int rs_sample_unload(const char *name);
+/*
  * Lines of /proc/modules naming ringside; *refcnt gets the use count of
  * the last one (-1 if none).
  */

@@ -184,6 +184,29 @@ void rs_vcpu_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid_entry *e,
 void rs_vcpu_inject(struct rs_vcpu *vcpu, uint32_t type, uint32_t vector,
 		    bool has_error, uint32_t error);
 
+/*
+ * Exit routing (RS_SET_EXIT_ROUTE): a vCPU's route, the VM's (every vCPU,
+ * later ones too), and the vCPU's as the kernel holds it.
+ */
+int __rs_vcpu_set_route(struct rs_vcpu *vcpu, const struct rs_exit_route *rt);
+void rs_vcpu_set_route(struct rs_vcpu *vcpu, const struct rs_exit_route *rt);
+int __rs_vm_set_route(struct rs_vm *vm, const struct rs_exit_route *rt);
+void rs_vm_set_route(struct rs_vm *vm, const struct rs_exit_route *rt);
+void rs_vcpu_get_route(struct rs_vcpu *vcpu, struct rs_exit_route *rt);
+/*
+ * Run and insist on an RS_EXIT_ROUTED of @event (RS_ROUTED_*) with this
+ * index (vector, CR, DR, MSR, leaf or port); a ucall instead fails the
+ * test with what the guest reported.  The answer goes in run->routed
+ * (the kernel zeroes it with every routed exit: RS_ROUTE_DEFAULT).
+ */
+void rs_vcpu_expect_routed(struct rs_vcpu *vcpu, uint32_t event,
+			   uint32_t index);
+/* Answer the routed exit: @action, and results[0] for RS_ROUTE_EMULATE. */
+void rs_route_answer(struct rs_vcpu *vcpu, uint32_t action, uint64_t result);
+/* Answer it RS_ROUTE_INJECT of this exception. */
+void rs_route_answer_inject(struct rs_vcpu *vcpu, uint32_t vector,
+			    bool has_error, uint32_t error);
+
 /* Exits. */
 const char *rs_exit_reason_str(uint32_t reason);
 /* A line saying why the vCPU last exited, with the details. */
