@@ -185,7 +185,7 @@ static const char *yes_no(long v)
 static int check_module(int fd)
 {
 	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave, spec;
-	long ioeventfds, lapic, irqfds;
+	long ioeventfds, lapic, irqfds, route;
 	int version;
 
 	version = ioctl(fd, RS_GET_API_VERSION, 0);
@@ -208,7 +208,8 @@ static int check_module(int fd)
 	    cap(fd, RS_CAP_XSAVE_SIZE, &xsave) ||
 	    cap(fd, RS_CAP_MITIGATIONS, &spec) ||
 	    cap(fd, RS_CAP_IOEVENTFD, &ioeventfds) ||
-	    cap(fd, RS_CAP_LAPIC, &lapic) || cap(fd, RS_CAP_IRQFD, &irqfds))
+	    cap(fd, RS_CAP_LAPIC, &lapic) || cap(fd, RS_CAP_IRQFD, &irqfds) ||
+	    cap(fd, RS_CAP_EXIT_ROUTE, &route))
 		return -1;
 
 	printf("  backend             %s\n",
@@ -226,6 +227,7 @@ static int check_module(int fd)
 	printf("  ioeventfds          %ld per VM\n", ioeventfds);
 	printf("  local APIC          %s\n", lapic ? "in the kernel" : "in user space");
 	printf("  irqfds              %ld per VM\n", irqfds);
+	printf("  exit routing        %s\n", yes_no(route));
 	check_mitigations(spec);
 	if (version != RS_API_VERSION) {
 		pr_err("the module speaks API version %d, this launcher %d",

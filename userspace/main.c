@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "observe.h"
+#include "route.h"
 #include "run.h"
 #include "util.h"
 #include "vm.h"
@@ -57,8 +58,8 @@ static void run_usage(FILE *f)
 		"                    [--initrd FILE[ ARGS][,FILE[ ARGS]...]] [--kvm]\n"
 		"                    [--user-apic] [--disk FILE[,OPTIONS]]... [--rng]\n"
 		"                    [--net user[,hostfwd=...]|tap=IFNAME]...\n"
-		"                    [--console]\n"
-		"                    KERNEL\n"
+		"                    [--console] [--route SPEC[,SPEC...]]...\n"
+		"                    [--route-log FILE] KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
 		"kernel on a PC: 8259A, 8254, RTC, a local APIC per vCPU, an I/O\n"
@@ -111,6 +112,32 @@ static void run_usage(FILE *f)
 		"  -C, --console        a virtio console (Linux: hvc0, console=hvc0)\n"
 		"                       beside COM1, its output to stdout too; the\n"
 		"                       terminal's keys go to it instead of COM1\n"
+		"      --route SPEC[,SPEC...]\n"
+		"                       watch guest events on every vCPU: the\n"
+		"                       module routes them to the launcher (exit\n"
+		"                       routing, Documentation/exit-routing.rst),\n"
+		"                       which logs each as a line and has the\n"
+		"                       module handle it as usual; several --route\n"
+		"                       add up; not with --kvm.  A SPEC is\n"
+		"                       exc=LIST      exceptions: vectors, or de db\n"
+		"                                     bp of br ud nm df ts np ss gp\n"
+		"                                     pf mf ac xm\n"
+		"                       cr_read=LIST  MOV from CR3, CR8\n"
+		"                       cr_write=LIST writes of CR0, CR3, CR4, CR8\n"
+		"                       dr_read=LIST, dr_write=LIST  DR0-DR7\n"
+		"                       msr=LIST      RDMSR and WRMSR of those MSRs\n"
+		"                                     (msr_read=, msr_write=: one)\n"
+		"                       cpuid=LIST    CPUID leaves (EAX)\n"
+		"                       port=LIST     IN and OUT\n"
+		"                       rdtsc, rdtscp, invlpg, hlt, pause, invd,\n"
+		"                       wbinvd, xsetbv: that instruction\n"
+		"                       LIST: ':'-separated numbers (decimal or 0x\n"
+		"                       hex) or LO-HI ranges, e.g. exc=pf:13,\n"
+		"                       msr=0x174-0x176:0xc0000080; up to %d ranges\n"
+		"                       each of MSRs read, written, leaves, ports\n"
+		"      --route-log FILE those lines to FILE instead of stderr:\n"
+		"                       \"route: vcpu=N EVENT index= subindex=\n"
+		"                       value= error= len= hw_code= hw_info=A,B\"\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -120,8 +147,23 @@ static void run_usage(FILE *f)
 		"unusable image; 4 the guest crashed (triple fault); 6 the\n"
 		"hypervisor failed.  SIGINT or SIGTERM end the run and the launcher\n"
 		"dies of that signal.\n",
-		VM_MAX_VCPUS, RUN_MAX_DISKS, RUN_MAX_NETS);
+		VM_MAX_VCPUS, RUN_MAX_DISKS, RUN_MAX_NETS, RS_ROUTE_MAX_RANGES);
 }
+
+/* --route: what it adds to o->exit_route, or why not. */
+static int parse_route(struct run_options *o, const char *spec)
+{
+	char err[512];
+
+	if (route_parse(spec, &o->exit_route, err, sizeof(err)) < 0) {
+		pr_err("--route %s: %s; see 'ringside help run'", spec, err);
+		return -1;
+	}
+	o->route = true;
+	return 0;
+}
+
+enum { OPT_ROUTE = 256, OPT_ROUTE_LOG };
 
 static int do_run(int argc, char **argv)
 {
@@ -136,6 +178,8 @@ static int do_run(int argc, char **argv)
 		{ "rng", no_argument, NULL, 'r' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "console", no_argument, NULL, 'C' },
+		{ "route", required_argument, NULL, OPT_ROUTE },
+		{ "route-log", required_argument, NULL, OPT_ROUTE_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +252,15 @@ static int do_run(int argc, char **argv)
 		case 'C':
 			o.console = true;
 			break;
+		case OPT_ROUTE:
+			if (parse_route(&o, optarg) < 0) {
+				status = STATUS_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_ROUTE_LOG:
+			o.route_log = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			status = 0;
@@ -227,6 +280,18 @@ static int do_run(int argc, char **argv)
 	if (optind != argc - 1) {
 		pr_err("run: %s; see 'ringside help run'",
 		       optind == argc ? "which kernel?" : "one kernel only");
+		status = STATUS_USAGE;
+		goto out;
+	}
+	/* KVM has no exit routing (kvm.c maps ringside's ioctls to KVM's). */
+	if (o.route && o.kvm) {
+		pr_err("run: --route needs ringside's exit routing, which KVM "
+		       "does not have: drop --kvm or --route");
+		status = STATUS_USAGE;
+		goto out;
+	}
+	if (o.route_log && !o.route) {
+		pr_err("run: --route-log without --route: nothing to log");
 		status = STATUS_USAGE;
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "pci.h"
 #include "lapic.h"
+#include "route.h"
 #include "run.h"
 #include "timer.h"
 #include "hv.h"
@@ -318,6 +319,11 @@ int run_guest(const struct run_options *o)
 	status = vm_create(&m.vm, o->mem, o->cpus, !o->user_apic);
 	if (status)
 		goto out;
+	if (o->route) {
+		status = route_start(m.vm, &o->exit_route, o->route_log);
+		if (status)
+			goto out;
+	}
 	status = STATUS_HV_FAILURE;
 	if (machine_add_devices(&m, o) < 0)
 		goto out;
@@ -334,6 +340,7 @@ int run_guest(const struct run_options *o)
 	sig = m.vm->stop_signal;
 out:
 	machine_destroy(&m);
+	route_stop();
 	free(image);
 	if (sig)
 		reraise(sig);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/ringside.h>
+
 #include "virtio.h"
 
 #define RUN_MAX_DISKS		8
@@ -24,6 +26,9 @@ struct run_options {
 	unsigned int nr_nets;		/* --net, virtio-net */
 	struct virtio_net_options nets[RUN_MAX_NETS];
 	bool console;			/* --console: virtio-console */
+	bool route;			/* --route: exit routing (route.c) */
+	struct rs_exit_route exit_route;	/* what every --route adds up to */
+	const char *route_log;		/* --route-log FILE, or NULL: stderr */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

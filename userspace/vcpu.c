@@ -14,6 +14,7 @@
 #include "irq.h"
 #include "lapic.h"
 #include "hv.h"
+#include "route.h"
 #include "util.h"
 #include "vm.h"
 
@@ -289,6 +290,7 @@ static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_FAIL_ENTRY]	 = handle_fail_entry,
 	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[RS_EXIT_EOI]		 = handle_eoi,
+	[RS_EXIT_ROUTED]	 = handle_routed,	/* route.c */
 };
 
 static int vcpu_handle_exit(struct vcpu *vcpu)

@@ -23,8 +23,13 @@
 # failed attempt is printed, and only the last one counts).  With STATS=1
 # it prints, after each boot, the last `ringside stat --once` taken (every
 # 0.2 s) before the launcher ended: the exits by reason, and those that
-# reached user space (Documentation/launcher.rst, "What it costs").  Ends
-# with "N passed, N failed" and kselftest's totals; exits 1 if any failed.
+# reached user space (Documentation/launcher.rst, "What it costs").  Then
+# one more boot with exit routing (--route): every CPUID, WRMSR and HLT
+# comes to the launcher, which logs it and has the module handle it as
+# usual; the boot must pass the same checks, and the log hold the CPUIDs
+# and WRMSRs of Linux's start (ROUTE=0 skips it; --kvm has no routing).
+# Ends with "N passed, N failed" and kselftest's totals; exits 1 if any
+# failed.
 
 R=${RINGSIDE:-ringside}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
@@ -142,12 +147,46 @@ check_boot() {
 	   "$(secs $((end - start))) s"
 }
 
+# check_route_boot: a boot with --route, and what its log holds: leaf 0
+# first, as every kernel asks it; a WRMSR of IA32_LSTAR (0xc0000082),
+# which the guest writes once and which exits only while routed (the MSR
+# permission map lets it through otherwise).
+check_route_boot() {
+	log=$T/route.log
+	flags=$RUN_FLAGS
+	RUN_FLAGS="${flags:+$flags }--route cpuid=0-0xffffffff,msr_write=0-0xffffffff,hlt --route-log $log"
+	check_boot 1
+	r=$?
+	RUN_FLAGS=$flags
+	[ $r = 0 ] || return 1
+	cpuid=$(grep -c '^route: vcpu=0 CPUID index=' "$log")
+	wrmsr=$(grep -c '^route: vcpu=0 MSR_WRITE index=' "$log")
+	if ! head -n 1 "$log" | grep -q '^route: vcpu=0 CPUID index=0x0 ' ||
+	   ! grep -q '^route: vcpu=0 MSR_WRITE index=0xc0000082 ' "$log"; then
+		bad "--route: the log has $cpuid CPUID and $wrmsr MSR_WRITE lines, not CPUID leaf 0 first and a WRMSR of IA32_LSTAR"
+		sed -n '1,10s/^/#   /p' "$log"
+		return 1
+	fi
+	ok "--route: $cpuid CPUIDs and $wrmsr WRMSRs logged"
+}
+
 for n in ${CPUS:-1 2}; do
 	attempt=1
 	until check_boot "$n" || [ "$attempt" -ge "$ATTEMPTS" ]; do
 		attempt=$((attempt + 1))
 	done
 done
+case " $RUN_FLAGS " in
+*" --kvm "* | *" -k "*) ;;
+*)
+	if [ "${ROUTE:-1}" = 1 ]; then
+		attempt=1
+		until check_route_boot || [ "$attempt" -ge "$ATTEMPTS" ]; do
+			attempt=$((attempt + 1))
+		done
+	fi
+	;;
+esac
 
 rm -rf "$T"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

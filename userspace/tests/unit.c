@@ -4,7 +4,8 @@
  * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
  * the PIT, the RTC, the loaders (into a VM that is only RAM) and the
  * percentiles of `ringside stat`; unit-pci.c has the PCI bus and the virtio
- * devices.  Run from userspace/ after "make": tests/unit.
+ * devices, unit-route.c the parser of "run --route".  Run from userspace/
+ * after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
 #include <elf.h>
@@ -789,6 +790,7 @@ int main(void)
 	test_virtio_rng();
 	test_virtio_malformed();
 	test_virtio_blk();
+	test_route_parse();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

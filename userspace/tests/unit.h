@@ -61,4 +61,7 @@ void test_virtio_rng(void);
 void test_virtio_malformed(void);
 void test_virtio_blk(void);
 
+/* unit-route.c: "run --route"'s parser. */
+void test_route_parse(void);
+
 #endif /* RINGSIDE_TESTS_UNIT_H */

@@ -105,6 +105,48 @@ for apic in --user-apic ""; do
 	fi
 done
 
+# Exit routing (--route): the events come to the launcher, which logs each
+# as a line and has the module handle it as usual, so the guest ends as
+# it would without.  The first character out of COM1 is the 'H' of Hello.
+run $R run --route port=0xf4:0x3f8-0x3ff --route exc=ud:gp,hlt "$G/hello.elf"
+expect "--route port=...: OUTs logged, the guest unchanged" 1 \
+	"Hello from a ringside guest" "bye" \
+	"route: vcpu=0 IO_OUT index=0x3f8 subindex=0x1 value=0x48 error=- len=1 " \
+	"route: vcpu=0 IO_IN index=0x3fd subindex=0x1 " \
+	"route: vcpu=0 IO_OUT index=0xf4 subindex=0x1 value=0x0 error=- len=2 "
+
+run $R run --route exc=ud --append crash "$G/hello.elf"
+expect "--route exc=ud: the #UD logged, delivered, a triple fault" 4 \
+	"crashing: #UD" "route: vcpu=0 EXCEPTION(#UD) index=0x6 subindex=0x0 value=0x0 error=- len=0 " \
+	"triple fault"
+
+# --route-log: the lines go to the file as they happen (the run is still
+# halted when the HLT's line is there), not to stderr.
+rm -f "$T/out" "$T/err" "$T/route.log"
+$R run --route hlt --route-log "$T/route.log" --append halt "$G/hello.elf" \
+	</dev/null >"$T/out" 2>"$T/err" &
+pid=$!
+wait_for "$T/out" "halting with interrupts off"
+touch "$T/route.log"
+wait_for "$T/route.log" "route: vcpu=0 HLT "
+kill -TERM $pid
+wait $pid
+status=$?
+if ! grep -q "^route: vcpu=0 HLT index=0x0 .* len=1 " "$T/route.log"; then
+	not_ok "--route hlt --route-log: no HLT line in the log"
+	sed 's/^/#   /' "$T/route.log"
+elif grep -q "^route:" "$T/out" "$T/err"; then
+	not_ok "--route-log: routed events on stdout or stderr too"
+else
+	expect "--route hlt --route-log FILE, then SIGTERM" 143 \
+		"halting with interrupts off"
+fi
+
+run $R run --route exc=nmi "$G/hello.elf"
+expect "--route exc=nmi refused" 2 "vector 2 (NMI) stays the host's"
+run $R run --kvm --route hlt "$G/hello.elf"
+expect "--route with --kvm refused" 2 "drop --kvm or --route"
+
 run $R run "$T/m1"
 expect "not a Multiboot kernel" 2 "not a Multiboot kernel"
 
