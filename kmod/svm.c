@@ -256,6 +256,12 @@ struct svm_vcpu {
 	bool nmi_step;		/* single-stepping that IRET (svm_inject_nmi()) */
 	bool nmi_step_tf;	/* the guest's own TF and DR6 before it */
 	u64 nmi_step_dr6;
+	/*
+	 * EVENTINJ holds a #BP or #OF that ringside put there (a routed
+	 * INT3 answered by default, RS_INJECT_EVENT), with RIP past its
+	 * instruction already: svm_reinject() must deliver it again.
+	 */
+	bool soft_exc_inj;
 	/* The save area before a VMRUN that user space's state may fail. */
 	struct vmcb_save_area save_backup;
 	/*
@@ -932,6 +938,7 @@ static void svm_reset_vmcb(struct rs_vcpu *vcpu)
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
 	svm->nmi_step = false;
+	svm->soft_exc_inj = false;
 	vcpu->gpr[RS_RAX] = 0;
 	vcpu->gpr[RS_RSP] = 0;
 }
@@ -1255,21 +1262,36 @@ static struct rs_exit_table svm_exit_table __ro_after_init = {
 	.nr_rows = ARRAY_SIZE(svm_exits),
 };
 
+/* A #BP or #OF, which INT3 and INTO raise as traps. */
+static bool svm_is_soft_exc(u32 info)
+{
+	u32 vector = info & SVM_EXITINTINFO_VEC_MASK;
+
+	return (info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_EXEPT &&
+	       (vector == X86_TRAP_BP || vector == X86_TRAP_OF);
+}
+
 /*
  * An event the exit interrupted on its way into the guest (an interrupt
  * or exception whose delivery hit a nested page fault) is delivered again
- * (15.7.2).  Software interrupts and INT3/INTO are not: their instruction
- * runs again.
+ * (15.7.2).  Software interrupts and the guest's own INT3/INTO are not:
+ * RIP is still on their instruction, which runs again.  A #BP or #OF that
+ * ringside injected is, as KVM keeps its soft_int_old_rip for: RIP is
+ * past the instruction already (rs_exit_exception()).
  */
 static void svm_reinject(struct rs_vcpu *vcpu, struct vmcb *vmcb)
 {
+	struct svm_vcpu *svm = to_svm(vcpu);
 	u32 info = vmcb->control.exit_int_info;
 	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
 	u32 vector = info & SVM_EXITINTINFO_VEC_MASK;
+	bool ours = svm->soft_exc_inj;
 
+	svm->soft_exc_inj = false;
 	if (!(info & SVM_EXITINTINFO_VALID) || type == SVM_EXITINTINFO_TYPE_SOFT ||
-	    (type == SVM_EXITINTINFO_TYPE_EXEPT && (vector == 3 || vector == 4)))
+	    (svm_is_soft_exc(info) && !ours))
 		return;
+	svm->soft_exc_inj = svm_is_soft_exc(info);
 	/*
 	 * An interrupt goes back to pending, which is free (this entry took
 	 * it from there), to come in again once the guest can take one, as
@@ -1558,6 +1580,7 @@ static int svm_queue_event(struct rs_vcpu *vcpu, u32 info, u32 error)
 		return -EBUSY;
 	c->event_inj = info;
 	c->event_inj_err = error;
+	to_svm(vcpu)->soft_exc_inj = svm_is_soft_exc(info);
 	return 0;
 }
 
