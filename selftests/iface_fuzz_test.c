@@ -1086,8 +1086,14 @@ static void op_run(struct thr *t)
 		if (sure(o, gen, C_RUN) &&
 		    (arg ? !(r < 0 && err == EINVAL) : r < 0 && err == EINVAL && !routed))
 			fail(t, "RS_RUN(%#llx): %s", (unsigned long long)arg, r ? strerrorname_np(err) : "0");
+		/*
+		 * Completing an exit may make another before immediate_exit
+		 * is looked at: an MMIO read's write, or the default of a
+		 * routed event (RS_EXIT_IO, HLT...), as KVM's
+		 * complete_userspace_io() does.
+		 */
 		if (strict && !r && (reason == RS_EXIT_NONE || reason == RS_EXIT_INTR ||
-				     (imm && reason != RS_EXIT_INTERNAL_ERROR &&
+				     (imm && reason != RS_EXIT_INTERNAL_ERROR && !routed &&
 				      !(mmio_read && reason == RS_EXIT_MMIO))))
 			fail(t, "RS_RUN returned 0 with exit reason %s%s%s", rs_exit_reason_str(reason),
 			     imm ? " and immediate_exit set" : "",
