@@ -110,8 +110,10 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
-		/* The VM's new exit routing (RS_SET_EXIT_ROUTE on the VM) */
-		rs_route_reload(vcpu);
+		/* The VM's new exit routing, or the hooks' (route.c) */
+		if (unlikely(READ_ONCE(vcpu->requests) &
+			     (BIT(RS_REQ_ROUTE) | BIT(RS_REQ_HOOKS))))
+			rs_route_reload(vcpu);
 		/* The APIC's work, or its halt: r ends the run. */
 		if (vcpu->lapic) {
 			r = rs_lapic_service(vcpu);
