@@ -345,25 +345,7 @@ TEST(tf_flipped_by_user_space_in_mov_ss_shadow)
 	rs_vm_free(vm);
 }
 
-/*
- * Ring 3: a 64-bit code and a data segment of DPL 3 after the library's
- * GDT, a ring-0 stack for the way back in, IOPL 3 so that GUEST_SYNC's
- * OUT works from there.
- */
-static void add_ring3(struct rs_vm *vm, struct rs_vcpu *vcpu)
-{
-	uint64_t *gdt = rs_gpa2hva(vm, vm->gdt);
-	struct rs_tss64 *tss = rs_gpa2hva(vm, vm->tss);
-	struct rs_sregs sregs;
-
-	gdt[5] = 0x00affb000000ffffULL;		/* P, DPL 3, code, L */
-	gdt[6] = 0x00cff3000000ffffULL;		/* P, DPL 3, data */
-	tss->rsp[0] = rs_vm_alloc_pages(vm, 4) + 4 * 4096;
-	rs_vcpu_sregs_get(vcpu, &sregs);
-	sregs.gdt.limit = 7 * 8 - 1;
-	rs_vcpu_sregs_set(vcpu, &sregs);
-}
-
+/* Ring 3 (rs_vcpu_add_ring3()), IOPL 3 so that GUEST_SYNC's OUT works there. */
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
 static volatile uint64_t buf[2];
 
@@ -406,7 +388,7 @@ TEST(ac_reaches_guest)
 	RS_REQUIRE_VM();
 	ASSERT_EQ(0, rs_nl_open(&nl));
 	vm = rs_vm_create_with_one_vcpu(&vcpu, ac_guest);
-	add_ring3(vm, vcpu);
+	rs_vcpu_add_ring3(vm, vcpu);
 	rs_vm_install_handler(vm, AC_VECTOR, ac_handler);
 	before = exception_exits(_metadata, &nl, vm, "AC");
 

@@ -88,17 +88,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static bool in_ranges(uint32_t leaf)
-{
-	unsigned int i;
-
-	for (i = 0; i < ranges.nr; i++)
-		if (leaf >= ranges.range[i].first &&
-		    leaf <= ranges.range[i].last)
-			return true;
-	return false;
-}
-
 static void answer(struct __test_metadata *_metadata, struct rs_vcpu *vcpu,
 		   unsigned int pass, unsigned int i)
 {
@@ -144,7 +133,7 @@ TEST(cpuid_routed)
 		a = answers[pass];
 		for (i = 0; i < NR_LEAVES; i++) {
 			routed = pass && pass < PASSES - 1 &&
-				 in_ranges(leaves[i].leaf);
+				 rs_route_in_ranges(&ranges, leaves[i].leaf);
 			if (routed)
 				answer(_metadata, vcpu, pass, i);
 			/* a leaf outside the ranges must not exit */

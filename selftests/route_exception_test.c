@@ -502,20 +502,6 @@ TEST(unrouted_vector_is_not_routed)
  * 0 (SDM vol. 3A, 6.15, interrupt 17).  The #AC intercept stays whatever
  * is routed (host safety); routing it only hands it to user space.
  */
-static void add_ring3(struct rs_vm *vm, struct rs_vcpu *vcpu)
-{
-	uint64_t *gdt = rs_gpa2hva(vm, vm->gdt);
-	struct rs_tss64 *tss = rs_gpa2hva(vm, vm->tss);
-	struct rs_sregs sregs;
-
-	gdt[5] = 0x00affb000000ffffULL;		/* P, DPL 3, code, L */
-	gdt[6] = 0x00cff3000000ffffULL;		/* P, DPL 3, data */
-	tss->rsp[0] = rs_vm_alloc_pages(vm, 4) + 4 * 4096;
-	rs_vcpu_sregs_get(vcpu, &sregs);
-	sregs.gdt.limit = 7 * 8 - 1;
-	rs_vcpu_sregs_set(vcpu, &sregs);
-}
-
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
 static volatile uint64_t buf[2];
 
@@ -564,7 +550,7 @@ TEST(ac)
 
 	RS_REQUIRE_VM();
 	vm = rs_vm_create_with_one_vcpu(&vcpu, ac_guest);
-	add_ring3(vm, vcpu);
+	rs_vcpu_add_ring3(vm, vcpu);
 	install_handlers(vm);
 	rs_vcpu_set_route(vcpu, &rt);
 

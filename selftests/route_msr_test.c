@@ -100,17 +100,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static bool in_ranges(uint32_t index)
-{
-	unsigned int i;
-
-	for (i = 0; i < ranges.nr; i++)
-		if (index >= ranges.range[i].first &&
-		    index <= ranges.range[i].last)
-			return true;
-	return false;
-}
-
 /* The routed exit of msrs[i] in @pass: check it, and answer. */
 static void answer(struct __test_metadata *_metadata, struct rs_vcpu *vcpu,
 		   bool write, unsigned int pass, unsigned int i)
@@ -165,7 +154,7 @@ static void run_passes(struct __test_metadata *_metadata, bool write)
 		a = answers[pass];
 		for (i = 0; i < NR_MSRS; i++) {
 			routed = pass && pass < PASSES - 1 &&
-				 in_ranges(msrs[i].index);
+				 rs_route_in_ranges(&ranges, msrs[i].index);
 			if (routed)
 				answer(_metadata, vcpu, write, pass, i);
 			/* nothing else may exit: the other direction neither */

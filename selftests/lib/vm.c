@@ -381,6 +381,30 @@ void rs_route_answer_inject(struct rs_vcpu *vcpu, uint32_t vector,
 	vcpu->run->routed.action = RS_ROUTE_INJECT;
 }
 
+bool rs_route_in_ranges(const struct rs_route_ranges *r, uint32_t x)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (x >= r->range[i].first && x <= r->range[i].last)
+			return true;
+	return false;
+}
+
+void rs_vcpu_add_ring3(struct rs_vm *vm, struct rs_vcpu *vcpu)
+{
+	uint64_t *gdt = rs_gpa2hva(vm, vm->gdt);
+	struct rs_tss64 *tss = rs_gpa2hva(vm, vm->tss);
+	struct rs_sregs sregs;
+
+	gdt[5] = 0x00affb000000ffffULL;		/* P, DPL 3, code, L */
+	gdt[6] = 0x00cff3000000ffffULL;		/* P, DPL 3, data */
+	tss->rsp[0] = rs_vm_alloc_pages(vm, 4) + 4 * 4096;
+	rs_vcpu_sregs_get(vcpu, &sregs);
+	sregs.gdt.limit = 7 * 8 - 1;
+	rs_vcpu_sregs_set(vcpu, &sregs);
+}
+
 const char *rs_exit_reason_str(uint32_t reason)
 {
 	static const char * const names[] = {

@@ -206,6 +206,15 @@ void rs_route_answer(struct rs_vcpu *vcpu, uint32_t action, uint64_t result);
 /* Answer it RS_ROUTE_INJECT of this exception. */
 void rs_route_answer_inject(struct rs_vcpu *vcpu, uint32_t vector,
 			    bool has_error, uint32_t error);
+/* Is @x in one of @r's ranges, as the kernel decides what to route? */
+bool rs_route_in_ranges(const struct rs_route_ranges *r, uint32_t x);
+
+/*
+ * Ring 3 for @vcpu: a 64-bit code (selector 0x2b) and a data segment
+ * (0x33) of DPL 3 after the default GDT, and a ring-0 stack in the TSS
+ * for the way back in.
+ */
+void rs_vcpu_add_ring3(struct rs_vm *vm, struct rs_vcpu *vcpu);
 
 /* Exits. */
 const char *rs_exit_reason_str(uint32_t reason);
