@@ -193,7 +193,8 @@ u32 rs_cpuid_signature(struct rs_vcpu *vcpu)
 }
 
 /* CPUID (2 bytes): leaves the table does not hold read as zero, as AMD's do. */
-static int rs_cpuid_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+static __always_inline int rs_cpuid_default(struct rs_vcpu *vcpu,
+					    const struct rs_exit_ev *ev)
 {
 	struct rs_cpuid_entry *e;
 	u64 *gpr = vcpu->gpr;
@@ -221,7 +222,7 @@ int rs_exit_cpuid(struct rs_vcpu *vcpu)
 		.def = rs_cpuid_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 long rs_set_cpuid(struct rs_vcpu *vcpu, struct rs_cpuid __user *argp)

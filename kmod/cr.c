@@ -303,7 +303,7 @@ static int rs_exit_cr_write(struct rs_vcpu *vcpu, int cr, u64 val,
 		.def = rs_cr_write_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 int rs_emulate_mov_to_cr(struct rs_vcpu *vcpu, int cr, int reg,
@@ -385,7 +385,7 @@ int rs_exit_cr_read(struct rs_vcpu *vcpu, int cr, int reg, u8 len)
 		.def = rs_cr_read_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -450,7 +450,7 @@ int rs_exit_dr(struct rs_vcpu *vcpu, int dr, int reg, bool write, u8 len)
 		rs_ops->get_cr_state(vcpu, &st);
 		ev.value = rs_64bit_mode(&st) ? vcpu->gpr[reg] : (u32)vcpu->gpr[reg];
 	}
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -493,7 +493,7 @@ int rs_exit_xsetbv(struct rs_vcpu *vcpu)
 		.def = rs_xsetbv_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*

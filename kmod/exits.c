@@ -180,7 +180,7 @@ int rs_exit_exception(struct rs_vcpu *vcpu, u8 vector, bool has_error,
 		vcpu->nmi_pending = true;
 		ev.interrupted = 0;
 	}
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -237,7 +237,7 @@ static int rs_exit_insn(struct rs_vcpu *vcpu, u32 event, u8 len,
 {
 	struct rs_exit_ev ev = { .event = event, .len = len, .def = def };
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -317,7 +317,7 @@ int rs_exit_invlpg(struct rs_vcpu *vcpu, u64 gva, u8 len)
 		.def = rs_invlpg_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -361,7 +361,8 @@ int rs_exit_npf(struct rs_vcpu *vcpu, u64 gpa, bool write, bool fetch,
 	return RS_EXIT_USER;
 }
 
-static int rs_io_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+static __always_inline int rs_io_default(struct rs_vcpu *vcpu,
+					 const struct rs_exit_ev *ev)
 {
 	struct rs_run *run = vcpu->run;
 	u16 port = ev->index;
@@ -405,7 +406,7 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in, u8 len)
 
 	if (!in)
 		ev.value = vcpu->gpr[RS_RAX] & GENMASK_ULL(size * 8 - 1, 0);
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 /*
@@ -413,7 +414,8 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in, u8 len)
  * for IF (STI; HLT), which wakes the guest at once.  With the APIC in the
  * kernel, the vCPU waits there (rs_lapic_service()).
  */
-static int rs_hlt_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+static __always_inline int rs_hlt_default(struct rs_vcpu *vcpu,
+					  const struct rs_exit_ev *ev)
 {
 	u64 rip, rflags;
 
@@ -472,7 +474,7 @@ int rs_exit_hypercall(struct rs_vcpu *vcpu)
 		rs_inject_ud(vcpu);
 		return 0;
 	}
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 int rs_exit_irq_window(struct rs_vcpu *vcpu)

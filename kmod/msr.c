@@ -254,7 +254,8 @@ int rs_set_msr(struct rs_vcpu *vcpu, u32 index, u64 data, bool host_initiated)
  * RDMSR and WRMSR (2 bytes): ECX the index, EDX:EAX the value; #GP for an
  * MSR the guest's CPU does not have or a value it refuses.
  */
-static int rs_rdmsr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+static __always_inline int rs_rdmsr_default(struct rs_vcpu *vcpu,
+					    const struct rs_exit_ev *ev)
 {
 	u64 data;
 
@@ -268,7 +269,8 @@ static int rs_rdmsr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 	return 0;
 }
 
-static int rs_wrmsr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+static __always_inline int rs_wrmsr_default(struct rs_vcpu *vcpu,
+					    const struct rs_exit_ev *ev)
 {
 	if (rs_set_msr(vcpu, ev->index, ev->value, false)) {
 		rs_inject_gp(vcpu);
@@ -287,7 +289,7 @@ int rs_exit_rdmsr(struct rs_vcpu *vcpu)
 		.def = rs_rdmsr_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }
 
 int rs_exit_wrmsr(struct rs_vcpu *vcpu)
@@ -300,5 +302,5 @@ int rs_exit_wrmsr(struct rs_vcpu *vcpu)
 		.def = rs_wrmsr_default,
 	};
 
-	return rs_exit_event(vcpu, &ev);
+	return rs_exit_event(vcpu, ev);
 }

@@ -228,8 +228,9 @@ bool rs_routes(const struct rs_exit_route *rt, const struct rs_exit_ev *ev)
  * event.  A hook's answer is carried out at once; user space's at the
  * next RS_RUN.
  */
-int rs_route_event(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
+int rs_route_event(struct rs_vcpu *vcpu, const struct rs_exit_ev event)
 {
+	const struct rs_exit_ev *ev = &event;
 	struct rs_run *run = vcpu->run;
 	u8 len = 0;
 	int r;
