@@ -428,6 +428,10 @@ static int rs_dr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 			rs_inject_gp(vcpu);
 			return 0;
 		}
+		if (dr == 6)
+			val = (val & RS_DR6_VOLATILE) | DR6_RESERVED;
+		else if (dr == 7)
+			val = (val & RS_DR7_VOLATILE) | RS_RESET_DR7;
 		rs_ops->set_dr(vcpu, dr, val);
 	}
 	rs_skip_instruction(vcpu, ev->len);

@@ -614,17 +614,16 @@ int rs_decode_cr_write(struct rs_vcpu *vcpu, enum rs_cr_write *insn, int *reg,
 }
 
 /*
- * The instruction at RIP: up to 15 bytes, fewer where the next page is
- * not there (as rs_exit_mmio() fetches); *@avail how many, *@rip where.
+ * The instruction at @rip: up to 15 bytes, fewer where the next page is
+ * not there; *@avail how many.
  */
-static int rs_fetch_insn(struct rs_vcpu *vcpu, const struct rs_mode *m,
-			 u8 *p, unsigned int *avail, u64 *rip)
+int rs_fetch_insn(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 rip,
+		  u8 *p, unsigned int *avail)
 {
-	u64 rflags, la;
 	unsigned int n;
+	u64 la;
 
-	rs_call(get_rip_rflags)(vcpu, rip, &rflags);
-	la = m->long64 ? *rip : (u32)(m->s.cs.base + *rip);
+	la = m->long64 ? rip : (u32)(m->s.cs.base + rip);
 	n = min_t(unsigned int, 15, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
 	if (rs_access_linear(vcpu, m, la, p, n, false))
 		return -EFAULT;
@@ -662,10 +661,11 @@ int rs_decode_mov_crdr(struct rs_vcpu *vcpu, u8 op, int *num, int *reg,
 	struct rs_mode m;
 	u8 p[15], rex = 0;
 	bool lock;
-	u64 rip;
+	u64 rip, rflags;
 
 	rs_get_mode(vcpu, &m);
-	if (rs_fetch_insn(vcpu, &m, p, &avail, &rip))
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (rs_fetch_insn(vcpu, &m, rip, p, &avail))
 		return -EFAULT;
 	i = rs_legacy_prefixes(p, avail);
 	lock = memchr(p, 0xf0, i);
@@ -692,12 +692,13 @@ int rs_decode_invlpg(struct rs_vcpu *vcpu, u64 *la, unsigned int *len)
 	struct rs_insn in;
 	struct rs_mode m;
 	bool addr16, a67 = false, ss = false;
-	u64 rip, next_rip;
+	u64 rip, rflags, next_rip;
 	u8 p[15];
 	int n;
 
 	rs_get_mode(vcpu, &m);
-	if (rs_fetch_insn(vcpu, &m, p, &avail, &rip))
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	if (rs_fetch_insn(vcpu, &m, rip, p, &avail))
 		return -EFAULT;
 	memset(&in, 0, sizeof(in));
 	i = rs_legacy_prefixes(p, avail);

@@ -658,7 +658,7 @@ static int rs_exit_undecoded(struct rs_vcpu *vcpu, u64 gpa, u64 rip,
  */
 int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 {
-	u64 rip, rflags, la, v = 0, rsp = vcpu->gpr[RS_RSP];
+	u64 rip, rflags, v = 0, rsp = vcpu->gpr[RS_RSP];
 	struct rs_mode m;
 	struct rs_insn in;
 	u8 bytes[15];
@@ -667,16 +667,8 @@ int rs_exit_mmio(struct rs_vcpu *vcpu, u64 gpa, bool write)
 
 	rs_get_mode(vcpu, &m);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
-	la = m.long64 ? rip : (u32)(m.s.cs.base + rip);
-
-	/* Fetch up to 15 bytes, fewer where the next page is not there. */
-	avail = min_t(unsigned int, sizeof(bytes), PAGE_SIZE - (la & (PAGE_SIZE - 1)));
-	if (rs_access_linear(vcpu, &m, la, bytes, avail, false))
+	if (rs_fetch_insn(vcpu, &m, rip, bytes, &avail))
 		return rs_exit_emulation_failed(vcpu, gpa, rip);
-	if (avail < sizeof(bytes) &&
-	    !rs_access_linear(vcpu, &m, la + avail, bytes + avail,
-			      sizeof(bytes) - avail, false))
-		avail = sizeof(bytes);
 	if (rs_decode(&m, bytes, avail, &in))
 		return rs_exit_undecoded(vcpu, gpa, rip, bytes, avail);
 	in.gpa = gpa;

@@ -37,6 +37,8 @@ int rs_linear_checked(struct rs_vcpu *vcpu, const struct rs_mode *m,
 		      bool stack);
 
 /* decode.c */
+int rs_fetch_insn(struct rs_vcpu *vcpu, const struct rs_mode *m, u64 rip,
+		  u8 *p, unsigned int *avail);
 int rs_decode(const struct rs_mode *m, const u8 *p, unsigned int avail,
 	      struct rs_insn *in);
 u64 rs_operand_la(struct rs_vcpu *vcpu, const struct rs_mode *m,

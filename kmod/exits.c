@@ -84,7 +84,7 @@ void rs_machine_check(void)
 #endif
 }
 
-/* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
+/* Contributory exceptions (SDM vol. 3A, 6.15, table 6-4). */
 #define RS_EXC_CONTRIBUTORY	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_TS) | \
 				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
 				 BIT(X86_TRAP_GP))
@@ -366,7 +366,7 @@ static __always_inline int rs_io_default(struct rs_vcpu *vcpu,
 {
 	struct rs_run *run = vcpu->run;
 	u16 port = ev->index;
-	u8 size = ev->size;
+	u8 size = ev->subindex;
 	bool in = ev->event == RS_ROUTED_IO_IN;
 
 	/* as any skipped instruction: the shadow ends, a single step traps */
@@ -399,7 +399,6 @@ int rs_exit_io(struct rs_vcpu *vcpu, u16 port, u8 size, bool in, u8 len)
 		.event = in ? RS_ROUTED_IO_IN : RS_ROUTED_IO_OUT,
 		.index = port,
 		.subindex = size,
-		.size = size,
 		.len = len,
 		.def = rs_io_default,
 	};

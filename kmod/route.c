@@ -288,9 +288,9 @@ static void rs_route_results(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev,
 		break;
 	case RS_ROUTED_IO_IN:
 		/* IN EAX zero-extends; IN AL and IN AX merge. */
-		if (ev->size == 4)
+		if (ev->subindex == 4)
 			gpr[RS_RAX] = (u32)res[0];
-		else if (ev->size == 2)
+		else if (ev->subindex == 2)
 			gpr[RS_RAX] = (gpr[RS_RAX] & ~0xffffULL) | (u16)res[0];
 		else
 			gpr[RS_RAX] = (gpr[RS_RAX] & ~0xffULL) | (u8)res[0];

@@ -149,7 +149,8 @@ struct rs_arch_ops {
 			     u8 *len);
 	/*
 	 * The guest's DR0-3, DR6 or DR7 (@dr), wherever the backend keeps
-	 * them now, for a routed MOV DR's default (cr.c).
+	 * them now, for a routed MOV DR's default (cr.c), which gives set_dr
+	 * values with DR6's and DR7's fixed bits as the architecture has them.
 	 */
 	u64 (*get_dr)(struct rs_vcpu *vcpu, int dr);
 	void (*set_dr)(struct rs_vcpu *vcpu, int dr, u64 val);
@@ -240,9 +241,22 @@ struct rs_cpuid_bit {
 #define RS_RESET_DR7		0x400ULL	/* bit 10 reads 1 */
 #define RS_RESET_PAT		0x0007040600070406ULL
 
+/* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
+#define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
+				 BIT(21) | BIT(29) | BIT(30))
+
 /* DR6.BD and DR7.GD: a MOV DR under general detect (SDM vol. 3A, 18.2). */
 #define RS_DR6_BD		BIT(13)
 #define RS_DR7_GD		BIT(13)
+/*
+ * What a MOV to DR6 or DR7 can change (SDM vol. 3A, 18.2.3 "Debug Status
+ * Register (DR6)", 18.2.4 "Debug Control Register (DR7)"), as KVM's
+ * DR6_VOLATILE and DR7_VOLATILE: the other bits read as DR6_RESERVED says
+ * (RTM and bus-lock bits 1: the guest's CPU has neither) and as DR7 bit
+ * 10, 1, and bits 12, 14 and 15, 0.
+ */
+#define RS_DR6_VOLATILE		(DR_TRAP_BITS | RS_DR6_BD | DR_STEP | DR_SWITCH)
+#define RS_DR7_VOLATILE		0xffff2bffULL
 /* Segment attributes after RESET: present, accessed. */
 #define RS_SEG_RESET_DATA	(RS_SEG_P | RS_SEG_S | 0x3)	/* read/write */
 #define RS_SEG_RESET_CODE	(RS_SEG_P | RS_SEG_S | 0xb)	/* exec/read */
@@ -382,7 +396,6 @@ struct rs_exit_ev {
 	bool has_error;
 	u8 len;			/* the instruction's length; 0 for a fault */
 	u8 reg;			/* MOV CR/DR: the general register */
-	u8 size;		/* IN/OUT: bytes */
 	/* an exception: the event whose delivery raised it (RS_EVENT_INFO_*) */
 	u32 interrupted;
 	int (*def)(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev);

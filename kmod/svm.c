@@ -1132,12 +1132,6 @@ static int svm_exit_iret(struct rs_vcpu *vcpu)
 	return 0;
 }
 
-/* The exceptions that push an error code (SDM vol. 3A, table 6-1). */
-#define SVM_EXCP_ERROR_CODES	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
-				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
-				 BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
-				 BIT(X86_TRAP_AC))
-
 /*
  * An exception, before the guest got it (15.12 "Exception Intercepts"):
  * EXITINFO1 holds its error code, EXITINFO2 a #PF's address, which CR2
@@ -1181,7 +1175,7 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 	    (interrupted & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI)
 		svm->nmi_masked = false;
 	return rs_exit_exception(vcpu, vector,
-				 BIT(vector) & SVM_EXCP_ERROR_CODES,
+				 BIT(vector) & RS_EXC_ERROR_CODES,
 				 vmcb->control.exit_info_1, value, len,
 				 interrupted);
 }
@@ -1624,14 +1618,7 @@ static u64 svm_get_dr(struct rs_vcpu *vcpu, int dr)
 	}
 }
 
-/*
- * What the guest can change of DR7: all but bits 10, 12, 14 and 15,
- * whose values are fixed (APM vol. 2, "Debug-Control Register
- * (DR7)"), as KVM's DR7_VOLATILE.
- */
-#define SVM_DR7_VOLATILE	0xffff2bffULL
-
-/* A MOV to DR the core carried out (cr.c): the fixed bits stay fixed. */
+/* A MOV to DR the core carried out (cr.c), fixed bits as they must be. */
 static void svm_set_dr(struct rs_vcpu *vcpu, int dr, u64 val)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -1641,11 +1628,10 @@ static void svm_set_dr(struct rs_vcpu *vcpu, int dr, u64 val)
 		vcpu->dr[dr] = val;
 		break;
 	case 6:
-		vmcb->save.dr6 = (val & (DR_TRAP_BITS | RS_DR6_BD | DR_STEP |
-					 DR_SWITCH)) | DR6_RESERVED;
+		vmcb->save.dr6 = val;
 		break;
 	default:
-		vmcb->save.dr7 = (val & SVM_DR7_VOLATILE) | RS_RESET_DR7;
+		vmcb->save.dr7 = val;
 	}
 }
 

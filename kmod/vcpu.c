@@ -307,35 +307,30 @@ bool rs_unqueue_event(struct rs_vcpu *vcpu, u32 type, u8 vector)
 	return false;
 }
 
-/* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
-#define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
-				 BIT(21) | BIT(29) | BIT(30))
-
 /*
  * An event user space injects (RS_INJECT_EVENT, or a routed exit's answer
  * RS_ROUTE_INJECT), checked as the hardware would take it.
  */
-int rs_inject_checked(struct rs_vcpu *vcpu, const struct rs_event *evp)
+int rs_inject_checked(struct rs_vcpu *vcpu, const struct rs_event *ev)
 {
-	struct rs_event ev = *evp;
 	bool has_error;
 
-	if ((ev.flags & ~RS_EVENT_HAS_ERROR_CODE) ||
-	    memchr_inv(ev.reserved, 0, sizeof(ev.reserved)))
+	if ((ev->flags & ~RS_EVENT_HAS_ERROR_CODE) ||
+	    memchr_inv(ev->reserved, 0, sizeof(ev->reserved)))
 		return -EINVAL;
-	has_error = ev.flags & RS_EVENT_HAS_ERROR_CODE;
+	has_error = ev->flags & RS_EVENT_HAS_ERROR_CODE;
 
-	switch (ev.type) {
+	switch (ev->type) {
 	case RS_EVENT_EXTINT:
-		if (ev.vector > 255 || has_error)
+		if (ev->vector > 255 || has_error)
 			return -EINVAL;
 		if (vcpu->extint_pending)
 			return -EBUSY;
-		vcpu->extint_vector = ev.vector;
+		vcpu->extint_vector = ev->vector;
 		vcpu->extint_pending = true;
 		return 0;
 	case RS_EVENT_NMI:
-		if (ev.vector != 2 || has_error)
+		if (ev->vector != 2 || has_error)
 			return -EINVAL;
 		/* Like the CPU, which latches one NMI while it blocks NMIs. */
 		if (vcpu->nmi_pending)
@@ -343,15 +338,15 @@ int rs_inject_checked(struct rs_vcpu *vcpu, const struct rs_event *evp)
 		vcpu->nmi_pending = true;
 		return 0;
 	case RS_EVENT_EXCEPTION:
-		if (ev.vector >= 32 || ev.vector == 2 ||
-		    has_error != !!(RS_EXC_ERROR_CODES & BIT(ev.vector)))
+		if (ev->vector >= 32 || ev->vector == 2 ||
+		    has_error != !!(RS_EXC_ERROR_CODES & BIT(ev->vector)))
 			return -EINVAL;
 		break;
 	default:
 		return -EINVAL;
 	}
-	return rs_queue_event(vcpu, ev.type, ev.vector, has_error,
-			      ev.error_code);
+	return rs_queue_event(vcpu, ev->type, ev->vector, has_error,
+			      ev->error_code);
 }
 
 static long rs_inject_event(struct rs_vcpu *vcpu, void __user *argp)

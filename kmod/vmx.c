@@ -1980,32 +1980,29 @@ static u32 vmx_route_exec(const struct rs_exit_route *rt)
 	return (exec & vmx_cfg.route_exec) | (vmx_cfg.exec & VMX_ROUTE_EXEC);
 }
 
-/* Does a routed range name an MSR that vmx_msr_bitmap lets through? */
-static bool vmx_route_passthrough(const struct rs_vcpu *vcpu)
+/*
+ * The accesses of MSRs that vmx_msr_bitmap lets through which the vCPU
+ * routes: whether there are any, and with @bitmap set there.
+ */
+static bool vmx_msr_route(const struct rs_vcpu *vcpu, unsigned long *bitmap)
 {
-	int i;
+	bool any = false;
+	int i, write;
 
-	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
-		if (rs_route_msr(vcpu, vmx_passthrough_msrs[i], false) ||
-		    rs_route_msr(vcpu, vmx_passthrough_msrs[i], true))
-			return true;
-	return false;
-}
-
-/* vmx_msr_bitmap, with the routed accesses of those MSRs exiting. */
-static void vmx_fill_msr_bitmap(const struct rs_vcpu *vcpu, unsigned long *bitmap)
-{
-	int i;
-
-	memcpy(bitmap, vmx_msr_bitmap, PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++) {
 		u32 msr = vmx_passthrough_msrs[i];
 
-		if (rs_route_msr(vcpu, msr, false))
-			__set_bit(vmx_msr_bit(msr), bitmap);
-		if (rs_route_msr(vcpu, msr, true))
-			__set_bit(vmx_msr_bit(msr) + VMX_MSR_WRITE, bitmap);
+		for (write = 0; write < 2; write++) {
+			if (!rs_route_msr(vcpu, msr, write))
+				continue;
+			any = true;
+			if (!bitmap)
+				return true;
+			__set_bit(vmx_msr_bit(msr) + (write ? VMX_MSR_WRITE : 0),
+				  bitmap);
+		}
 	}
+	return any;
 }
 
 /*
@@ -2042,7 +2039,7 @@ static void vmx_set_route(struct rs_vcpu *vcpu)
 {
 	const struct rs_exit_route *rt = &vcpu->route_hw;
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	bool own = vmx_route_passthrough(vcpu);
+	bool own = vmx_msr_route(vcpu, NULL);
 	void *bitmap = vmx_msr_bitmap;
 	unsigned long flags;
 	u32 exec, exec2;
@@ -2051,8 +2048,10 @@ static void vmx_set_route(struct rs_vcpu *vcpu)
 		if (!vmx->msr_bitmap)
 			vmx->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
 		bitmap = vmx->msr_bitmap;
-		if (bitmap)
-			vmx_fill_msr_bitmap(vcpu, bitmap);
+		if (bitmap) {
+			memcpy(bitmap, vmx_msr_bitmap, PAGE_SIZE);
+			vmx_msr_route(vcpu, bitmap);
+		}
 	}
 
 	if (!vmx_vmcs_enter(vmx, &flags))
@@ -2151,16 +2150,6 @@ static void vmx_get_exit_raw(struct rs_vcpu *vcpu, u64 *code, u64 info[2],
 }
 
 /*
- * The DR6 and DR7 bits a MOV to DR6 or DR7 can change (SDM vol. 3A, 18.2.3
- * "Debug Status Register (DR6)", 18.2.4 "Debug Control Register (DR7)"),
- * as KVM's DR6_VOLATILE and DR7_VOLATILE: the others read as DR6_RESERVED
- * says (RTM and bus-lock bits 1: the guest's CPU has neither) and as DR7
- * bit 10, 1, and bits 12, 14 and 15, 0.
- */
-#define VMX_DR6_VOLATILE	(DR_TRAP_BITS | RS_DR6_BD | DR_STEP | DR_SWITCH)
-#define VMX_DR7_VOLATILE	0xffff2bffULL
-
-/*
  * Outside vmx_vcpu_run() the guest's DR0-3 are in vcpu->dr[] and its DR6
  * in vmx->dr6 even where it owns them (dr_owned: they are loaded at the
  * next entry and saved after its exit); DR7 is in the VMCS, which loads
@@ -2190,11 +2179,11 @@ static void vmx_set_dr(struct rs_vcpu *vcpu, int dr, u64 val)
 		vcpu->dr[dr] = val;
 		break;
 	case 6:
-		vmx->dr6 = (val & VMX_DR6_VOLATILE) | DR6_RESERVED;
+		vmx->dr6 = val;
 		break;
 	case 7:
 		/* vmx->dr7 decides whether the next entry loads DR0-3. */
-		vmx->dr7 = (val & VMX_DR7_VOLATILE) | RS_RESET_DR7;
+		vmx->dr7 = val;
 		vmx_write(vmx, GUEST_DR7, vmx->dr7);
 		break;
 	}
