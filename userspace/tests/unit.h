@@ -64,4 +64,7 @@ void test_virtio_blk(void);
 /* unit-route.c: "run --route"'s parser. */
 void test_route_parse(void);
 
+/* unit-gdb.c: the guest page-table walk. */
+void test_gva_walk(void);
+
 #endif /* RINGSIDE_TESTS_UNIT_H */
