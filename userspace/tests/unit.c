@@ -43,6 +43,7 @@ struct vm *ram_vm(uint64_t size)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	iobus_init(&vm->pio, "port");
 	iobus_init(&vm->mmio, "MMIO");
 	return vm;
