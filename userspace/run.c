@@ -320,7 +320,7 @@ int run_guest(const struct run_options *o)
 	if (status)
 		goto out;
 	if (o->route) {
-		status = route_start(m.vm, &o->exit_route, o->route_log);
+		status = route_start(m.vm, &o->exit_route, 0, o->route_log);
 		if (status)
 			goto out;
 	}
