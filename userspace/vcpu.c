@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "gdbstub.h"
 #include "irq.h"
 #include "lapic.h"
 #include "hv.h"
@@ -306,6 +307,26 @@ static int handle_internal_error(struct vcpu *vcpu)
 	return vcpu_fail(vcpu);
 }
 
+/*
+ * A routed #BP may be an INT3 of gdb's (gdbstub.c), which the stub
+ * answers; the rest is --route's (route.c).
+ */
+static int handle_routed_event(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	int r;
+
+	if (vcpu->vm->gdb && run->routed.event == RS_ROUTED_EXCEPTION &&
+	    run->routed.index == 3) {
+		r = gdbstub_routed_bp(vcpu->vm->gdb, vcpu);
+		if (r < 0)
+			return vcpu_fail(vcpu);
+		if (r)
+			return 0;
+	}
+	return handle_routed(vcpu);
+}
+
 static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_IO]		 = handle_io,
 	[RS_EXIT_MMIO]		 = handle_mmio,
@@ -317,7 +338,7 @@ static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_FAIL_ENTRY]	 = handle_fail_entry,
 	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[RS_EXIT_EOI]		 = handle_eoi,
-	[RS_EXIT_ROUTED]	 = handle_routed,	/* route.c */
+	[RS_EXIT_ROUTED]	 = handle_routed_event,
 };
 
 static int vcpu_handle_exit(struct vcpu *vcpu)

@@ -41,6 +41,7 @@ struct pic;
 struct ioapic;
 struct iommu;
 struct pci_bus;
+struct gdbstub;
 
 struct vcpu {
 	struct vm *vm;
@@ -106,6 +107,7 @@ struct vm {
 	 */
 	int paused;
 	pthread_cond_t parked_cond;
+	struct gdbstub *gdb;		/* --gdb (gdbstub.c), or NULL */
 };
 
 /*

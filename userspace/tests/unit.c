@@ -4,8 +4,8 @@
  * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
  * the PIT, the RTC, the loaders (into a VM that is only RAM) and the
  * percentiles of `ringside stat`; unit-pci.c has the PCI bus and the virtio
- * devices, unit-route.c the parser of "run --route", unit-gdb.c the guest
- * page-table walk.  Run from userspace/
+ * devices, unit-route.c the parser of "run --route", unit-gdb.c the gdb
+ * stub and the guest page-table walk.  Run from userspace/
  * after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
@@ -793,7 +793,10 @@ int main(void)
 	test_virtio_malformed();
 	test_virtio_blk();
 	test_route_parse();
+	test_gdb_framing();
+	test_gdb_regs();
 	test_gva_walk();
+	test_gdb_session();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
