@@ -59,7 +59,8 @@ static void run_usage(FILE *f)
 		"                    [--user-apic] [--disk FILE[,OPTIONS]]... [--rng]\n"
 		"                    [--net user[,hostfwd=...]|tap=IFNAME]...\n"
 		"                    [--console] [--route SPEC[,SPEC...]]...\n"
-		"                    [--route-log FILE] KERNEL\n"
+		"                    [--route-log FILE] [--gdb PORT [--gdb-wait]]\n"
+		"                    KERNEL\n"
 		"\n"
 		"Boot a Linux bzImage (boot protocol 2.06+) or a Multiboot (0.6.96)\n"
 		"kernel on a PC: 8259A, 8254, RTC, a local APIC per vCPU, an I/O\n"
@@ -138,6 +139,17 @@ static void run_usage(FILE *f)
 		"      --route-log FILE those lines to FILE instead of stderr:\n"
 		"                       \"route: vcpu=N EVENT index= subindex=\n"
 		"                       value= error= len= hw_code= hw_info=A,B\"\n"
+		"      --gdb PORT       serve gdb's remote protocol on 127.0.0.1:PORT\n"
+		"                       (0: a free port, said on stderr): gdb\n"
+		"                       KERNEL-WITH-SYMBOLS -ex 'target remote :PORT'\n"
+		"                       stops the guest; each vCPU is a thread;\n"
+		"                       memory by virtual address; software\n"
+		"                       breakpoints (no single-step, hardware\n"
+		"                       breakpoints or watchpoints yet); gdb's\n"
+		"                       kill ends the run with status 0.  Not with\n"
+		"                       --kvm\n"
+		"      --gdb-wait       the guest waits for gdb before its first\n"
+		"                       instruction\n"
 		"\n"
 		"On a terminal, every key goes to the guest; Ctrl-A x ends the run,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -163,7 +175,7 @@ static int parse_route(struct run_options *o, const char *spec)
 	return 0;
 }
 
-enum { OPT_ROUTE = 256, OPT_ROUTE_LOG };
+enum { OPT_ROUTE = 256, OPT_ROUTE_LOG, OPT_GDB, OPT_GDB_WAIT };
 
 static int do_run(int argc, char **argv)
 {
@@ -180,6 +192,8 @@ static int do_run(int argc, char **argv)
 		{ "console", no_argument, NULL, 'C' },
 		{ "route", required_argument, NULL, OPT_ROUTE },
 		{ "route-log", required_argument, NULL, OPT_ROUTE_LOG },
+		{ "gdb", required_argument, NULL, OPT_GDB },
+		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -261,6 +275,19 @@ static int do_run(int argc, char **argv)
 		case OPT_ROUTE_LOG:
 			o.route_log = optarg;
 			break;
+		case OPT_GDB:
+			if (parse_uint(optarg, 0, 65535, &n) < 0) {
+				pr_err("--gdb %s: give a TCP port, 1-65535, or 0 "
+				       "for any free one", optarg);
+				status = STATUS_USAGE;
+				goto out;
+			}
+			o.gdb = true;
+			o.gdb_opts.port = n;
+			break;
+		case OPT_GDB_WAIT:
+			o.gdb_opts.wait = true;
+			break;
 		case 'h':
 			run_usage(stdout);
 			status = 0;
@@ -292,6 +319,19 @@ static int do_run(int argc, char **argv)
 	}
 	if (o.route_log && !o.route) {
 		pr_err("run: --route-log without --route: nothing to log");
+		status = STATUS_USAGE;
+		goto out;
+	}
+	/* The stub's breakpoints need #BP routed to the launcher. */
+	if (o.gdb && o.kvm) {
+		pr_err("run: --gdb needs ringside's exit routing and vCPU "
+		       "pausing, which the KVM mode does not have: drop --kvm "
+		       "or --gdb");
+		status = STATUS_USAGE;
+		goto out;
+	}
+	if (o.gdb_opts.wait && !o.gdb) {
+		pr_err("run: --gdb-wait without --gdb PORT: nobody to wait for");
 		status = STATUS_USAGE;
 		goto out;
 	}

@@ -353,21 +353,32 @@ int route_parse(const char *spec, struct rs_exit_route *rt, char *err,
 
 /* Where routed exits are logged: stderr, or --route-log's file. */
 static FILE *route_log;
+/* What --route asked for: only that is logged (gdbstub.c routes #BP too). */
+static bool logging;
+static uint32_t logged_exceptions;
 
 int route_start(struct vm *vm, const struct rs_exit_route *rt,
-		const char *log_path)
+		uint32_t more_exceptions, const char *log_path)
 {
 	int cap = hv_ioctl(vm->dev_fd, RS_CHECK_CAPABILITY, RS_CAP_EXIT_ROUTE);
+	struct rs_exit_route all = { 0 };
+	const char *who = rt ? "--route" : "--gdb";
 
 	if (cap < 0) {
 		pr_perror("RS_CHECK_CAPABILITY(EXIT_ROUTE)");
 		return STATUS_HV_FAILURE;
 	}
 	if (cap == 0) {
-		pr_err("--route: the ringside module has no exit routing "
-		       "(RS_CAP_EXIT_ROUTE is 0; see 'ringside check')");
+		pr_err("%s: the ringside module has no exit routing "
+		       "(RS_CAP_EXIT_ROUTE is 0; see 'ringside check')", who);
 		return STATUS_HV_FAILURE;
 	}
+	if (rt) {
+		all = *rt;
+		logging = true;
+		logged_exceptions = rt->exceptions;
+	}
+	all.exceptions |= more_exceptions;
 	if (log_path) {
 		route_log = fopen(log_path, "we");
 		if (!route_log) {
@@ -378,8 +389,8 @@ int route_start(struct vm *vm, const struct rs_exit_route *rt,
 		setvbuf(route_log, NULL, _IOLBF, 0);
 	}
 	/* On the VM fd: every vCPU takes it before it first enters. */
-	if (hv_ioctl(vm->fd, RS_SET_EXIT_ROUTE, rt) < 0) {
-		pr_perror("RS_SET_EXIT_ROUTE");
+	if (hv_ioctl(vm->fd, RS_SET_EXIT_ROUTE, &all) < 0) {
+		pr_perror("%s: RS_SET_EXIT_ROUTE", who);
 		return STATUS_HV_FAILURE;
 	}
 	return 0;
@@ -390,6 +401,8 @@ void route_stop(void)
 	if (route_log && fclose(route_log))
 		pr_perror("--route-log");
 	route_log = NULL;
+	logging = false;
+	logged_exceptions = 0;
 }
 
 static const char *const event_names[] = {
@@ -445,6 +458,12 @@ int handle_routed(struct vcpu *vcpu)
 	struct rs_run *run = vcpu->run;
 	char name[32], error[16] = "-";
 
+	run->routed.action = RS_ROUTE_DEFAULT;
+	/* Routed for another part of the launcher, which passed it on. */
+	if (!logging || (run->routed.event == RS_ROUTED_EXCEPTION &&
+			 (run->routed.index >= 32 ||
+			  !(logged_exceptions & BIT(run->routed.index)))))
+		return 0;
 	event_name(run, name, sizeof(name));
 	if (run->routed.flags & RS_ROUTED_HAS_ERROR_CODE)
 		snprintf(error, sizeof(error), "0x%x", run->routed.error_code);
@@ -456,6 +475,5 @@ int handle_routed(struct vcpu *vcpu)
 		run->routed.insn_len, (unsigned long long)run->routed.hw_code,
 		(unsigned long long)run->routed.hw_info[0],
 		(unsigned long long)run->routed.hw_info[1]);
-	run->routed.action = RS_ROUTE_DEFAULT;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #define RINGSIDE_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <linux/ringside.h>
 
@@ -25,16 +26,21 @@ int route_parse(const char *spec, struct rs_exit_route *rt, char *err,
 		size_t errlen);
 
 /*
- * Route @rt on every vCPU of @vm (RS_SET_EXIT_ROUTE on the VM fd) and log
- * the routed exits to @log_path, or to stderr if NULL.  Before the vCPUs
- * run.  Returns 0, or a launcher status (STATUS_*) after saying why.
+ * Route @rt (--route's, or NULL) and the exception vectors
+ * @more_exceptions (another part of the launcher's: gdbstub.c's #BP) on
+ * every vCPU of @vm (RS_SET_EXIT_ROUTE on the VM fd), and log the events
+ * of @rt to @log_path, or to stderr if NULL.  Before the vCPUs run.
+ * Returns 0, or a launcher status (STATUS_*) after saying why.
  */
 int route_start(struct vm *vm, const struct rs_exit_route *rt,
-		const char *log_path);
+		uint32_t more_exceptions, const char *log_path);
 /* Close the log; after the vCPU threads ended. */
 void route_stop(void);
 
-/* RS_EXIT_ROUTED: log the event, answer RS_ROUTE_DEFAULT. */
+/*
+ * RS_EXIT_ROUTED: log the event if --route asked for it, answer
+ * RS_ROUTE_DEFAULT.
+ */
 int handle_routed(struct vcpu *vcpu);
 
 #endif /* RINGSIDE_ROUTE_H */

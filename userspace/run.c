@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "gdbstub.h"
 #include "iommu.h"
 #include "loader.h"
 #include "pci.h"
@@ -295,9 +296,24 @@ static void reraise(int sig)
 	raise(sig);
 }
 
+/*
+ * --gdb: gdb gets the layout of the kernel's symbols when the guest is not
+ * in long mode yet: a Multiboot kernel is ELF32 (i386), a bzImage's
+ * vmlinux x86-64.  Last before the vCPUs start, with the boot state set.
+ */
+static int start_gdb(struct vm *vm, const struct run_options *o,
+		     enum kernel_kind kind, struct gdb_server **g)
+{
+	struct gdbstub_options go = o->gdb_opts;
+
+	go.layout = kind == KERNEL_BZIMAGE ? GDB_LAYOUT_X86_64 : GDB_LAYOUT_I386;
+	return gdbstub_start(vm, &go, g);
+}
+
 int run_guest(const struct run_options *o)
 {
 	struct machine m = { 0 };
+	struct gdb_server *gdb = NULL;
 	enum kernel_kind kind;
 	size_t image_size;
 	void *image;
@@ -319,8 +335,11 @@ int run_guest(const struct run_options *o)
 	status = vm_create(&m.vm, o->mem, o->cpus, !o->user_apic);
 	if (status)
 		goto out;
-	if (o->route) {
-		status = route_start(m.vm, &o->exit_route, o->route_log);
+	/* gdb's breakpoints are INT3s whose #BP comes to the launcher. */
+	if (o->route || o->gdb) {
+		status = route_start(m.vm, o->route ? &o->exit_route : NULL,
+				     o->gdb ? GDBSTUB_ROUTED_EXCEPTIONS : 0,
+				     o->route_log);
 		if (status)
 			goto out;
 	}
@@ -333,12 +352,19 @@ int run_guest(const struct run_options *o)
 	status = load_kernel(m.vm, o, image, image_size, kind);
 	if (status)
 		goto out;
+	if (o->gdb) {
+		status = start_gdb(m.vm, o, kind, &gdb);
+		if (status)
+			goto out;
+	}
 	/* Without input the guest still runs; it just never gets a key. */
 	uart_start_input(m.uart);
 
 	status = vm_run(m.vm);
 	sig = m.vm->stop_signal;
 out:
+	/* Before the VM goes: a gdb waiting on the guest hears how it ended. */
+	gdbstub_stop(gdb, status, sig);
 	machine_destroy(&m);
 	route_stop();
 	free(image);

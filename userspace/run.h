@@ -7,6 +7,7 @@
 
 #include <linux/ringside.h>
 
+#include "gdbstub.h"
 #include "virtio.h"
 
 #define RUN_MAX_DISKS		8
@@ -29,6 +30,8 @@ struct run_options {
 	bool route;			/* --route: exit routing (route.c) */
 	struct rs_exit_route exit_route;	/* what every --route adds up to */
 	const char *route_log;		/* --route-log FILE, or NULL: stderr */
+	bool gdb;			/* --gdb PORT: gdb_opts.port */
+	struct gdbstub_options gdb_opts;	/* its layout is run.c's */
 };
 
 /* ringside run: boot @opts->kernel; returns the launcher's exit status. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "gdbstub.h"
 #include "irq.h"
 #include "lapic.h"
 #include "hv.h"
@@ -33,14 +34,41 @@ void vcpu_wake(struct vcpu *vcpu)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* vm->lock held: wait out a vm_pause(), counted as parked meanwhile. */
+static void vcpu_park_locked(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (!vm->paused || vm->stopping)
+		return;
+	vcpu->parked = true;
+	pthread_cond_broadcast(&vm->parked_cond);
+	while (vm->paused && !vm->stopping)
+		pthread_cond_wait(&vm->wake, &vm->lock);
+	vcpu->parked = false;
+}
+
+static void vcpu_park(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&vcpu->vm->lock);
+	vcpu_park_locked(vcpu);
+	pthread_mutex_unlock(&vcpu->vm->lock);
+}
+
+/*
+ * A vCPU waiting here (halted, or for its SIPI) has no exit left to carry
+ * out: it parks where it is, and its caller looks at what it waits for
+ * again.
+ */
 void vcpu_wait(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
 	pthread_mutex_lock(&vm->lock);
-	while (!vm->stopping && !vcpu->woken)
+	while (!vm->stopping && !vcpu->woken && !vm->paused)
 		pthread_cond_wait(&vm->wake, &vm->lock);
 	vcpu->woken = false;
+	vcpu_park_locked(vcpu);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -279,6 +307,26 @@ static int handle_internal_error(struct vcpu *vcpu)
 	return vcpu_fail(vcpu);
 }
 
+/*
+ * A routed #BP may be an INT3 of gdb's (gdbstub.c), which the stub
+ * answers; the rest is --route's (route.c).
+ */
+static int handle_routed_event(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+	int r;
+
+	if (vcpu->vm->gdb && run->routed.event == RS_ROUTED_EXCEPTION &&
+	    run->routed.index == 3) {
+		r = gdbstub_routed_bp(vcpu->vm->gdb, vcpu);
+		if (r < 0)
+			return vcpu_fail(vcpu);
+		if (r)
+			return 0;
+	}
+	return handle_routed(vcpu);
+}
+
 static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_IO]		 = handle_io,
 	[RS_EXIT_MMIO]		 = handle_mmio,
@@ -290,7 +338,7 @@ static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_FAIL_ENTRY]	 = handle_fail_entry,
 	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[RS_EXIT_EOI]		 = handle_eoi,
-	[RS_EXIT_ROUTED]	 = handle_routed,	/* route.c */
+	[RS_EXIT_ROUTED]	 = handle_routed_event,
 };
 
 static int vcpu_handle_exit(struct vcpu *vcpu)
@@ -350,6 +398,23 @@ static int vcpu_prepare_interrupts(struct vcpu *vcpu)
 	return 0;
 }
 
+int vcpu_settle(struct vcpu *vcpu)
+{
+	for (;;) {
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (hv_ioctl(vcpu->fd, RS_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				return 0;
+			pr_perror("vCPU %u: RS_RUN", vcpu->id);
+			vm_request_stop(vcpu->vm, STATUS_HV_FAILURE);
+			return -1;
+		}
+		/* Carrying it out made another exit (an MMIO store's). */
+		if (vcpu_handle_exit(vcpu) < 0)
+			return -1;
+	}
+}
+
 static void vcpu_run_loop(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -360,6 +425,16 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (vm_stopping(vm))
 			break;
+		/*
+		 * vm_pause(): what a debugger reads must be the state after
+		 * the last exit, not before the module carried it out.
+		 */
+		if (vm_paused(vm)) {
+			if (vcpu_settle(vcpu) < 0)
+				return;
+			vcpu_park(vcpu);
+			continue;
+		}
 		if (vcpu_prepare_interrupts(vcpu) < 0) {
 			vcpu_fail(vcpu);
 			return;

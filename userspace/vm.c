@@ -227,9 +227,11 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus,
 	vm->dev_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	if (timers_init(&vm->timers) < 0) {
 		pthread_cond_destroy(&vm->wake);
+		pthread_cond_destroy(&vm->parked_cond);
 		pthread_mutex_destroy(&vm->lock);
 		pthread_mutex_destroy(&vm->irq_lock);
 		free(vm);
@@ -306,6 +308,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->dev_fd);
 	timers_destroy(&vm->timers);
 	pthread_cond_destroy(&vm->wake);
+	pthread_cond_destroy(&vm->parked_cond);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->irq_lock);
 	free(vm);
@@ -439,6 +442,8 @@ void vm_request_stop(struct vm *vm, int status)
 		return;
 	}
 	vm->status = status;
+	/* vm_pause_wait() waits no more: nothing will park. */
+	pthread_cond_broadcast(&vm->parked_cond);
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
@@ -454,6 +459,69 @@ void vm_request_stop(struct vm *vm, int status)
 
 	if (!pthread_equal(self, vm->main_thread))
 		pthread_kill(vm->main_thread, SIG_STOPPED);
+}
+
+bool vm_paused(struct vm *vm)
+{
+	return __atomic_load_n(&vm->paused, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * As vm_request_stop() reaches every vCPU thread: immediate_exit for one
+ * about to enter (the run loop clears it, then looks at vm->paused),
+ * SIG_KICK for one in RS_RUN, the broadcast for one waiting (vcpu_wait()
+ * parks when it sees vm->paused).  A vCPU thread asking for itself is
+ * outside RS_RUN already and parks when its exit handler returns.
+ */
+void vm_pause(struct vm *vm)
+{
+	pthread_t self = pthread_self();
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->paused || vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	__atomic_store_n(&vm->paused, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu->run)
+			__atomic_store_n(&vcpu->run->immediate_exit, 1,
+					 __ATOMIC_SEQ_CST);
+		if (vcpu->thread_started && !pthread_equal(vcpu->thread, self))
+			pthread_kill(vcpu->thread, SIG_KICK);
+	}
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Threads not started yet park before they enter (vcpu_run_loop()). */
+static bool vm_all_parked(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started && !vm->vcpus[i].parked)
+			return false;
+	return true;
+}
+
+void vm_pause_wait(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	while (vm->paused && !vm->stopping && !vm_all_parked(vm))
+		pthread_cond_wait(&vm->parked_cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	__atomic_store_n(&vm->paused, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 /*

@@ -41,6 +41,7 @@ struct pic;
 struct ioapic;
 struct iommu;
 struct pci_bus;
+struct gdbstub;
 
 struct vcpu {
 	struct vm *vm;
@@ -56,6 +57,9 @@ struct vcpu {
 	struct lapic *lapic;		/* NULL: no local APIC */
 	bool kicked;			/* kicked since it last looked */
 	int in_run;			/* atomic: in or about to be in RS_RUN */
+
+	/* vm_pause(): waiting outside RS_RUN until vm_resume(); vm->lock. */
+	bool parked;
 };
 
 struct vm {
@@ -96,6 +100,14 @@ struct vm {
 	int stopping;
 	int status;
 	int stop_signal;		/* SIGINT/SIGTERM that ended the run, or 0 */
+
+	/*
+	 * Pausing for a debugger (vm_pause()), under lock too: the vCPU
+	 * threads park, and vm_pause_wait() waits on parked_cond for them.
+	 */
+	int paused;
+	pthread_cond_t parked_cond;
+	struct gdbstub *gdb;		/* --gdb (gdbstub.c), or NULL */
 };
 
 /*
@@ -135,6 +147,21 @@ void vm_request_stop(struct vm *vm, int status);
 bool vm_stopping(struct vm *vm);
 
 /*
+ * Pause every vCPU thread outside RS_RUN, with the last exit carried out
+ * (vcpu_settle()), so that another thread may read and change the vCPUs'
+ * state; for a debugger.  vm_pause() asks and kicks and returns at once:
+ * any thread may call it, a vCPU thread too (it parks when its exit
+ * handler returns).  vm_pause_wait() waits until every started vCPU
+ * thread is parked, or the run is ending; not from a vCPU thread.
+ * vm_resume() lets them go on.  Before vm_run(), vm_pause() has them park
+ * before the first instruction.
+ */
+void vm_pause(struct vm *vm);
+void vm_pause_wait(struct vm *vm);
+void vm_resume(struct vm *vm);
+bool vm_paused(struct vm *vm);
+
+/*
  * Put @vcpu in 32-bit protected mode with flat 4 GiB segments, paging off,
  * GDTR = @gdt (or empty if NULL), then load @regs: the state Multiboot
  * (0.6.96, 3.2) and Linux's 32-bit boot protocol both enter with.
@@ -161,5 +188,12 @@ void vcpu_wait(struct vcpu *vcpu);
 void vcpu_wake(struct vcpu *vcpu);
 /* Registers and segments to stderr, for a crash report. */
 void vcpu_dump(struct vcpu *vcpu);
+/*
+ * Carry out what the last exit left to the module (a port or MMIO read's
+ * data, a routed event's answer) without entering the guest: RS_RUN with
+ * immediate_exit, handling any exit that makes.  Its own vCPU thread, out
+ * of RS_RUN.  Returns 0, or -1 when the run is ending for a failure.
+ */
+int vcpu_settle(struct vcpu *vcpu);
 
 #endif /* RINGSIDE_VM_H */

@@ -4,7 +4,8 @@
  * the I/O bus, fw_cfg, the UART's registers, the interrupt controllers,
  * the PIT, the RTC, the loaders (into a VM that is only RAM) and the
  * percentiles of `ringside stat`; unit-pci.c has the PCI bus and the virtio
- * devices, unit-route.c the parser of "run --route".  Run from userspace/
+ * devices, unit-route.c the parser of "run --route", unit-gdb.c the gdb
+ * stub and the guest page-table walk.  Run from userspace/
  * after "make": tests/unit.
  * Ends with "N passed, N failed".
  */
@@ -42,6 +43,7 @@ struct vm *ram_vm(uint64_t size)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	iobus_init(&vm->pio, "port");
 	iobus_init(&vm->mmio, "MMIO");
 	return vm;
@@ -791,6 +793,10 @@ int main(void)
 	test_virtio_malformed();
 	test_virtio_blk();
 	test_route_parse();
+	test_gdb_framing();
+	test_gdb_regs();
+	test_gva_walk();
+	test_gdb_session();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -64,4 +64,10 @@ void test_virtio_blk(void);
 /* unit-route.c: "run --route"'s parser. */
 void test_route_parse(void);
 
+/* unit-gdb.c: the gdb stub and the guest page-table walk. */
+void test_gdb_framing(void);
+void test_gdb_regs(void);
+void test_gva_walk(void);
+void test_gdb_session(void);
+
 #endif /* RINGSIDE_TESTS_UNIT_H */
