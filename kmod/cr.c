@@ -390,7 +390,8 @@ int rs_exit_cr_read(struct rs_vcpu *vcpu, int cr, int reg, u8 len)
 
 /*
  * MOV to or from DR ev->index, where the backend keeps DR accesses exiting
- * for routing (SDM vol. 3A, 18.2 "Debug Registers"; vol. 2, "MOV--Move
+ * for routing or for a debugger, whose breakpoints rs_debug_get_dr() keeps
+ * apart from the guest's (debug.c) (SDM vol. 3A, 18.2 "Debug Registers"; vol. 2, "MOV--Move
  * to/from Debug Registers"): DR4 and DR5 are DR6 and DR7 unless CR4.DE
  * makes them #UD; DR7.GD turns the access into a #DB fault with DR6.BD;
  * DR6 and DR7 take no bit above 31.  The CPU checked the CPL before the
@@ -411,16 +412,16 @@ static int rs_dr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 		}
 		dr += 2;
 	}
-	val = rs_ops->get_dr(vcpu, 7);
+	val = rs_debug_get_dr(vcpu, 7);
 	if (val & RS_DR7_GD) {
-		rs_ops->set_dr(vcpu, 7, val & ~RS_DR7_GD);
-		rs_ops->set_dr(vcpu, 6, (rs_ops->get_dr(vcpu, 6) & ~DR_TRAP_BITS) |
-			       RS_DR6_BD);
+		rs_debug_set_dr(vcpu, 7, val & ~RS_DR7_GD);
+		rs_debug_set_dr(vcpu, 6, (rs_debug_get_dr(vcpu, 6) & ~DR_TRAP_BITS) |
+				RS_DR6_BD);
 		return rs_queue_event(vcpu, RS_EVENT_EXCEPTION, X86_TRAP_DB,
 				      false, 0);
 	}
 	if (!write) {
-		val = rs_ops->get_dr(vcpu, dr);
+		val = rs_debug_get_dr(vcpu, dr);
 		vcpu->gpr[ev->reg] = rs_64bit_mode(&st) ? val : (u32)val;
 	} else {
 		val = ev->value;
@@ -432,7 +433,7 @@ static int rs_dr_default(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev)
 			val = (val & RS_DR6_VOLATILE) | DR6_RESERVED;
 		else if (dr == 7)
 			val = (val & RS_DR7_VOLATILE) | RS_RESET_DR7;
-		rs_ops->set_dr(vcpu, dr, val);
+		rs_debug_set_dr(vcpu, dr, val);
 	}
 	rs_skip_instruction(vcpu, ev->len);
 	return 0;

@@ -744,3 +744,55 @@ int rs_complete_mmio_read(struct rs_vcpu *vcpu)
 	memcpy(&v, vcpu->run->mmio.data, in.size);
 	return rs_mmio_finish(vcpu, &in, v);
 }
+
+/*
+ * PUSHF, for a guest that the debugger single-steps with its own TF
+ * (svm.c): the image it pushes is the guest's RFLAGS, with VM and RF clear
+ * (SDM vol. 2, "PUSHF/PUSHFD/PUSHFQ"), of the operand size that 66H and
+ * the mode make (64-bit mode: 8, or 2 with 66H; REX.W changes nothing).
+ * In virtual-8086 mode with IOPL below 3 it is #GP(0).  Returns as an
+ * exit handler.
+ */
+int rs_emulate_pushf(struct rs_vcpu *vcpu)
+{
+	unsigned int avail, i, size;
+	u64 rip, rflags, v;
+	struct rs_insn in = {};
+	struct rs_mode m;
+	bool opsize = false;
+	u8 p[15];
+	int r;
+
+	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
+	rs_get_mode(vcpu, &m);
+	if (rs_fetch_insn(vcpu, &m, rip, p, &avail))
+		return rs_exit_emulation_failed(vcpu, 0, rip);
+	for (i = 0; i < avail && p[i] != 0x9c; i++) {
+		if (p[i] == 0x66)
+			opsize = true;
+		else if (!(m.long64 && (p[i] & 0xf0) == 0x40) &&
+			 !memchr("\xf2\xf3\x2e\x36\x3e\x26\x64\x65\x67", p[i], 9))
+			break;
+	}
+	if (i < avail && p[i] == 0xf0) {	/* LOCK */
+		rs_inject_ud(vcpu);
+		return 0;
+	}
+	if (i == avail || p[i] != 0x9c)
+		return rs_exit_emulation_failed(vcpu, 0, rip);
+	if ((rflags & X86_EFLAGS_VM) && (rflags & X86_EFLAGS_IOPL) != X86_EFLAGS_IOPL) {
+		rs_inject_gp(vcpu);
+		return 0;
+	}
+	if (m.long64)
+		size = opsize ? 2 : 8;
+	else
+		size = opsize ? 6 - m.opsize : m.opsize;
+	in.size = size;
+	v = rflags & ~(X86_EFLAGS_VM | X86_EFLAGS_RF);
+	r = rs_stack(vcpu, &in, true, &v);
+	if (r)
+		return r > 0 ? 0 : rs_exit_emulation_failed(vcpu, 0, rip);
+	rs_skip_instruction(vcpu, i + 1);
+	return 0;
+}

@@ -933,6 +933,7 @@ static void rs_lapic_do_init(struct rs_vcpu *vcpu)
 	rs_call(set_rip_rflags)(vcpu, RS_RESET_RIP, RS_RESET_RFLAGS, true);
 	memset(vcpu->gpr, 0, sizeof(vcpu->gpr));
 	vcpu->gpr[RS_RDX] = rs_cpuid_signature(vcpu);
+	rs_debug_reset_drs(vcpu);
 	vcpu->pending = RS_PENDING_NONE;
 	vcpu->extint_pending = false;
 	vcpu->nmi_pending = false;

@@ -183,6 +183,8 @@ static long rs_check_capability(unsigned long cap)
 		return RS_MAX_IRQFDS;
 	case RS_CAP_EXIT_ROUTE:
 		return 1;
+	case RS_CAP_GUEST_DEBUG:
+		return rs_ops->guest_debug;
 	}
 	return 0;
 }

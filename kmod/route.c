@@ -81,15 +81,18 @@ static bool rs_route_empty(const struct rs_exit_route *rt)
 }
 
 /*
- * What must exit: the vCPU's route and the hooks' (hooks.c); from the
- * vCPU's own ioctls, outside the guest.
+ * What must exit: the vCPU's route, the hooks' (hooks.c) and a debugger's
+ * (debug.c); from the vCPU's own ioctls, outside the guest.  The
+ * debugger's events go to their defaults unless routed: it adds to
+ * route_hw, not to routing.
  */
-static void rs_route_apply(struct rs_vcpu *vcpu)
+void rs_route_apply(struct rs_vcpu *vcpu)
 {
 	struct rs_exit_route *hw = &vcpu->route_hw;
 
 	*hw = vcpu->route;
 	rs_hooks_route(hw);
+	rs_debug_route(vcpu, hw);
 	vcpu->routing = !rs_route_empty(&vcpu->route) || READ_ONCE(rs_hooks_nr);
 	rs_ops->set_route(vcpu);
 }

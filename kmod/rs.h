@@ -157,6 +157,17 @@ struct rs_arch_ops {
 	/* The TPR (CR8, 0-15) where user space has the APIC: the backend's. */
 	void (*set_cr8)(struct rs_vcpu *vcpu, u64 val);
 
+	/*
+	 * Guest debug (debug.c): the RS_GUEST_DEBUG_* flags the backend can
+	 * do; the exceptions that must exit while the debugger steps
+	 * (rs_debug_route()); and set_guest_debug, if the backend has more
+	 * to do once the core has taken vcpu->debug and the route, from the
+	 * vCPU's own ioctls.
+	 */
+	u32 guest_debug;
+	u32 step_exceptions;
+	void (*set_guest_debug)(struct rs_vcpu *vcpu);
+
 	/* The backend's exits: handlers, and names for the statistics. */
 	struct rs_exit_table *exits;
 };
@@ -484,6 +495,22 @@ struct rs_pending_string {
 	bool rep;
 };
 
+/*
+ * RS_SET_GUEST_DEBUG's state (debug.c): its flags; the debugger's enabled
+ * breakpoints (DR6 bits B0-B3) and which of them are instruction
+ * breakpoints; the guest's own DR0-3 and DR7 while the debugger has the
+ * hardware's; and a step the core finished, to report before the next
+ * entry.
+ */
+struct rs_guest_debug_state {
+	u32 flags;
+	u8 bp_hit;
+	u8 bp_insn;
+	bool step_done;
+	u64 guest_dr[4];
+	u64 guest_dr7;
+};
+
 struct rs_vcpu {
 	struct rs_vm *vm;
 	u32 id;
@@ -548,6 +575,9 @@ struct rs_vcpu {
 	struct rs_exit_route route_hw;
 	bool routing;
 	struct rs_exit_ev routed_ev;
+
+	/* A debugger's hold on the vCPU (debug.c). */
+	struct rs_guest_debug_state debug;
 
 	/* MSRs the core emulates. */
 	u64 msr_misc_enable;
@@ -686,6 +716,7 @@ int rs_exit_irq_window(struct rs_vcpu *vcpu);
 int rs_exit_unhandled(struct rs_vcpu *vcpu, u64 code);
 int rs_exit_fail_entry(struct rs_vcpu *vcpu, u64 reason, u64 qual);
 int rs_exit_emulation_failed(struct rs_vcpu *vcpu, u64 gpa, u64 rip);
+int rs_emulate_pushf(struct rs_vcpu *vcpu);
 int rs_exit_lost_state(struct rs_vcpu *vcpu);
 int rs_complete_user_exit(struct rs_vcpu *vcpu);
 int rs_exit_table_init(struct rs_exit_table *t);
@@ -837,6 +868,16 @@ void rs_single_step(struct rs_vcpu *vcpu);
 
 /* route.c: exit routing to user space (RS_SET_EXIT_ROUTE) */
 long rs_vcpu_set_route(struct rs_vcpu *vcpu, const void __user *argp);
+void rs_route_apply(struct rs_vcpu *vcpu);
+
+/* debug.c */
+long rs_vcpu_set_guest_debug(struct rs_vcpu *vcpu, const void __user *argp);
+void rs_debug_route(struct rs_vcpu *vcpu, struct rs_exit_route *hw);
+u64 rs_debug_get_dr(struct rs_vcpu *vcpu, int dr);
+void rs_debug_set_dr(struct rs_vcpu *vcpu, int dr, u64 val);
+void rs_debug_reset_drs(struct rs_vcpu *vcpu);
+u64 rs_debug_db(struct rs_vcpu *vcpu, u64 dr6, bool step);
+int rs_debug_exit(struct rs_vcpu *vcpu, u64 bits);
 long rs_vcpu_get_route(struct rs_vcpu *vcpu, void __user *argp);
 long rs_vm_set_route(struct rs_vm *vm, const void __user *argp);
 void rs_route_reload(struct rs_vcpu *vcpu);
@@ -853,6 +894,7 @@ extern unsigned int rs_hooks_nr;
 bool rs_hooks_handle(struct rs_vcpu *vcpu, const struct rs_exit_ev *ev, int *r);
 void rs_hooks_route(struct rs_exit_route *hw);
 bool rs_hooks_msr(u32 msr, bool write);
+void rs_hooks_exit(void);
 bool rs_route_msr(const struct rs_vcpu *vcpu, u32 msr, bool write);
 
 /*
@@ -877,6 +919,17 @@ static inline void rs_skip_instruction(struct rs_vcpu *vcpu, unsigned int len)
 {
 	if (unlikely(rs_call(skip_instruction)(vcpu, len)))
 		rs_single_step(vcpu);
+	/* A debugger's step ends here, before the next entry (debug.c). */
+	if (unlikely(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP))
+		vcpu->debug.step_done = true;
+}
+
+/* No interrupt or NMI goes in while the debugger steps with BLOCK_IRQ. */
+static inline bool rs_debug_blocks_irqs(const struct rs_vcpu *vcpu)
+{
+	return unlikely((vcpu->debug.flags & (RS_GUEST_DEBUG_SINGLESTEP |
+					      RS_GUEST_DEBUG_BLOCK_IRQ)) ==
+			(RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_BLOCK_IRQ));
 }
 
 /*

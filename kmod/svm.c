@@ -237,6 +237,11 @@ static void svm_hardware_disable(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+/* svm_vcpu.step: how a debugger's single step stops at this entry. */
+#define SVM_STEP_EXCEPTIONS	(GENMASK(19, 0) & ~(BIT(X86_TRAP_NMI) | BIT(9) | \
+				 BIT(15) | BIT(X86_TRAP_MC)))
+enum { SVM_STEP_NONE, SVM_STEP_TF, SVM_STEP_EVENT };
+
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	unsigned long vmcb_pa;
@@ -262,6 +267,15 @@ struct svm_vcpu {
 	 * instruction already: svm_reinject() must deliver it again.
 	 */
 	bool soft_exc_inj;
+	/*
+	 * A debugger's single step at this entry (svm_step_arm()): by TF,
+	 * with the guest's own TF kept in step_tf, or after the event that
+	 * EVENTINJ delivers; and the guest's DR6 before a #DB the debugger
+	 * may take.
+	 */
+	u8 step;
+	bool step_tf;
+	u64 dbg_dr6;
 	/* The save area before a VMRUN that user space's state may fail. */
 	struct vmcb_save_area save_backup;
 	/*
@@ -618,6 +632,9 @@ static void svm_route_intercepts(struct rs_vcpu *vcpu)
 		svm_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i, drs);
 	}
 	svm_intercept(svm->vmcb, INTERCEPT_RDTSC, rt->insns & RS_ROUTE_RDTSC);
+	/* PUSHF would push the TF of a debugger's step (svm_step_arm()). */
+	svm_intercept(svm->vmcb, INTERCEPT_PUSHF,
+		      vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP);
 	svm_intercept(svm->vmcb, INTERCEPT_INVLPG, rt->insns & RS_ROUTE_INVLPG);
 	/*
 	 * A pause filter count of 0 makes every PAUSE exit (15.14.4 "Pause
@@ -717,6 +734,42 @@ static void svm_forget_save(struct svm_vcpu *svm)
 	svm->vmcb_undefined = true;
 }
 
+/*
+ * A debugger's single step (debug.c), with IRQs off before VMRUN.  SVM has
+ * no monitor trap flag: the guest runs with RFLAGS.TF, and the #DB trap
+ * after one instruction exits (svm_exit_exception()).  TF would not stop
+ * an event that this entry delivers, which clears TF for its handler:
+ * then an IPI to this CPU, pending at VMRUN, exits the guest at the first
+ * instruction boundary after the delivery, before the handler's first
+ * instruction (svm_exit_intr()), as KVM forces an immediate exit.  While
+ * stepping, every exception exits (svm_ops.step_exceptions) and comes in
+ * as such an event, so that the step stops at its handler, as VMX's
+ * monitor trap flag does; and PUSHF exits, so that the core pushes the
+ * guest's own RFLAGS (rs_emulate_pushf()).  What the guest still sees:
+ * the TF in R11 of a SYSCALL that it steps, and in the frame of an INT n
+ * that it steps, whose handler then runs to its IRET (documented).  The
+ * guest's DR6 is kept, for a #DB that is the debugger's; a stale BS in it
+ * is not taken for the step's.
+ */
+static void svm_step_arm(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	svm->dbg_dr6 = vmcb->save.dr6;
+	if (!(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) || svm->nmi_step)
+		return;
+	if (vmcb->control.event_inj & SVM_EVTINJ_VALID) {
+		svm->step = SVM_STEP_EVENT;
+		smp_send_reschedule(smp_processor_id());
+		return;
+	}
+	svm->step = SVM_STEP_TF;
+	svm->step_tf = vmcb->save.rflags & X86_EFLAGS_TF;
+	vmcb->save.rflags |= X86_EFLAGS_TF;
+	vmcb->save.dr6 &= ~DR_STEP;
+}
+
 static int svm_vcpu_run(struct rs_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -737,10 +790,12 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	if (vcpu->run->request_interrupt_window && !vcpu->extint_pending &&
 	    svm_interrupt_allowed(vcpu))
 		return rs_exit_irq_window(vcpu);
-	svm_inject_nmi(vcpu);
-	if (vcpu->lapic)
-		svm_lapic_prepare(vcpu);
-	svm_inject_extint(vcpu);
+	if (!rs_debug_blocks_irqs(vcpu)) {
+		svm_inject_nmi(vcpu);
+		if (vcpu->lapic)
+			svm_lapic_prepare(vcpu);
+		svm_inject_extint(vcpu);
+	}
 	if (vcpu->run->request_interrupt_window)
 		svm_request_window(vmcb);
 
@@ -769,6 +824,9 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	drs = svm->dr_owned || (vmcb->save.dr7 & 0xff);
 	if (drs)
 		rs_load_guest_dr0_3(vcpu);
+	svm->step = SVM_STEP_NONE;
+	if (unlikely(vcpu->debug.flags))
+		svm_step_arm(vcpu);
 	if (vcpu->xcr0 != svm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	/* WRPKRU is not intercepted: a guest that sets CR4.PKE owns PKRU. */
@@ -835,6 +893,9 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	/* The guest may have written CR8: the APIC's TPR (15.24). */
 	if (vcpu->lapic)
 		rs_lapic_set_cr8(vcpu, vmcb->control.int_ctl & V_TPR_MASK);
+	/* The debugger's TF goes: RS_GET_REGS and the handlers see the guest's. */
+	if (unlikely(svm->step == SVM_STEP_TF) && !svm->step_tf)
+		vmcb->save.rflags &= ~X86_EFLAGS_TF;
 	return svm_handle_exit(vcpu);
 }
 
@@ -1153,6 +1214,15 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 	u8 len = 0;
 
 	if (vector == X86_TRAP_DB) {
+		u64 dbg = rs_debug_db(vcpu, vmcb->save.dr6,
+				      svm->step == SVM_STEP_TF);
+
+		if (unlikely(dbg)) {
+			vmcb->save.dr6 = svm->dbg_dr6;
+			return rs_debug_exit(vcpu, dbg);
+		}
+		if (svm->step == SVM_STEP_TF)
+			vmcb->save.dr6 |= svm->dbg_dr6 & DR_STEP;
 		if (svm->nmi_step) {
 			svm->nmi_step = false;
 			if (!svm->nmi_step_tf &&
@@ -1178,6 +1248,22 @@ static int svm_exit_exception(struct rs_vcpu *vcpu)
 				 BIT(vector) & RS_EXC_ERROR_CODES,
 				 vmcb->control.exit_info_1, value, len,
 				 interrupted);
+}
+
+/*
+ * A host interrupt: the host took it.  After an entry that delivered an
+ * event to a debugger's single step, svm_step_arm()'s IPI: the event is
+ * in, its handler's first instruction next, and the step is over; unless
+ * the delivery did not finish (EXITINTINFO, svm_reinject()).
+ */
+static int svm_exit_intr(struct rs_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (unlikely(svm->step == SVM_STEP_EVENT) &&
+	    !(svm->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID))
+		return rs_debug_exit(vcpu, DR_STEP);
+	return 0;
 }
 
 /*
@@ -1217,7 +1303,8 @@ static struct rs_exit_row svm_exits[] __ro_after_init = {
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = { svm_exit_exception, "DB" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = { svm_exit_exception, "AC" },
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = { rs_exit_nop, "MC" },
-	[SVM_EXIT_INTR]		= { rs_exit_nop,	"INTR" },
+	[SVM_EXIT_INTR]		= { svm_exit_intr,	"INTR" },
+	[SVM_EXIT_PUSHF]	= { rs_emulate_pushf,	"PUSHF" },
 	[SVM_EXIT_NMI]		= { rs_exit_nop,	"NMI" },
 	[SVM_EXIT_SMI]		= { rs_exit_nop,	"SMI" },
 	[SVM_EXIT_VINTR]	= { svm_exit_vintr,	"VINTR" },
@@ -1678,6 +1765,9 @@ static struct rs_arch_ops svm_ops = {
 	.get_dr = svm_get_dr,
 	.set_dr = svm_set_dr,
 	.set_cr8 = svm_set_cr8,
+	.guest_debug = RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_HW_BP |
+		       RS_GUEST_DEBUG_BLOCK_IRQ,
+	.step_exceptions = SVM_STEP_EXCEPTIONS,
 	.exits = &svm_exit_table,
 };
 

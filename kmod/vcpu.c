@@ -101,6 +101,11 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	/* User space ran on this CPU: its data may be in the L1D (spec.c). */
 	vcpu->l1d_flush_owed = true;
 	while (!r) {
+		/* A step the core finished (debug.c), before a halt waits. */
+		if (unlikely(vcpu->debug.step_done)) {
+			r = rs_debug_exit(vcpu, DR_STEP);
+			break;
+		}
 		if (signal_pending(current)) {
 			run->exit_reason = RS_EXIT_INTR;
 			r = -EINTR;
@@ -379,6 +384,9 @@ static long rs_vcpu_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case RS_GET_EXIT_ROUTE:
 		r = rs_vcpu_get_route(vcpu, argp);
+		break;
+	case RS_SET_GUEST_DEBUG:
+		r = rs_vcpu_set_guest_debug(vcpu, argp);
 		break;
 	case RS_GET_REGS:
 		r = rs_get_regs(vcpu, argp);

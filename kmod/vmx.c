@@ -132,6 +132,7 @@ static struct {
 	u32 error_codes;	/* exceptions VM entry delivers with one */
 	u32 route_exec;		/* VMX_ROUTE_EXEC controls the CPU can set */
 	bool rdtscp;		/* the CPU has "enable RDTSCP" (24.6.2) */
+	bool mtf;		/* ...and the monitor trap flag (24.6.2) */
 } vmx_cfg;
 
 static struct rs_arch_ops vmx_ops;
@@ -1245,12 +1246,14 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 		vmx_vmcs_leave(flags);
 		return rs_exit_irq_window(vcpu);
 	}
-	vmx_inject_nmi(vmx);
-	/* CR8 and TPR writes exit: only IF can hold an interrupt back. */
-	if (vcpu->lapic && !vcpu->extint_pending &&
-	    rs_lapic_inject(vcpu, __vmx_irq_allowed(vmx)) == RS_LAPIC_WINDOW)
-		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
-	vmx_inject_extint(vmx);
+	if (!rs_debug_blocks_irqs(vcpu)) {
+		vmx_inject_nmi(vmx);
+		/* CR8 and TPR writes exit: only IF can hold an interrupt back. */
+		if (vcpu->lapic && !vcpu->extint_pending &&
+		    rs_lapic_inject(vcpu, __vmx_irq_allowed(vmx)) == RS_LAPIC_WINDOW)
+			vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
+		vmx_inject_extint(vmx);
+	}
 	if (run->request_interrupt_window)
 		vmx_set_exec(vmx, vmx->exec | CPU_BASED_INTR_WINDOW_EXITING);
 
@@ -1427,7 +1430,13 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 		value = vmx->exit_qual;
 	if (vector == X86_TRAP_DB) {
 		u64 hit = vmx->exit_qual & (DR_TRAP_BITS | DR_STEP | RS_DR6_BD);
+		u64 dbg = rs_debug_db(vcpu, hit, false);
 
+		/* The debugger's breakpoint: the guest's DR6 stays as it was. */
+		if (unlikely(dbg)) {
+			vmx_vmcs_leave(flags);
+			return rs_debug_exit(vcpu, dbg);
+		}
 		vmx->dr6 = (vmx->dr6 & ~DR_TRAP_BITS) | DR6_RESERVED | hit;
 		value = vmx->dr6;
 		if (hit & RS_DR6_BD)
@@ -1452,6 +1461,16 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 	}
 	return rs_exit_exception(vcpu, vector, has_error, error, value, len,
 				 interrupted);
+}
+
+/*
+ * The monitor trap flag (25.5.2): the instruction that the debugger
+ * single-steps ran, or the event that the entry delivered went in and its
+ * handler's first instruction is next.  Never set without a debugger.
+ */
+static int vmx_exit_mtf(struct rs_vcpu *vcpu)
+{
+	return rs_debug_exit(vcpu, DR_STEP);
 }
 
 static int vmx_exit_nmi_window(struct rs_vcpu *vcpu)
@@ -1640,6 +1659,7 @@ static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_MSR_WRITE]		= { rs_exit_wrmsr,	"MSR" },
 	[EXIT_REASON_MWAIT_INSTRUCTION]	= { rs_exit_ud,		"MWAIT" },
 	[EXIT_REASON_MONITOR_INSTRUCTION] = { rs_exit_ud,	"MWAIT" },
+	[EXIT_REASON_MONITOR_TRAP_FLAG]	= { vmx_exit_mtf,	"MTF" },
 	[EXIT_REASON_PAUSE_INSTRUCTION]	= { rs_exit_pause,	"PAUSE" },
 	[EXIT_REASON_EPT_VIOLATION]	= { vmx_exit_ept_violation, "NPF" },
 	[EXIT_REASON_EPT_MISCONFIG]	= { vmx_exit_ept_misconfig, "EPT_MISCONFIG" },
@@ -2035,6 +2055,21 @@ static bool vmx_msr_route(const struct rs_vcpu *vcpu, unsigned long *bitmap)
  * vCPU's own; should that page not come, every RDMSR and WRMSR exits
  * (24.6.2, "use MSR bitmaps" clear), which the core handles as well.
  */
+/* The debugger's single step is the monitor trap flag's (debug.c). */
+static void vmx_set_guest_debug(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+	u32 exec = vmx->exec & ~CPU_BASED_MONITOR_TRAP_FLAG;
+
+	if (vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP)
+		exec |= CPU_BASED_MONITOR_TRAP_FLAG;
+	if (!vmx_vmcs_enter(vmx, &flags))
+		return;
+	vmx_set_exec(vmx, exec);
+	vmx_vmcs_leave(flags);
+}
+
 static void vmx_set_route(struct rs_vcpu *vcpu)
 {
 	const struct rs_exit_route *rt = &vcpu->route_hw;
@@ -2236,6 +2271,7 @@ static struct rs_arch_ops vmx_ops = {
 	.get_dr = vmx_get_dr,
 	.set_dr = vmx_set_dr,
 	.set_cr8 = vmx_set_cr8,
+	.set_guest_debug = vmx_set_guest_debug,
 	.exits = &vmx_exit_table,
 };
 
@@ -2346,6 +2382,11 @@ static int vmx_probe_controls(bool true_ctls)
 	vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, SECONDARY_EXEC_ENABLE_RDTSCP, 0,
 		   &allowed, "secondary");
 	vmx_cfg.rdtscp = allowed & SECONDARY_EXEC_ENABLE_RDTSCP;
+	/* A debugger's single step (vmx_set_guest_debug()). */
+	vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			       MSR_IA32_VMX_PROCBASED_CTLS,
+		   CPU_BASED_MONITOR_TRAP_FLAG, 0, &allowed, "monitor trap flag");
+	vmx_cfg.mtf = allowed & CPU_BASED_MONITOR_TRAP_FLAG;
 	/* These are set and cleared on demand. */
 	vmx_cfg.exec &= ~VMX_WINDOWS;
 	vmx_cfg.entry &= ~VM_ENTRY_IA32E_MODE;
@@ -2409,6 +2450,9 @@ const struct rs_arch_ops *vmx_probe(void)
 	vmx_cfg.cr4_mask = ~0UL;
 
 	vmx_ops.hw_features = RS_HW_UNRESTRICTED;
+	vmx_ops.guest_debug = RS_GUEST_DEBUG_HW_BP | RS_GUEST_DEBUG_BLOCK_IRQ;
+	if (vmx_cfg.mtf)
+		vmx_ops.guest_debug |= RS_GUEST_DEBUG_SINGLESTEP;
 	if (vmx_cfg.exec2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmx_ops.hw_features |= RS_HW_VPID;
 	if (basic & VMX_BASIC_TRUE_CTLS)

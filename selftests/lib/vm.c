@@ -420,6 +420,7 @@ const char *rs_exit_reason_str(uint32_t reason)
 		[RS_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 		[RS_EXIT_EOI] = "EOI",
 		[RS_EXIT_ROUTED] = "ROUTED",
+		[RS_EXIT_DEBUG] = "DEBUG",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
@@ -471,6 +472,10 @@ const char *rs_exit_describe(struct rs_vcpu *vcpu, char *buf, size_t size)
 			      run->routed.error_code, run->routed.insn_len,
 			      run->routed.hw_code, run->routed.hw_info[0],
 			      run->routed.hw_info[1]);
+		break;
+	case RS_EXIT_DEBUG:
+		n += snprintf(buf + n, size - n, ": dr6 %#llx pc %#llx",
+			      run->debug.dr6, run->debug.pc);
 		break;
 	}
 	if ((size_t)n < size && !__rs_vcpu_ioctl(vcpu, RS_GET_REGS, &regs))

@@ -33,6 +33,7 @@
 #define RS_CAP_LAPIC		13	/* 1: RS_CREATE_LAPIC and what it brings */
 #define RS_CAP_IRQFD		14	/* RS_IRQFD registrations per VM */
 #define RS_CAP_EXIT_ROUTE	15	/* 1: RS_SET_EXIT_ROUTE and RS_EXIT_ROUTED */
+#define RS_CAP_GUEST_DEBUG	16	/* 1: RS_SET_GUEST_DEBUG and RS_EXIT_DEBUG */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -338,6 +339,32 @@ struct rs_lapic_state {
 /* The vCPU's exit routing (RS_SET_EXIT_ROUTE), as the kernel holds it. */
 #define RS_GET_EXIT_ROUTE	_IOR(RS_IO, 0x2e, struct rs_exit_route)
 
+/*
+ * A debugger's hold on a vCPU, which the guest does not see
+ * (Documentation/guest-debug.rst).  SINGLESTEP: each RS_RUN runs one
+ * instruction, or delivers one event, and returns RS_EXIT_DEBUG with
+ * DR6.BS.  HW_BP: dr[] and dr7 are the hardware's breakpoints while the
+ * guest runs; the guest's own debug registers are kept aside and its MOV
+ * DR reaches them.  BLOCK_IRQ: no interrupt or NMI is delivered while
+ * stepping.  flags 0 lets go.  EINVAL: an unknown flag, pad or reserved
+ * not 0, dr[] or dr7 not 0 without HW_BP, a non-canonical dr[], dr7 with
+ * GD, bits 10-15 or 32-63, an I/O breakpoint (R/W 10b), or an instruction
+ * breakpoint (R/W 00b) whose LEN is not 00b.
+ */
+#define RS_GUEST_DEBUG_SINGLESTEP	_BITUL(0)
+#define RS_GUEST_DEBUG_HW_BP		_BITUL(1)
+#define RS_GUEST_DEBUG_BLOCK_IRQ	_BITUL(2)
+
+struct rs_guest_debug {
+	__u32 flags;			/* RS_GUEST_DEBUG_* */
+	__u32 pad;
+	__u64 dr[4];			/* linear addresses */
+	__u64 dr7;			/* their enables, R/W and LEN bits */
+	__u64 reserved[8];
+};
+
+#define RS_SET_GUEST_DEBUG	_IOW(RS_IO, 0x2f, struct rs_guest_debug)
+
 /* Why RS_RUN returned: struct rs_run.exit_reason. */
 #define RS_EXIT_NONE		0
 #define RS_EXIT_IO		1	/* port I/O: run->io */
@@ -351,6 +378,7 @@ struct rs_lapic_state {
 #define RS_EXIT_INTERNAL_ERROR	9	/* run->internal */
 #define RS_EXIT_EOI		10	/* run->eoi: a level-triggered EOI */
 #define RS_EXIT_ROUTED		11	/* run->routed: an event RS_SET_EXIT_ROUTE routes */
+#define RS_EXIT_DEBUG		12	/* run->debug: RS_SET_GUEST_DEBUG's step or breakpoint */
 
 /* run->routed.event: what the guest did. */
 #define RS_ROUTED_EXCEPTION	1	/* index: vector; error_code; value: CR2 (#PF), DR6 (#DB) */
@@ -471,6 +499,20 @@ struct rs_run {
 			__u64 results[4];
 			struct rs_event inject;
 		} routed;
+		/*
+		 * RS_EXIT_DEBUG: dr6 has BS after a step and B0-B3 for the
+		 * breakpoints of rs_guest_debug.dr[] that hit; pc is the
+		 * linear address (CS base + RIP) of the next instruction.  An
+		 * instruction breakpoint stops before the instruction, with
+		 * RFLAGS.RF set so that the next RS_RUN runs it; a data
+		 * breakpoint stops after it.
+		 */
+		struct {
+			__u64 dr6;
+			__u64 pc;
+			__u32 exception;	/* 1: #DB */
+			__u32 pad;
+		} debug;
 		/* RS_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* RS_INTERNAL_* */
