@@ -119,6 +119,11 @@ static bool vmx_is_machine_check(u32 intr_info)
 /* Segments in the order of their VMCS field encodings (appendix B). */
 enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 
+/* vmx_vcpu.step: how a debugger's single step stops at this entry. */
+enum { VMX_STEP_NONE, VMX_STEP_TF, VMX_STEP_EVENT };
+#define VMX_STEP_EXCEPTIONS	(GENMASK(19, 0) & ~(BIT(X86_TRAP_NMI) | BIT(9) | \
+				 BIT(15) | BIT(X86_TRAP_MC)))
+
 /* Controls and fixed bits found at probe time (appendix A). */
 static struct {
 	u32 revision;		/* VMCS revision identifier (A.1) */
@@ -199,6 +204,12 @@ struct vmx_vcpu {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	u64 dr6, dr7;
 	bool dr_owned;			/* guest DR0-3/DR6 live, no MOV-DR exits */
+	/*
+	 * A debugger's single step at this entry, where the CPU has no
+	 * monitor trap flag (vmx_step_arm()), and the guest's own TF.
+	 */
+	u8 step;
+	bool step_tf;
 	/*
 	 * The vCPU's own MSR bitmap while a routed MSR range covers one that
 	 * vmx_msr_bitmap lets through (vmx_set_route()); else NULL.
@@ -1231,6 +1242,53 @@ static void vmx_observe(struct rs_vcpu *vcpu, bool failed)
 
 static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed);
 
+/*
+ * A debugger's single step on a CPU without the monitor trap flag, in the
+ * VMCS bracket before the entry, as KVM steps on VMX: the guest runs with
+ * RFLAGS.TF, and the #DB trap after one instruction exits.  An event that
+ * the entry delivers clears TF for its handler: then an IPI to this CPU,
+ * pending at the entry, exits the guest right after the delivery
+ * (vmx_exit_intr()).  Every exception exits meanwhile
+ * (vmx_ops.step_exceptions), to come in as such an event.  VM entry wants
+ * BS pending where TF is set in an STI or MOV SS shadow (26.3.1.5), which
+ * would be taken for the step before the instruction: the shadow goes
+ * instead, as KVM does; with BLOCK_IRQ nothing can come in there anyway.
+ * The guest sees the TF in what it pushes: PUSHF, SYSCALL's R11 and INT n
+ * (documented), which only the monitor trap flag would hide.
+ */
+static void vmx_step_arm(struct vmx_vcpu *vmx)
+{
+	u64 rflags;
+	u32 intr;
+
+	if (vmx->event_info & INTR_INFO_VALID_MASK) {
+		vmx->step = VMX_STEP_EVENT;
+		smp_send_reschedule(smp_processor_id());
+		return;
+	}
+	vmx->step = VMX_STEP_TF;
+	rflags = vmcs_read(GUEST_RFLAGS);
+	vmx->step_tf = rflags & X86_EFLAGS_TF;
+	if (vmx->step_tf)
+		return;
+	vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & VMX_INTR_SHADOW)
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~VMX_INTR_SHADOW);
+}
+
+/*
+ * After the exit: the debugger's TF goes, and with it a single step the
+ * CPU saved as pending (an instruction that exited before it ran).
+ */
+static void vmx_step_disarm(struct vmx_vcpu *vmx)
+{
+	if (vmx->step_tf)
+		return;
+	vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+	vmx_pending_step(false);
+}
+
 static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -1273,6 +1331,10 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	}
 	if (vmx->event_info)
 		vmx_write_event(vmx);
+	vmx->step = VMX_STEP_NONE;
+	if (unlikely(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) &&
+	    !vmx_cfg.mtf)
+		vmx_step_arm(vmx);
 	if (vcpu->gpr[RS_RSP] != vmx->rsp) {
 		vmx->rsp = vcpu->gpr[RS_RSP];
 		vmcs_write(GUEST_RSP, vmx->rsp);
@@ -1324,6 +1386,8 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 			rs_machine_check();
 		}
 	}
+	if (unlikely(vmx->step == VMX_STEP_TF))
+		vmx_step_disarm(vmx);
 	vmx_observe(vcpu, failed);
 	rs_vcpu_exit_done(vcpu);
 	/* A host interrupt that exited the guest is taken here (24.7.1). */
@@ -1430,7 +1494,7 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 		value = vmx->exit_qual;
 	if (vector == X86_TRAP_DB) {
 		u64 hit = vmx->exit_qual & (DR_TRAP_BITS | DR_STEP | RS_DR6_BD);
-		u64 dbg = rs_debug_db(vcpu, hit, false);
+		u64 dbg = rs_debug_db(vcpu, hit, vmx->step == VMX_STEP_TF);
 
 		/* The debugger's breakpoint: the guest's DR6 stays as it was. */
 		if (unlikely(dbg)) {
@@ -1471,6 +1535,22 @@ static int vmx_exit_exception_nmi(struct rs_vcpu *vcpu)
 static int vmx_exit_mtf(struct rs_vcpu *vcpu)
 {
 	return rs_debug_exit(vcpu, DR_STEP);
+}
+
+/*
+ * A host interrupt: the host took it.  After an entry that delivered an
+ * event to a debugger's single step, vmx_step_arm()'s IPI: the event is
+ * in and the step is over, unless its delivery did not finish (IDT
+ * vectoring information, vmx_reinject()).
+ */
+static int vmx_exit_intr(struct rs_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (unlikely(vmx->step == VMX_STEP_EVENT) &&
+	    !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
+		return rs_debug_exit(vcpu, DR_STEP);
+	return 0;
 }
 
 static int vmx_exit_nmi_window(struct rs_vcpu *vcpu)
@@ -1638,7 +1718,7 @@ static int vmx_exit_ept_misconfig(struct rs_vcpu *vcpu)
  */
 static struct rs_exit_row vmx_exits[] __ro_after_init = {
 	[EXIT_REASON_EXCEPTION_NMI]	= { vmx_exit_exception_nmi, "EXCEPTION_NMI" },
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = { rs_exit_nop,	"INTR" },
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = { vmx_exit_intr,	"INTR" },
 	[EXIT_REASON_TRIPLE_FAULT]	= { rs_exit_shutdown,	"SHUTDOWN" },
 	[EXIT_REASON_INIT_SIGNAL]	= { rs_exit_nop,	"INIT" },
 	[EXIT_REASON_INTERRUPT_WINDOW]	= { vmx_exit_irq_window, "IRQ_WINDOW" },
@@ -2055,14 +2135,14 @@ static bool vmx_msr_route(const struct rs_vcpu *vcpu, unsigned long *bitmap)
  * vCPU's own; should that page not come, every RDMSR and WRMSR exits
  * (24.6.2, "use MSR bitmaps" clear), which the core handles as well.
  */
-/* The debugger's single step is the monitor trap flag's (debug.c). */
+/* The debugger's single step is the monitor trap flag's, where the CPU has it. */
 static void vmx_set_guest_debug(struct rs_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	u32 exec = vmx->exec & ~CPU_BASED_MONITOR_TRAP_FLAG;
 
-	if (vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP)
+	if ((vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) && vmx_cfg.mtf)
 		exec |= CPU_BASED_MONITOR_TRAP_FLAG;
 	if (!vmx_vmcs_enter(vmx, &flags))
 		return;
@@ -2271,6 +2351,8 @@ static struct rs_arch_ops vmx_ops = {
 	.get_dr = vmx_get_dr,
 	.set_dr = vmx_set_dr,
 	.set_cr8 = vmx_set_cr8,
+	.guest_debug = RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_HW_BP |
+		       RS_GUEST_DEBUG_BLOCK_IRQ,
 	.set_guest_debug = vmx_set_guest_debug,
 	.exits = &vmx_exit_table,
 };
@@ -2450,9 +2532,10 @@ const struct rs_arch_ops *vmx_probe(void)
 	vmx_cfg.cr4_mask = ~0UL;
 
 	vmx_ops.hw_features = RS_HW_UNRESTRICTED;
-	vmx_ops.guest_debug = RS_GUEST_DEBUG_HW_BP | RS_GUEST_DEBUG_BLOCK_IRQ;
 	if (vmx_cfg.mtf)
-		vmx_ops.guest_debug |= RS_GUEST_DEBUG_SINGLESTEP;
+		vmx_ops.hw_features |= RS_HW_MTF;
+	else
+		vmx_ops.step_exceptions = VMX_STEP_EXCEPTIONS;
 	if (vmx_cfg.exec2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmx_ops.hw_features |= RS_HW_VPID;
 	if (basic & VMX_BASIC_TRUE_CTLS)

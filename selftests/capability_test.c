@@ -107,7 +107,7 @@ TEST_F(dev, hw_features_belong_to_backend)
 	const long svm_bits = RS_HW_NRIPS | RS_HW_VMCB_CLEAN |
 			      RS_HW_DECODE_ASSISTS | RS_HW_FLUSH_BY_ASID;
 	const long vmx_bits = RS_HW_VPID | RS_HW_UNRESTRICTED |
-			      RS_HW_TRUE_CTLS;
+			      RS_HW_TRUE_CTLS | RS_HW_MTF;
 	long hw;
 
 	if (SKIPPED())
@@ -149,10 +149,19 @@ TEST_F(dev, exit_route)
 	EXPECT_EQ(1, cap(self->fd, RS_CAP_EXIT_ROUTE));
 }
 
+/* The RS_GUEST_DEBUG_* flags RS_SET_GUEST_DEBUG takes: all, on both. */
+TEST_F(dev, guest_debug)
+{
+	if (SKIPPED())
+		return;
+	EXPECT_EQ(RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_HW_BP |
+		  RS_GUEST_DEBUG_BLOCK_IRQ, cap(self->fd, RS_CAP_GUEST_DEBUG));
+}
+
 TEST_F(dev, unknown_is_zero)
 {
 	static const unsigned long unknown[] = {
-		0, RS_CAP_EXIT_ROUTE + 1, 100, 0x10000, 0x7fffffff,
+		0, RS_CAP_GUEST_DEBUG + 1, 100, 0x10000, 0x7fffffff,
 		0x80000000UL, 0xffffffffUL,
 	};
 	unsigned int i;
@@ -192,7 +201,7 @@ TEST_F(dev, stable_across_opens)
 	if (SKIPPED())
 		return;
 	RS_OPEN_DEV(fd2);
-	for (c = 0; c <= RS_CAP_EXIT_ROUTE + 1; c++) {
+	for (c = 0; c <= RS_CAP_GUEST_DEBUG + 1; c++) {
 		EXPECT_EQ(cap(self->fd, c), cap(fd2, c))
 			TH_LOG("capability %lu differs", c);
 	}

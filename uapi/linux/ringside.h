@@ -33,7 +33,7 @@
 #define RS_CAP_LAPIC		13	/* 1: RS_CREATE_LAPIC and what it brings */
 #define RS_CAP_IRQFD		14	/* RS_IRQFD registrations per VM */
 #define RS_CAP_EXIT_ROUTE	15	/* 1: RS_SET_EXIT_ROUTE and RS_EXIT_ROUTED */
-#define RS_CAP_GUEST_DEBUG	16	/* 1: RS_SET_GUEST_DEBUG and RS_EXIT_DEBUG */
+#define RS_CAP_GUEST_DEBUG	16	/* RS_GUEST_DEBUG_* that RS_SET_GUEST_DEBUG takes */
 
 /*
  * RS_CAP_HW_FEATURES: optional hardware features ringside found and uses.
@@ -46,6 +46,7 @@
 #define RS_HW_VPID		_BITULL(8)	/* VMX: VPID */
 #define RS_HW_UNRESTRICTED	_BITULL(9)	/* VMX: unrestricted guest */
 #define RS_HW_TRUE_CTLS		_BITULL(10)	/* VMX: TRUE capability MSRs */
+#define RS_HW_MTF		_BITULL(11)	/* VMX: the monitor trap flag */
 
 /*
  * RS_CAP_MITIGATIONS: what ringside does around guest entries and exits
