@@ -44,6 +44,7 @@ static const struct bit_name rs_hw_features[] = {
 	{ RS_HW_VPID, "vpid" },
 	{ RS_HW_UNRESTRICTED, "unrestricted-guest" },
 	{ RS_HW_TRUE_CTLS, "true-ctls" },
+	{ RS_HW_MTF, "mtf" },
 };
 
 /*
@@ -185,7 +186,7 @@ static const char *yes_no(long v)
 static int check_module(int fd)
 {
 	long svm, vmx, npt, slots, vcpus, run, hw, ro, cpuid, xsave, spec;
-	long ioeventfds, lapic, irqfds, route;
+	long ioeventfds, lapic, irqfds, route, debug;
 	int version;
 
 	version = ioctl(fd, RS_GET_API_VERSION, 0);
@@ -209,7 +210,8 @@ static int check_module(int fd)
 	    cap(fd, RS_CAP_MITIGATIONS, &spec) ||
 	    cap(fd, RS_CAP_IOEVENTFD, &ioeventfds) ||
 	    cap(fd, RS_CAP_LAPIC, &lapic) || cap(fd, RS_CAP_IRQFD, &irqfds) ||
-	    cap(fd, RS_CAP_EXIT_ROUTE, &route))
+	    cap(fd, RS_CAP_EXIT_ROUTE, &route) ||
+	    cap(fd, RS_CAP_GUEST_DEBUG, &debug))
 		return -1;
 
 	printf("  backend             %s\n",
@@ -228,6 +230,9 @@ static int check_module(int fd)
 	printf("  local APIC          %s\n", lapic ? "in the kernel" : "in user space");
 	printf("  irqfds              %ld per VM\n", irqfds);
 	printf("  exit routing        %s\n", yes_no(route));
+	printf("  guest debug         %s%s%s\n", yes_no(debug),
+	       debug & RS_GUEST_DEBUG_SINGLESTEP ? ", single-step" : "",
+	       debug & RS_GUEST_DEBUG_HW_BP ? ", hardware breakpoints" : "");
 	check_mitigations(spec);
 	if (version != RS_API_VERSION) {
 		pr_err("the module speaks API version %d, this launcher %d",

@@ -48,7 +48,7 @@ run() {
 }
 
 run $R check
-expect "check" 0 "API version" "backend"
+expect "check" 0 "API version" "backend" "exit routing        yes" "guest debug         yes, single-step, hardware breakpoints"
 
 run $R run --append foo "$G/hello.elf"
 expect "hello.elf, debug exit 0" 1 "Hello from a ringside guest" \
