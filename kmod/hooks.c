@@ -8,6 +8,14 @@
  * written under rs_hooks_lock.  A change tells every vCPU of every VM
  * (RS_REQ_HOOKS), which takes the union of the hooks' routes into its
  * intercepts before its next entry (rs_route_reload()).
+ *
+ * Hook modules call in through symbol_get() (ringside_hook_attach() and
+ * _detach()), so they hold no reference on ringside between calls, and
+ * ringside holds none on them: ringside's unload takes out every hook
+ * still in (rs_hooks_exit()).  A hook's struct is the hook module's
+ * memory; ringside's last access to it, whichever way it goes out, is
+ * complete_all(&hook->detached), which a hook module whose exit races
+ * with ringside's waits for (ringside_hook_detach()).
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -40,9 +48,33 @@ static void rs_hooks_changed(void)
 	}
 }
 
+/*
+ * Is @hook in?  Compares pointers only: a hook that is not in may hold
+ * stale links (an earlier ringside's unload took it out).
+ */
+static bool rs_hook_is_in(const struct ringside_hook *hook)
+{
+	const struct ringside_hook *h;
+
+	lockdep_assert_held(&rs_hooks_lock);
+	list_for_each_entry(h, &rs_hooks, node)
+		if (h == hook)
+			return true;
+	return false;
+}
+
+/*
+ * @hook is out, and no vCPU runs its handler: say so, and let a waiting
+ * ringside_hook_detach() go.  Nothing may touch @hook after this.
+ */
+static void rs_hook_out(struct ringside_hook *hook, const char *why)
+{
+	pr_info("ringside: exit hook %s %s\n", hook->name ?: "?", why);
+	complete_all(&hook->detached);
+}
+
 int ringside_hook_register(struct ringside_hook *hook)
 {
-	struct ringside_hook *h;
 	int r;
 
 	if (!hook->handle)
@@ -51,12 +83,18 @@ int ringside_hook_register(struct ringside_hook *hook)
 	if (r)
 		return r == -EPERM || r == -EOPNOTSUPP ? r : -EINVAL;
 	mutex_lock(&rs_hooks_lock);
-	list_for_each_entry(h, &rs_hooks, node) {
-		if (h == hook) {
-			mutex_unlock(&rs_hooks_lock);
-			return -EEXIST;
-		}
+	if (rs_hook_is_in(hook)) {
+		mutex_unlock(&rs_hooks_lock);
+		return -EEXIST;
 	}
+	/*
+	 * Not in, so nobody waits on it: start it again (a hook taken out
+	 * before goes in again).  ringside_hook_attach() initialised it in
+	 * the hook module: a lock initialised here would carry a lockdep
+	 * class in ringside's memory, which is gone when the hook module
+	 * waits on it after ringside's unload.
+	 */
+	reinit_completion(&hook->detached);
 	list_add_tail_rcu(&hook->node, &rs_hooks);
 	WRITE_ONCE(rs_hooks_nr, rs_hooks_nr + 1);
 	mutex_unlock(&rs_hooks_lock);
@@ -70,14 +108,58 @@ EXPORT_SYMBOL_GPL(ringside_hook_register);
 void ringside_hook_unregister(struct ringside_hook *hook)
 {
 	mutex_lock(&rs_hooks_lock);
+	if (!rs_hook_is_in(hook)) {
+		mutex_unlock(&rs_hooks_lock);
+		return;
+	}
 	list_del_rcu(&hook->node);
 	WRITE_ONCE(rs_hooks_nr, rs_hooks_nr - 1);
 	mutex_unlock(&rs_hooks_lock);
 	synchronize_rcu();
 	rs_hooks_changed();
-	pr_info("ringside: exit hook %s unregistered\n", hook->name ?: "?");
+	rs_hook_out(hook, "unregistered");
 }
 EXPORT_SYMBOL_GPL(ringside_hook_unregister);
+
+/*
+ * ringside unloads: take out every hook still in.  The hook modules stay
+ * loaded, detached, and a ringside loaded later knows nothing of them.
+ *
+ * No VM exists: the module exit runs only once ringside's reference
+ * count is zero, every VM and vCPU fd holds one (their fops' owner), and
+ * the last close frees the VM before it drops that reference; netlink
+ * readers, which hold VMs briefly, are gone with the family.  So no vCPU
+ * runs a handler, or needs telling.  No hook module calls in either:
+ * symbol_get() fails from the moment the unload begins, and one that
+ * succeeded before holds ringside until its symbol_put().  A hook
+ * module's exit may run meanwhile, waiting in ringside_hook_detach() for
+ * rs_hook_out().
+ */
+void rs_hooks_exit(void)
+{
+	struct ringside_hook *hook;
+	unsigned long id = 0;
+	struct rs_vm *vm;
+
+	vm = rs_vm_get_next(&id);
+	if (WARN_ON_ONCE(vm))
+		rs_vm_put(vm);
+	for (;;) {
+		mutex_lock(&rs_hooks_lock);
+		hook = list_first_entry_or_null(&rs_hooks, struct ringside_hook,
+						node);
+		if (hook) {
+			list_del_rcu(&hook->node);
+			WRITE_ONCE(rs_hooks_nr, rs_hooks_nr - 1);
+		}
+		mutex_unlock(&rs_hooks_lock);
+		if (!hook)
+			break;
+		/* No reader can be in the list; a grace period makes sure. */
+		synchronize_rcu();
+		rs_hook_out(hook, "detached: ringside unloads");
+	}
+}
 
 /*
  * Add what the hooks need to exit to @hw, a vCPU's route_hw; MSRs go by

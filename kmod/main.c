@@ -291,6 +291,7 @@ static void __exit rs_exit(void)
 {
 	misc_deregister(&rs_dev);
 	rs_netlink_exit();
+	rs_hooks_exit();
 	unregister_syscore_ops(&rs_syscore_ops);
 	unregister_reboot_notifier(&rs_reboot_nb);
 	cpuhp_remove_state_nocalls(rs_cpuhp_state);

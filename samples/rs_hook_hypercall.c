@@ -36,17 +36,21 @@ static struct ringside_hook hypercall_hook = {
 	.handle = hypercall_handle,
 };
 
+/* ENODEV while ringside is not loaded: the module does not load either. */
 static int __init hypercall_init(void)
 {
-	return ringside_hook_register(&hypercall_hook);
+	return ringside_hook_attach(&hypercall_hook);
 }
 
+/* Safe with ringside loaded, unloaded before, or unloading meanwhile. */
 static void __exit hypercall_exit(void)
 {
-	ringside_hook_unregister(&hypercall_hook);
+	ringside_hook_detach(&hypercall_hook);
 }
 
 module_init(hypercall_init);
 module_exit(hypercall_exit);
 MODULE_DESCRIPTION("ringside exit hook: a made-up hypercall");
 MODULE_LICENSE("GPL");
+/* No link to ringside (ringside_hook_attach()); modprobe loads it first. */
+MODULE_SOFTDEP("pre: ringside");

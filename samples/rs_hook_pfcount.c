@@ -71,17 +71,21 @@ static const struct kernel_param_ops counts_ops = {
 module_param_cb(counts, &counts_ops, NULL, 0644);
 MODULE_PARM_DESC(counts, "page faults by error code bits 4:0");
 
+/* ENODEV while ringside is not loaded: the module does not load either. */
 static int __init pfcount_init(void)
 {
-	return ringside_hook_register(&pfcount_hook);
+	return ringside_hook_attach(&pfcount_hook);
 }
 
+/* Safe with ringside loaded, unloaded before, or unloading meanwhile. */
 static void __exit pfcount_exit(void)
 {
-	ringside_hook_unregister(&pfcount_hook);
+	ringside_hook_detach(&pfcount_hook);
 }
 
 module_init(pfcount_init);
 module_exit(pfcount_exit);
 MODULE_DESCRIPTION("ringside exit hook: count guest page faults by error code");
 MODULE_LICENSE("GPL");
+/* No link to ringside (ringside_hook_attach()); modprobe loads it first. */
+MODULE_SOFTDEP("pre: ringside");

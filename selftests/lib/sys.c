@@ -126,6 +126,56 @@ int rs_sample_unload(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
+/*
+ * The "used by" column of @name's line in /proc/modules into @users
+ * (@size bytes, "-" if none); false if no line names @name.
+ */
+static bool module_users(const char *name, char *users, size_t size)
+{
+	char mod[64], by[512];
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	long msize, ref;
+	FILE *f;
+
+	f = fopen("/proc/modules", "r");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		/* "name size refcnt users state address" */
+		if (sscanf(line, "%63s %ld %ld %511s", mod, &msize, &ref, by) != 4)
+			continue;
+		if (!strcmp(mod, name)) {
+			snprintf(users, size, "%s", by);
+			found = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+bool rs_sample_loaded(const char *name)
+{
+	char by[512];
+
+	return module_users(name, by, sizeof(by));
+}
+
+bool rs_module_used_by(const char *user)
+{
+	char by[512], *tok, *save;
+
+	if (!module_users(RS_MODULE_NAME, by, sizeof(by)))
+		return false;
+	/* "-", or "a,b," */
+	for (tok = strtok_r(by, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, user))
+			return true;
+	return false;
+}
+
 int rs_module_count(long *refcnt)
 {
 	char name[64];

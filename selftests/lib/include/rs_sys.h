@@ -33,9 +33,14 @@ int rs_module_unload(void);
 /*
  * An exit hook example, samples/NAME.ko, from beside ringside.ko (where
  * scripts/vm-run puts them): load it without parameters, or unload it.
+ * rs_sample_loaded(): whether /proc/modules lists module @name.
+ * rs_module_used_by(): whether it lists module @user among ringside's
+ * users (a module that links against ringside's exports is one).
  */
 int rs_sample_load(const char *name);
 int rs_sample_unload(const char *name);
+bool rs_sample_loaded(const char *name);
+bool rs_module_used_by(const char *user);
 /*
  * Lines of /proc/modules naming ringside; *refcnt gets the use count of
  * the last one (-1 if none).
