@@ -8,7 +8,7 @@
  * with DR6.BS.  Where the instruction runs in the guest, the backend
  * stops it there: VMX with the monitor trap flag (SDM vol. 3C, 25.5.2),
  * SVM with RFLAGS.TF and the #DB intercept (svm.c).  Where the core
- * carries it out, rs_skip_instruction() marks the step done, and the
+ * carries it out, rs_skip_instruction() requests RS_REQ_STEP, and the
  * RS_RUN loop stops before the next entry, as KVM's
  * kvm_skip_emulated_instruction() does.
  *
@@ -118,7 +118,7 @@ long rs_vcpu_set_guest_debug(struct rs_vcpu *vcpu, const void __user *argp)
 		if (!rs_dr7_rw(dbg.dr7, i))
 			d->bp_insn |= BIT(i);
 	}
-	d->step_done = false;
+	clear_bit(RS_REQ_STEP, &vcpu->requests);
 	rs_route_apply(vcpu);
 	if (rs_ops->set_guest_debug)
 		rs_ops->set_guest_debug(vcpu);
@@ -213,7 +213,7 @@ int rs_debug_exit(struct rs_vcpu *vcpu, u64 bits)
 	u64 rip, rflags, pc;
 	int i;
 
-	vcpu->debug.step_done = false;
+	clear_bit(RS_REQ_STEP, &vcpu->requests);
 	rs_call(get_rip_rflags)(vcpu, &rip, &rflags);
 	rs_ops->get_sregs(vcpu, &s);
 	/* The linear address: CS base counts outside 64-bit mode only. */

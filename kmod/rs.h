@@ -368,6 +368,8 @@ enum { RS_OUTSIDE_GUEST, RS_IN_GUEST };
 #define RS_REQ_ROUTE		4
 /* hooks.c: a module registered or unregistered an exit hook */
 #define RS_REQ_HOOKS		5
+/* debug.c: the core finished an instruction that a debugger steps */
+#define RS_REQ_STEP		6
 /* The requests that call an entry off (rs_vcpu_enter_prepare()). */
 #define RS_REQ_KICKS		(BIT(RS_REQ_EVENT) | BIT(RS_REQ_INIT) | \
 				 BIT(RS_REQ_SIPI) | BIT(RS_REQ_ROUTE) | \
@@ -498,15 +500,13 @@ struct rs_pending_string {
 /*
  * RS_SET_GUEST_DEBUG's state (debug.c): its flags; the debugger's enabled
  * breakpoints (DR6 bits B0-B3) and which of them are instruction
- * breakpoints; the guest's own DR0-3 and DR7 while the debugger has the
- * hardware's; and a step the core finished, to report before the next
- * entry.
+ * breakpoints; and the guest's own DR0-3 and DR7 while the debugger has
+ * the hardware's.
  */
 struct rs_guest_debug_state {
 	u32 flags;
 	u8 bp_hit;
 	u8 bp_insn;
-	bool step_done;
 	u64 guest_dr[4];
 	u64 guest_dr7;
 };
@@ -921,7 +921,7 @@ static inline void rs_skip_instruction(struct rs_vcpu *vcpu, unsigned int len)
 		rs_single_step(vcpu);
 	/* A debugger's step ends here, before the next entry (debug.c). */
 	if (unlikely(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP))
-		vcpu->debug.step_done = true;
+		set_bit(RS_REQ_STEP, &vcpu->requests);
 }
 
 /* No interrupt or NMI goes in while the debugger steps with BLOCK_IRQ. */

@@ -632,9 +632,13 @@ static void svm_route_intercepts(struct rs_vcpu *vcpu)
 		svm_intercept(svm->vmcb, INTERCEPT_DR0_WRITE + i, drs);
 	}
 	svm_intercept(svm->vmcb, INTERCEPT_RDTSC, rt->insns & RS_ROUTE_RDTSC);
-	/* PUSHF would push the TF of a debugger's step (svm_step_arm()). */
+	/*
+	 * PUSHF would push the TF of a debugger's step (svm_step_arm(),
+	 * which sets svm->step at each entry while the debugger has the vCPU).
+	 */
 	svm_intercept(svm->vmcb, INTERCEPT_PUSHF,
 		      vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP);
+	svm->step = SVM_STEP_NONE;
 	svm_intercept(svm->vmcb, INTERCEPT_INVLPG, rt->insns & RS_ROUTE_INVLPG);
 	/*
 	 * A pause filter count of 0 makes every PAUSE exit (15.14.4 "Pause
@@ -757,6 +761,7 @@ static void svm_step_arm(struct rs_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 
 	svm->dbg_dr6 = vmcb->save.dr6;
+	svm->step = SVM_STEP_NONE;
 	if (!(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) || svm->nmi_step)
 		return;
 	if (vmcb->control.event_inj & SVM_EVTINJ_VALID) {
@@ -824,7 +829,6 @@ static int svm_vcpu_run(struct rs_vcpu *vcpu)
 	drs = svm->dr_owned || (vmcb->save.dr7 & 0xff);
 	if (drs)
 		rs_load_guest_dr0_3(vcpu);
-	svm->step = SVM_STEP_NONE;
 	if (unlikely(vcpu->debug.flags))
 		svm_step_arm(vcpu);
 	if (vcpu->xcr0 != svm_host_xcr0)

@@ -101,11 +101,6 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 	/* User space ran on this CPU: its data may be in the L1D (spec.c). */
 	vcpu->l1d_flush_owed = true;
 	while (!r) {
-		/* A step the core finished (debug.c), before a halt waits. */
-		if (unlikely(vcpu->debug.step_done)) {
-			r = rs_debug_exit(vcpu, DR_STEP);
-			break;
-		}
 		if (signal_pending(current)) {
 			run->exit_reason = RS_EXIT_INTR;
 			r = -EINTR;
@@ -115,10 +110,19 @@ static long rs_vcpu_run(struct rs_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
-		/* The VM's new exit routing, or the hooks' (route.c) */
+		/*
+		 * A step the core finished (debug.c), before a halt waits;
+		 * the VM's new exit routing, or the hooks' (route.c).
+		 */
 		if (unlikely(READ_ONCE(vcpu->requests) &
-			     (BIT(RS_REQ_ROUTE) | BIT(RS_REQ_HOOKS))))
+			     (BIT(RS_REQ_STEP) | BIT(RS_REQ_ROUTE) |
+			      BIT(RS_REQ_HOOKS)))) {
+			if (test_bit(RS_REQ_STEP, &vcpu->requests)) {
+				r = rs_debug_exit(vcpu, DR_STEP);
+				break;
+			}
 			rs_route_reload(vcpu);
+		}
 		/* The APIC's work, or its halt: r ends the run. */
 		if (vcpu->lapic) {
 			r = rs_lapic_service(vcpu);

@@ -1331,7 +1331,6 @@ static int vmx_vcpu_run(struct rs_vcpu *vcpu)
 	}
 	if (vmx->event_info)
 		vmx_write_event(vmx);
-	vmx->step = VMX_STEP_NONE;
 	if (unlikely(vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) &&
 	    !vmx_cfg.mtf)
 		vmx_step_arm(vmx);
@@ -2142,6 +2141,8 @@ static void vmx_set_guest_debug(struct rs_vcpu *vcpu)
 	unsigned long flags;
 	u32 exec = vmx->exec & ~CPU_BASED_MONITOR_TRAP_FLAG;
 
+	/* vmx_step_arm() sets it at each entry while the debugger steps. */
+	vmx->step = VMX_STEP_NONE;
 	if ((vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) && vmx_cfg.mtf)
 		exec |= CPU_BASED_MONITOR_TRAP_FLAG;
 	if (!vmx_vmcs_enter(vmx, &flags))
