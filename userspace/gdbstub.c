@@ -18,81 +18,46 @@
  *   memory       m, M, X by guest virtual address, through the guest's page
  *                tables (gva.c); E14 where nothing is mapped; the stub's
  *                INT3s are hidden from reads and kept under writes
- *   running      c, C, vCont? and vCont;c/C, ?, k, vKill, D
+ *   running      c, C, s, S, vCont? and vCont;c/C/s/S, ?, k, vKill, D
  *   breakpoints  Z0/z0: INT3 (0xCC) in guest memory, found by its
  *                guest-physical address, and #BP routed to the launcher
  *                (RS_SET_EXIT_ROUTE, vector 3): gdbstub_routed_bp() stops
  *                for one of the stub's, and lets the guest have its own
+ *   hardware     Z1/z1 (instruction) and Z2/Z3/Z4 (write, read, access
+ *                watchpoints) in DR0-3 (RS_SET_GUEST_DEBUG's HW_BP), the
+ *                same on every vCPU
  *
- * What needs the module first, and is answered as unsupported until it
- * has it:
+ * The module does what user space could not without the guest seeing it
+ * (TF shows in PUSHF and in every interrupt frame; a guest that uses
+ * DR0-3 itself would lose them): RS_SET_GUEST_DEBUG on a vCPU fd
+ * (uapi/linux/ringside.h, Documentation/guest-debug.rst), which --gdb
+ * needs (RS_CAP_GUEST_DEBUG, checked in gdbstub_start()).
  *
- *   single-step  's', 'S', vCont's s/S: the vCPU stops where it is, with
- *                SIGINT and a word on gdb's console (step_unsupported():
- *                gdb hangs on an empty reply to a resume, and loops on an
- *                error).  Stepping is also how gdb goes on from a
- *                breakpoint it stopped at (remove it, step, put it back),
- *                so until then a breakpoint must be deleted or disabled
- *                before "continue" from it.
- *   Z1           hardware breakpoints, and Z2/Z3/Z4 watchpoints (DR0-3):
- *                an empty reply, which gdb takes as "not supported".
+ * Single-step ('s', 'S', vCont's s and S): SINGLESTEP | BLOCK_IRQ on the
+ * stepped vCPU, and only that vCPU runs (resume_one()), the others staying
+ * paused as QEMU's stub keeps them: in all-stop gdb's "vCont;s:1;c" lets
+ * the others run, but need not wait for them, and gdb steps over a
+ * breakpoint with every breakpoint taken out, which another vCPU running
+ * meanwhile would miss.  RS_RUN runs one instruction (or delivers one
+ * event) and returns RS_EXIT_DEBUG with DR6.BS; no interrupt is injected
+ * meanwhile, so that "stepi" does not land in the timer's handler.
  *
- * Neither can be done from user space without the guest seeing it: TF in
- * RFLAGS shows in PUSHF and in every interrupt frame, and a guest that
- * uses DR0-3 itself loses them.  The proposed uAPI (uapi/linux/ringside.h,
- * vCPU fd), after KVM_SET_GUEST_DEBUG:
- *
- *	#define RS_CAP_GUEST_DEBUG		16
- *	#define RS_GUEST_DEBUG_SINGLESTEP	_BITUL(0)
- *	#define RS_GUEST_DEBUG_HW_BP		_BITUL(1)
- *	#define RS_GUEST_DEBUG_BLOCK_IRQ	_BITUL(2)
- *
- *	struct rs_guest_debug {
- *		__u32 flags;		// RS_GUEST_DEBUG_*; 0 turns it off
- *		__u32 pad;
- *		__u64 dr[4];		// linear addresses, with HW_BP
- *		__u64 dr7;		// their L/G enables, R/W and LEN bits;
- *					// GD and bits 63:32 must be 0 (EINVAL)
- *		__u64 reserved[8];
- *	};
- *	#define RS_SET_GUEST_DEBUG	_IOW(RS_IO, 0x2f, struct rs_guest_debug)
- *
- *	#define RS_EXIT_DEBUG		12	// run->debug
- *	struct {			// in struct rs_run's union
- *		__u64 dr6;		// BS: a step; B0-B3: that breakpoint
- *		__u64 pc;		// linear address of the next instruction
- *		__u32 exception;	// 1 (#DB)
- *		__u32 pad;
- *	} debug;
- *
- * SINGLESTEP: RS_RUN enters, runs one instruction (or delivers one event
- * and stops at its handler's first instruction) and returns RS_EXIT_DEBUG
- * with DR6.BS: on VMX with the monitor trap flag (SDM vol. 3C, 25.5.2
- * "Monitor Trap Flag"); on SVM with RFLAGS.TF and the #DB intercept (APM
- * vol. 2, 15.12), TF set at entry and cleared at the exit, PUSHF/PUSHFQ,
- * interrupt and exception frames and SYSCALL's R11 seeing the guest's TF
- * (the module intercepts PUSHF while stepping, and fixes the frame of an
- * event delivered during the step); a #DB of the guest's own TF or DR7
- * during the step goes to the guest.  BLOCK_IRQ: no external interrupt or
- * NMI is injected while stepping (KVM_GUESTDBG_BLOCKIRQ), so that "stepi"
- * does not land in the timer's handler.
- *
- * HW_BP: while set, the hardware's DR0-3 and DR7 are the debugger's; the
- * guest's own are kept in the vCPU and MOV DR always exits (both
- * backends): reads get the guest's values, writes change them, DR6 merges
- * the guest's bits.  A #DB whose DR6 B0-B3 bit matches one of the
- * debugger's enabled breakpoints returns RS_EXIT_DEBUG (an instruction
- * breakpoint is a fault, PC on the instruction: the module sets RFLAGS.RF
- * at the next entry so that it does not hit again, SDM vol. 3A, 18.3.1.1;
- * a data breakpoint is a trap, PC past it); any other #DB goes to the
- * guest.  Watchpoints are then reported as "T05watch:ADDR;" (rwatch,
- * awatch).  The launcher's side: set_step in struct gdb_target_ops, a
- * set_debug_regs beside it for Z1-Z4, and an RS_EXIT_DEBUG handler in
- * vcpu.c calling gdbstub_request_stop(); selftests as
- * debug_exception_test does, and the end-to-end tests with Debian's gdb
- * (tests/vm-tests.sh) once the step is there.
+ * Hardware breakpoints: a Z1 takes one debug register (R/W 00, LEN 00); a
+ * watchpoint takes as many as it needs for [ADDR, ADDR + LEN) in naturally
+ * aligned pieces of 1, 2, 4 or 8 bytes (8 in long mode only: LEN 10b is
+ * not defined outside it on AMD), an error reply when the four are taken.
+ * x86 has no read-only watchpoint: Z3 watches reads and writes (R/W 11b),
+ * as gdbserver does, and gdb tells a read from a write by the value.  A
+ * hit returns RS_EXIT_DEBUG with its B0-B3 bit in DR6: an instruction
+ * breakpoint stops before the instruction (the module sets RFLAGS.RF so
+ * that the next RS_RUN runs it, SDM vol. 3A, 18.3.1.1), a watchpoint
+ * after the access.  gdb hears SIGTRAP with "hwbreak:;" (if it said
+ * hwbreak+) or "watch:ADDR;", "rwatch:ADDR;", "awatch:ADDR;" with the
+ * address it gave.  gdb goes on from a breakpoint by taking it out,
+ * stepping, and putting it back.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -116,6 +81,22 @@
 #define EFER_LMA	(1ULL << 10)
 #define CR0_PE		1ULL
 
+/* DR6 and DR7 (SDM vol. 3B, 18.2.3 and 18.2.4). */
+#define DR6_BS		(1ULL << 14)
+#define DR7_G(i)	(2ULL << (2 * (i)))
+#define DR7_RW(i, rw)	((uint64_t)(rw) << (16 + 4 * (i)))
+#define DR7_LEN(i, len)	((uint64_t)(len) << (18 + 4 * (i)))
+#define DR_SLOTS	4
+
+/* The types of gdb's Z and z packets. */
+enum {
+	Z_SW,		/* software breakpoint */
+	Z_HW,		/* hardware breakpoint */
+	Z_WRITE,	/* watchpoints */
+	Z_READ,
+	Z_ACCESS,
+};
+
 /* One of gdb's software breakpoints: INT3 at gpa, where addr mapped. */
 struct gdb_bp {
 	uint64_t addr;
@@ -123,10 +104,31 @@ struct gdb_bp {
 	uint8_t orig;		/* the guest's byte under the INT3 */
 };
 
+/*
+ * A debug register the stub took for gdb's Z1-Z4 of @type at @addr, @len
+ * (a watchpoint may take several): @size bytes at @dr.
+ */
+struct gdb_hw_slot {
+	bool used;
+	uint8_t type;
+	uint64_t addr, len;
+	uint64_t dr;
+	unsigned int size;
+};
+
+enum gdb_stop_why {
+	STOP_SIGNAL,		/* Ctrl-C, the end of a step */
+	STOP_SWBREAK,		/* one of the stub's INT3s */
+	STOP_HWBREAK,		/* a Z1 */
+	STOP_WATCH,		/* a Z2-Z4 at watch_addr */
+};
+
 struct gdb_stop {
 	unsigned int cpu;
 	int sig;
-	bool swbreak;
+	enum gdb_stop_why why;
+	uint8_t watch_type;
+	uint64_t watch_addr;
 };
 
 struct gdbstub {
@@ -148,6 +150,7 @@ struct gdbstub {
 	struct gdb_stop stop;		/* the last stop, as gdb heard it */
 	struct gdb_bp *bps;
 	unsigned int nr_bps, max_bps;
+	struct gdb_hw_slot hw[DR_SLOTS];
 
 	/* The connection: the stub's thread only. */
 	int fd;
@@ -155,7 +158,10 @@ struct gdbstub {
 	bool session_end;
 	bool killed;
 	bool quit;
-	int step_cpu;			/* set_step()'s, or -1 */
+	bool peer_swbreak;		/* gdb's qSupported said swbreak+ */
+	bool peer_hwbreak;		/* and hwbreak+ */
+	int step_cpu;			/* the vCPU being stepped, or -1 */
+	int c_cpu;			/* Hc: what 's' steps; -1: g_cpu */
 	unsigned int g_cpu;		/* Hg: registers and memory */
 	struct gdb_rx rx;
 	uint8_t in[4096];
@@ -317,20 +323,62 @@ static int cpu_commit(struct gdbstub *g, unsigned int cpu, unsigned int dirty)
 	return r;
 }
 
-void gdbstub_request_stop(struct gdbstub *g, unsigned int cpu, int sig,
-			  bool swbreak)
+static void request_stop(struct gdbstub *g, const struct gdb_stop *stop)
 {
 	const uint64_t one = 1;
 
 	pthread_mutex_lock(&g->lock);
 	if (g->running && !g->stop_requested) {
 		g->stop_requested = true;
-		g->stop = (struct gdb_stop){ cpu, sig, swbreak };
+		g->stop = *stop;
 		g->ops->pause(g->target);
 		if (write(g->event_fd, &one, sizeof(one)) < 0)
 			pr_perror("gdb: eventfd");
 	}
 	pthread_mutex_unlock(&g->lock);
+}
+
+void gdbstub_request_stop(struct gdbstub *g, unsigned int cpu, int sig,
+			  bool swbreak)
+{
+	struct gdb_stop stop = {
+		.cpu = cpu,
+		.sig = sig,
+		.why = swbreak ? STOP_SWBREAK : STOP_SIGNAL,
+	};
+
+	request_stop(g, &stop);
+}
+
+/*
+ * Which of the stub's debug registers hit: a watchpoint's before a
+ * breakpoint's, as gdb can only hear of one.
+ */
+int gdbstub_debug_exit(struct gdbstub *g, unsigned int cpu, uint64_t dr6)
+{
+	struct gdb_stop stop = { .cpu = cpu, .sig = GDB_SIGTRAP };
+	unsigned int i;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < DR_SLOTS; i++) {
+		const struct gdb_hw_slot *h = &g->hw[i];
+
+		if (!(dr6 & (1ULL << i)) || !h->used)
+			continue;
+		if (h->type == Z_HW) {
+			stop.why = STOP_HWBREAK;
+			continue;
+		}
+		stop.why = STOP_WATCH;
+		stop.watch_type = h->type;
+		stop.watch_addr = h->addr;
+		break;
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (stop.why == STOP_SIGNAL && !(dr6 & DR6_BS))
+		return 0;
+	request_stop(g, &stop);
+	return 1;
 }
 
 /* Stop the VM for gdb, outside any request (connecting, leaving). */
@@ -345,20 +393,94 @@ static void pause_now(struct gdbstub *g)
 	forget_state(g);
 }
 
-static void resume(struct gdbstub *g)
+/* What RS_SET_GUEST_DEBUG gets: the hardware breakpoints, and a step. */
+static void debug_regs(struct gdbstub *g, struct rs_guest_debug *d, bool step)
 {
+	/* R/W and LEN by type and size (SDM vol. 3B, 18.2.4). */
+	static const uint8_t rw[] = {
+		[Z_HW] = 0, [Z_WRITE] = 1, [Z_READ] = 3, [Z_ACCESS] = 3,
+	};
+	static const uint8_t len[] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
+	unsigned int i;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < DR_SLOTS; i++) {
+		const struct gdb_hw_slot *h = &g->hw[i];
+
+		if (!h->used)
+			continue;
+		d->dr[i] = h->dr;
+		d->dr7 |= DR7_G(i) | DR7_RW(i, rw[h->type]) |
+			  DR7_LEN(i, len[h->size]);
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (d->dr7)
+		d->flags |= RS_GUEST_DEBUG_HW_BP;
+	if (step)
+		d->flags |= RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_BLOCK_IRQ;
+}
+
+static int set_debug(struct gdbstub *g, unsigned int cpu, bool step)
+{
+	struct rs_guest_debug d;
+
+	debug_regs(g, &d, step);
+	return g->ops->set_debug(g->target, cpu, &d);
+}
+
+/* The hardware breakpoints to every vCPU: -1 if one refused them. */
+static int hw_apply(struct gdbstub *g)
+{
+	unsigned int cpu;
+	int r = 0;
+
+	for (cpu = 0; cpu < g->nr_cpus; cpu++)
+		if (set_debug(g, cpu, false) < 0)
+			r = -1;
+	return r;
+}
+
+/*
+ * Let every vCPU go on, or with @step_cpu >= 0 step that one alone: the
+ * others wait, as QEMU's stub has them (top of the file).
+ */
+static int resume(struct gdbstub *g, int step_cpu)
+{
+	if (step_cpu >= 0 && set_debug(g, step_cpu, true) < 0)
+		return -1;
+	g->step_cpu = step_cpu;
 	forget_state(g);
 	pthread_mutex_lock(&g->lock);
 	g->running = true;
 	g->stop_requested = false;
 	pthread_mutex_unlock(&g->lock);
-	g->ops->resume(g->target);
+	if (step_cpu >= 0)
+		g->ops->resume_one(g->target, step_cpu);
+	else
+		g->ops->resume(g->target);
+	return 0;
 }
 
 static void send_stop_reply(struct gdbstub *g)
 {
-	reply_fmt(g, "T%02xthread:%x;%s", g->stop.sig, g->stop.cpu + 1,
-		  g->stop.swbreak ? "swbreak:;" : "");
+	static const char *const watch[] = {
+		[Z_WRITE] = "watch", [Z_READ] = "rwatch", [Z_ACCESS] = "awatch",
+	};
+	const struct gdb_stop *s = &g->stop;
+	const char *why = "";
+
+	if (s->why == STOP_WATCH) {
+		reply_fmt(g, "T%02xthread:%x;%s:%" PRIx64 ";", s->sig,
+			  s->cpu + 1, watch[s->watch_type], s->watch_addr);
+		return;
+	}
+	/* Only to a gdb that asked: without, it would not know them. */
+	if (s->why == STOP_SWBREAK && g->peer_swbreak)
+		why = "swbreak:;";
+	else if (s->why == STOP_HWBREAK && g->peer_hwbreak)
+		why = "hwbreak:;";
+	reply_fmt(g, "T%02xthread:%x;%s", s->sig, s->cpu + 1, why);
 }
 
 /* A stop request came (event_fd): wait for every vCPU, tell gdb. */
@@ -372,10 +494,10 @@ static void take_stop(struct gdbstub *g)
 	pthread_mutex_lock(&g->lock);
 	g->running = false;
 	pthread_mutex_unlock(&g->lock);
-	if (g->step_cpu >= 0) {
-		g->ops->set_step(g->target, g->step_cpu, false);
-		g->step_cpu = -1;
-	}
+	/* Should this fail, the vCPU's next RS_RUN is a step again. */
+	if (g->step_cpu >= 0 && set_debug(g, g->step_cpu, false) < 0)
+		pr_err("gdb: vCPU %d stays in single-step", g->step_cpu);
+	g->step_cpu = -1;
 	forget_state(g);
 	g->g_cpu = g->stop.cpu;
 	send_stop_reply(g);
@@ -594,23 +716,148 @@ unsigned int gdbstub_nr_breakpoints(struct gdbstub *g)
 	return n;
 }
 
-/* Z/z TYPE,ADDR,KIND: software breakpoints only, for now. */
+unsigned int gdbstub_nr_hw_slots(struct gdbstub *g)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < DR_SLOTS; i++)
+		n += g->hw[i].used;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+/* The most a debug register watches at @addr, of @left bytes. */
+static unsigned int hw_piece(uint64_t addr, uint64_t left, unsigned int max)
+{
+	unsigned int size;
+
+	for (size = max; size > 1; size /= 2)
+		if (size <= left && !(addr & (size - 1)))
+			break;
+	return size;
+}
+
+static bool hw_match(const struct gdb_hw_slot *h, unsigned int type,
+		     uint64_t addr, uint64_t len)
+{
+	return h->used && h->type == type && h->addr == addr && h->len == len;
+}
+
+/* g->hw back to @old, on every vCPU again. */
+static void hw_restore(struct gdbstub *g, const struct gdb_hw_slot *old)
+{
+	pthread_mutex_lock(&g->lock);
+	memcpy(g->hw, old, sizeof(g->hw));
+	pthread_mutex_unlock(&g->lock);
+	hw_apply(g);
+}
+
+/*
+ * Z1 at @addr (@len: gdb's kind, 1); Z2-Z4 over [@addr, @addr + @len), in
+ * as many debug registers as that takes (top of the file).
+ */
+static const char *hw_insert(struct gdbstub *g, unsigned int type,
+			     uint64_t addr, uint64_t len)
+{
+	struct gdb_hw_slot old[DR_SLOTS];
+	struct gdb_cpu_state *s = cpu_state(g, g->g_cpu);
+	uint64_t at = addr, end = addr + (type == Z_HW ? 1 : len);
+	unsigned int i = 0, size, max;
+	const char *r = "OK";
+
+	if (!s)
+		return E_IO;
+	if (!len || end < addr)
+		return E_INVAL;
+	max = s->sregs.efer & EFER_LMA ? 8 : 4;
+	pthread_mutex_lock(&g->lock);
+	memcpy(old, g->hw, sizeof(old));
+	for (i = 0; i < DR_SLOTS; i++)
+		if (hw_match(&g->hw[i], type, addr, len))
+			goto out;	/* gdb's again: it is there */
+	for (i = 0; at < end; i++) {
+		if (i == DR_SLOTS) {
+			memcpy(g->hw, old, sizeof(old));
+			r = "E28";	/* ENOSPC */
+			goto out;
+		}
+		if (g->hw[i].used)
+			continue;
+		size = type == Z_HW ? 1 : hw_piece(at, end - at, max);
+		g->hw[i] = (struct gdb_hw_slot){
+			.used = true, .type = type, .addr = addr, .len = len,
+			.dr = at, .size = size,
+		};
+		at += size;
+	}
+	pthread_mutex_unlock(&g->lock);
+	/* A non-canonical address, say: the module says EINVAL. */
+	if (hw_apply(g) < 0) {
+		hw_restore(g, old);
+		return E_INVAL;
+	}
+	return r;
+out:
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+static const char *hw_remove(struct gdbstub *g, unsigned int type,
+			     uint64_t addr, uint64_t len)
+{
+	bool found = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < DR_SLOTS; i++) {
+		if (hw_match(&g->hw[i], type, addr, len)) {
+			g->hw[i].used = false;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (!found)
+		return E_BADTHREAD;
+	return hw_apply(g) < 0 ? E_IO : "OK";
+}
+
+/* Take every hardware breakpoint out, and any step, from every vCPU. */
+static void hw_remove_all(struct gdbstub *g)
+{
+	bool any = g->step_cpu >= 0;
+	unsigned int i;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < DR_SLOTS; i++) {
+		any |= g->hw[i].used;
+		g->hw[i].used = false;
+	}
+	pthread_mutex_unlock(&g->lock);
+	g->step_cpu = -1;
+	if (any)
+		hw_apply(g);
+}
+
+/* Z/z TYPE,ADDR,KIND: 0 software breakpoints, 1-4 debug registers. */
 static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
 {
 	const char *args = pkt + 1;
 	uint64_t type, addr, kind;
+	bool insert = pkt[0] == 'Z';
 
 	if (parse_num(&args, &type) < 0 || *args++ != ',' ||
 	    parse_addr_len(&args, &addr, &kind) < 0) {
 		reply_str(g, E_INVAL);
 		return;
 	}
-	/* Z1-Z4: DR0-3, which need RS_SET_GUEST_DEBUG (top of the file). */
-	if (type != 0) {
+	if (type == Z_SW)
+		reply_str(g, insert ? bp_insert(g, addr) : bp_remove(g, addr));
+	else if (type <= Z_ACCESS)
+		reply_str(g, insert ? hw_insert(g, type, addr, kind) :
+			  hw_remove(g, type, addr, kind));
+	else
 		reply_str(g, "");
-		return;
-	}
-	reply_str(g, pkt[0] == 'Z' ? bp_insert(g, addr) : bp_remove(g, addr));
 }
 
 /*
@@ -737,7 +984,7 @@ static bool tid_valid(struct gdbstub *g, int64_t tid)
 	return tid >= 1 && tid <= g->nr_cpus;
 }
 
-/* Hg (registers, memory) and Hc (continue: all-stop resumes all anyway). */
+/* Hg (registers, memory) and Hc (the thread 's' steps; 'c' runs all). */
 static void cmd_set_thread(struct gdbstub *g, const char *pkt)
 {
 	const char *args = pkt + 2;
@@ -750,6 +997,8 @@ static void cmd_set_thread(struct gdbstub *g, const char *pkt)
 	}
 	if (pkt[1] == 'g' && tid > 0)
 		g->g_cpu = tid - 1;
+	if (pkt[1] == 'c')
+		g->c_cpu = tid > 0 ? tid - 1 : -1;
 	reply_str(g, "OK");
 }
 
@@ -832,8 +1081,10 @@ static void cmd_xfer_features(struct gdbstub *g, const char *args)
 static void cmd_query(struct gdbstub *g, const char *pkt)
 {
 	if (!strncmp(pkt, "qSupported", 10)) {
+		g->peer_swbreak = strstr(pkt, "swbreak+") != NULL;
+		g->peer_hwbreak = strstr(pkt, "hwbreak+") != NULL;
 		reply_fmt(g, "PacketSize=%x;qXfer:features:read+;"
-			  "QStartNoAckMode+;multiprocess-;swbreak+;"
+			  "QStartNoAckMode+;multiprocess-;swbreak+;hwbreak+;"
 			  "vContSupported+", GDB_PACKET_SIZE);
 	} else if (!strncmp(pkt, "qXfer:features:read:", 20)) {
 		cmd_xfer_features(g, pkt + 20);
@@ -857,40 +1108,15 @@ static void cmd_query(struct gdbstub *g, const char *pkt)
 
 /* --- Running ------------------------------------------------------- */
 
-/*
- * A step the module cannot do.  gdb assumes an x86 stub steps: it sends
- * 's' or vCont's s whatever vCont? said, waits for the stop reply past an
- * empty one (forever: gdb 13 says "Invalid remote reply" and hangs), and
- * takes an error as a stop with signal 0, which it steps again, forever.
- * So the vCPU stops where it is, with SIGINT, which gdb shows and stays
- * at, and its console says why.
- */
-static void step_unsupported(struct gdbstub *g, unsigned int cpu)
-{
-	static const char why[] = "ringside: single-step needs the module's "
-		"RS_SET_GUEST_DEBUG, which it does not have yet: not stepped. "
-		"To continue from a breakpoint, delete or disable it first.\n";
-	size_t n = strlen(why);
-
-	gdb_put_hex(g->reply + 1, (const uint8_t *)why, n);
-	g->reply[0] = 'O';
-	send_packet(g, g->reply, 2 * n + 1);
-	g->stop = (struct gdb_stop){ .cpu = cpu, .sig = GDB_SIGINT };
-	send_stop_reply(g);
-}
-
-/* c/C [addr] and s/S [addr]: all-stop, every vCPU goes on. */
+/* c/C [addr] and s/S [addr]: all go on, or Hc's thread steps alone. */
 static void cmd_resume(struct gdbstub *g, const char *pkt)
 {
 	bool step = pkt[0] == 's' || pkt[0] == 'S';
 	const char *args = pkt + 1;
 	struct gdb_cpu_state *s;
+	unsigned int cpu = g->c_cpu >= 0 ? (unsigned int)g->c_cpu : g->g_cpu;
 	uint64_t v;
 
-	if (step && !g->ops->set_step) {
-		step_unsupported(g, g->g_cpu);
-		return;
-	}
 	/* C and S: a signal, which a machine has nowhere to deliver. */
 	if ((pkt[0] == 'C' || pkt[0] == 'S') &&
 	    (parse_num(&args, &v) < 0 || (*args && *args++ != ';'))) {
@@ -898,30 +1124,24 @@ static void cmd_resume(struct gdbstub *g, const char *pkt)
 		return;
 	}
 	if (*args) {
-		s = cpu_state(g, g->g_cpu);
+		s = cpu_state(g, cpu);
 		if (parse_num(&args, &v) < 0 || *args || !s) {
 			reply_str(g, E_INVAL);
 			return;
 		}
 		s->regs.rip = v;
-		if (cpu_commit(g, g->g_cpu, GDB_DIRTY_REGS) < 0) {
+		if (cpu_commit(g, cpu, GDB_DIRTY_REGS) < 0) {
 			reply_str(g, E_INVAL);
 			return;
 		}
 	}
-	if (step) {
-		if (g->ops->set_step(g->target, g->g_cpu, true) < 0) {
-			reply_str(g, E_IO);
-			return;
-		}
-		g->step_cpu = g->g_cpu;
-	}
-	resume(g);
+	if (resume(g, step ? (int)cpu : -1) < 0)
+		reply_str(g, E_IO);
 }
 
 /*
- * vCont;ACTION[:TID];...: c and C run, s and S step (step_unsupported()
- * without set_step); all-stop, so the threads without an action run too.
+ * vCont;ACTION[:TID];...: c and C run every vCPU; s and S step the first
+ * thread they name (no thread: Hg's), alone (top of the file).
  */
 static void cmd_vcont(struct gdbstub *g, const char *args)
 {
@@ -951,34 +1171,22 @@ static void cmd_vcont(struct gdbstub *g, const char *args)
 				return;
 			}
 		}
-		if (action == 's' || action == 'S') {
-			if (!g->ops->set_step) {
-				step_unsupported(g, tid > 0 ? tid - 1 : g->g_cpu);
-				return;
-			}
-			/* The first action for a thread is its own. */
-			if (step_cpu < 0)
-				step_cpu = tid > 0 ? tid - 1 : (int)g->g_cpu;
-		}
+		/* The first action for a thread is its own. */
+		if ((action == 's' || action == 'S') && step_cpu < 0)
+			step_cpu = tid > 0 ? tid - 1 : (int)g->g_cpu;
 	}
 	if (*args) {
 		reply_str(g, E_INVAL);
 		return;
 	}
-	if (step_cpu >= 0) {
-		if (g->ops->set_step(g->target, step_cpu, true) < 0) {
-			reply_str(g, E_IO);
-			return;
-		}
-		g->step_cpu = step_cpu;
-	}
-	resume(g);
+	if (resume(g, step_cpu) < 0)
+		reply_str(g, E_IO);
 }
 
 static void cmd_v(struct gdbstub *g, const char *pkt)
 {
 	if (!strcmp(pkt, "vCont?")) {
-		reply_str(g, g->ops->set_step ? "vCont;c;C;s;S" : "vCont;c;C");
+		reply_str(g, "vCont;c;C;s;S");
 	} else if (!strncmp(pkt, "vCont;", 6)) {
 		cmd_vcont(g, pkt + 5);
 	} else if (!strncmp(pkt, "vKill", 5)) {
@@ -1159,10 +1367,7 @@ static void leave(struct gdbstub *g)
 	}
 	if (g->running)
 		pause_now(g);
-	if (g->step_cpu >= 0) {
-		g->ops->set_step(g->target, g->step_cpu, false);
-		g->step_cpu = -1;
-	}
+	hw_remove_all(g);
 	bp_remove_all(g);
 	forget_state(g);
 	/* Nobody to tell of a stop: none is taken until gdb comes back. */
@@ -1179,6 +1384,7 @@ void gdbstub_serve(struct gdbstub *g, int fd)
 	g->no_ack = g->session_end = g->killed = false;
 	g->in_pos = g->in_len = 0;
 	g->frame_len = 0;
+	g->peer_swbreak = g->peer_hwbreak = false;
 	g->step_cpu = -1;
 	gdb_rx_init(&g->rx);
 
@@ -1186,6 +1392,7 @@ void gdbstub_serve(struct gdbstub *g, int fd)
 	pause_now(g);
 	g->stop = (struct gdb_stop){ .cpu = 0, .sig = GDB_SIGTRAP };
 	g->g_cpu = 0;
+	g->c_cpu = -1;
 	g->layout = pick_layout(g);
 
 	while (!g->session_end) {
@@ -1243,6 +1450,7 @@ struct gdbstub *gdbstub_create(struct vm *vm, unsigned int nr_cpus,
 	g->fd = -1;
 	g->stop_requested = true;
 	g->step_cpu = -1;
+	g->c_cpu = -1;
 	pthread_mutex_init(&g->lock, NULL);
 	g->cpus = calloc(nr_cpus, sizeof(*g->cpus));
 	g->have_cpu = calloc(nr_cpus, sizeof(*g->have_cpu));

@@ -6,10 +6,11 @@
  * written with RS_GET_REGS/RS_SET_REGS and their SREGS and FPU kin, guest
  * memory by virtual address through the guest's page tables (gva.h),
  * software breakpoints are INT3s whose #BP the module routes to the
- * launcher (Documentation/exit-routing.rst).
+ * launcher (Documentation/exit-routing.rst); single-step, hardware
+ * breakpoints and watchpoints are the module's RS_SET_GUEST_DEBUG.
  *
- *   gdbstub.c    the session: commands, breakpoints, stopping and going
- *                on; what the module lacks for the rest, at its top
+ *   gdbstub.c    the session: commands, breakpoints, stepping, stopping
+ *                and going on
  *   gdbpacket.c  packets: framing, checksums, escapes, hex
  *   gdbregs.c    the register layouts and target.xml
  *   gdbtarget.c  the launcher's side: the TCP listener, the vCPU threads
@@ -59,7 +60,8 @@ struct gdbstub_options {
  * Listen on @o->port and serve gdb from a thread of its own, one
  * connection at a time, for the VM's whole run; with @o->wait the vCPUs
  * start paused.  After vm_create(), before vm_run().  Returns 0, or a
- * launcher status after saying why.
+ * launcher status after saying why: STATUS_HV_FAILURE for a module
+ * without RS_CAP_GUEST_DEBUG (single-step, hardware breakpoints).
  */
 int gdbstub_start(struct vm *vm, const struct gdbstub_options *o,
 		  struct gdb_server **sp);
@@ -97,13 +99,20 @@ struct gdb_cpu_state {
 /*
  * The machine under the stub.  pause() and resume() are called by the
  * stub's thread only; pause() may also come from a vCPU thread (through
- * gdbstub_routed_bp()), so it only asks, kicks and returns, and the stub
- * waits in wait_paused().  The register calls are made while paused.
+ * gdbstub_routed_bp() and gdbstub_debug_exit()), so it only asks, kicks
+ * and returns, and the stub waits in wait_paused().  The register and
+ * debug calls are made while paused.
  */
 struct gdb_target_ops {
 	void (*pause)(void *t);
 	void (*wait_paused)(void *t);
 	void (*resume)(void *t);
+	/*
+	 * Let vCPU @cpu alone go on, the others staying paused: a step
+	 * (set_debug() with RS_GUEST_DEBUG_SINGLESTEP before it), which
+	 * stops again through gdbstub_debug_exit().
+	 */
+	void (*resume_one)(void *t, unsigned int cpu);
 	/* 'k': end the run. */
 	void (*kill)(void *t);
 	int (*get_state)(void *t, unsigned int cpu, struct gdb_cpu_state *s);
@@ -111,11 +120,14 @@ struct gdb_target_ops {
 	int (*set_sregs)(void *t, unsigned int cpu, const struct rs_sregs *s);
 	int (*set_fpu)(void *t, unsigned int cpu, const struct rs_fpu *f);
 	/*
-	 * Single-step @cpu at the next resume, hidden from the guest.  NULL:
-	 * the module cannot (see the top of gdbstub.c), and 's', 'S' and
-	 * vCont's s stop at once, saying so on gdb's console.
+	 * RS_SET_GUEST_DEBUG on @cpu: single-step it (SINGLESTEP and
+	 * BLOCK_IRQ) at the next resume_one(), and the hardware breakpoints
+	 * and watchpoints of Z1-Z4 in DR0-3 (HW_BP), hidden from the guest;
+	 * flags 0 lets go.  The vCPU's RS_EXIT_DEBUG comes back through
+	 * gdbstub_debug_exit().
 	 */
-	int (*set_step)(void *t, unsigned int cpu, bool step);
+	int (*set_debug)(void *t, unsigned int cpu,
+			 const struct rs_guest_debug *d);
 };
 
 /*
@@ -135,13 +147,22 @@ void gdbstub_free(struct gdbstub *g);
 void gdbstub_serve(struct gdbstub *g, int fd);
 
 /*
- * A vCPU stopped the VM for gdb (a breakpoint, and single-step and
- * watchpoints once the module has them): gdb hears signal @sig on @cpu's
- * thread, as a software breakpoint if @swbreak.  The first request since
- * the VM was resumed wins.  Any thread.
+ * A vCPU stopped the VM for gdb (a software breakpoint, Ctrl-C): gdb hears
+ * signal @sig on @cpu's thread, as a software breakpoint if @swbreak.  The
+ * first request since the VM was resumed wins.  Any thread.
  */
 void gdbstub_request_stop(struct gdbstub *g, unsigned int cpu, int sig,
 			  bool swbreak);
+
+/*
+ * vCPU @cpu returned RS_EXIT_DEBUG with @dr6 (run->debug.dr6): B0-B3 for
+ * the stub's hardware breakpoints and watchpoints that hit, BS for the
+ * end of a step.  Stops the VM for gdb with SIGTRAP, and says which
+ * breakpoint or watched address ("hwbreak", "watch:ADDR"); returns 1, or
+ * 0 if none of it is the stub's (what gdb removed since the vCPU hit it):
+ * the vCPU goes on.  A vCPU thread.
+ */
+int gdbstub_debug_exit(struct gdbstub *g, unsigned int cpu, uint64_t dr6);
 
 /*
  * The run ended with @status or signal @sig: a session whose gdb waits for
@@ -159,6 +180,8 @@ int gdbstub_bp_at(struct gdbstub *g, uint64_t gpa);
 
 /* The stub's software breakpoints, for tests. */
 unsigned int gdbstub_nr_breakpoints(struct gdbstub *g);
+/* The debug registers the stub's hardware breakpoints take, for tests. */
+unsigned int gdbstub_nr_hw_slots(struct gdbstub *g);
 
 /* --- The protocol, in pieces (gdbpacket.c, gdbregs.c) --------------- */
 

@@ -4,8 +4,9 @@
  * (gdbstub.c) on a TCP port of 127.0.0.1, one connection at a time for
  * the whole run, driving the launcher's vCPU threads: vm_pause() and
  * vm_resume() stop and start them, the register ioctls read and write
- * them while they wait.  And the vCPU threads' side of software
- * breakpoints: a routed #BP at one of the stub's INT3s stops the VM.
+ * them while they wait, RS_SET_GUEST_DEBUG steps them and sets their
+ * debug registers.  And the vCPU threads' side of software breakpoints: a
+ * routed #BP at one of the stub's INT3s stops the VM.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -50,6 +51,11 @@ static void vm_target_wait_paused(void *t)
 static void vm_target_resume(void *t)
 {
 	vm_resume(t);
+}
+
+static void vm_target_resume_one(void *t, unsigned int cpu)
+{
+	vm_resume_one(t, cpu);
 }
 
 /* 'k' ends the run as Ctrl-A x does: status 0. */
@@ -103,16 +109,30 @@ static int vm_target_set_fpu(void *t, unsigned int cpu,
 	return vm_target_set(t, cpu, RS_SET_FPU, f, "RS_SET_FPU");
 }
 
+/* The vCPU's thread is paused: it reads gdb_step when it goes on. */
+static int vm_target_set_debug(void *t, unsigned int cpu,
+			       const struct rs_guest_debug *d)
+{
+	struct vcpu *vcpu = &((struct vm *)t)->vcpus[cpu];
+
+	if (vm_target_set(t, cpu, RS_SET_GUEST_DEBUG, d,
+			  "RS_SET_GUEST_DEBUG") < 0)
+		return -1;
+	vcpu->gdb_step = d->flags & RS_GUEST_DEBUG_SINGLESTEP;
+	return 0;
+}
+
 static const struct gdb_target_ops vm_target = {
 	.pause = vm_target_pause,
 	.wait_paused = vm_target_wait_paused,
 	.resume = vm_target_resume,
+	.resume_one = vm_target_resume_one,
 	.kill = vm_target_kill,
 	.get_state = vm_target_get_state,
 	.set_regs = vm_target_set_regs,
 	.set_sregs = vm_target_set_sregs,
 	.set_fpu = vm_target_set_fpu,
-	/* .set_step: RS_SET_GUEST_DEBUG, at the top of the file. */
+	.set_debug = vm_target_set_debug,
 };
 
 static void *listener(void *arg)
@@ -178,13 +198,40 @@ static void server_free(struct gdb_server *s)
 	free(s);
 }
 
+/*
+ * Single-step and hardware breakpoints are the module's: gdb steps over
+ * every breakpoint it continues from, so without them there is little to
+ * do.
+ */
+static int check_guest_debug(struct vm *vm)
+{
+	const int need = RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_HW_BP |
+			 RS_GUEST_DEBUG_BLOCK_IRQ;
+	int cap = hv_ioctl(vm->dev_fd, RS_CHECK_CAPABILITY, RS_CAP_GUEST_DEBUG);
+
+	if (cap < 0) {
+		pr_perror("RS_CHECK_CAPABILITY(GUEST_DEBUG)");
+		return -1;
+	}
+	if ((cap & need) != need) {
+		pr_err("--gdb: the ringside module cannot single-step a guest or "
+		       "set its debug registers (RS_CAP_GUEST_DEBUG is %#x, "
+		       "not %#x: a module older than the launcher?)", cap, need);
+		return -1;
+	}
+	return 0;
+}
+
 int gdbstub_start(struct vm *vm, const struct gdbstub_options *o,
 		  struct gdb_server **sp)
 {
-	struct gdb_server *s = calloc(1, sizeof(*s));
+	struct gdb_server *s;
 	sigset_t all, old;
 	int port, err;
 
+	if (check_guest_debug(vm) < 0)
+		return STATUS_HV_FAILURE;
+	s = calloc(1, sizeof(*s));
 	if (!s) {
 		pr_perror("--gdb");
 		return STATUS_HV_FAILURE;
@@ -219,7 +266,8 @@ int gdbstub_start(struct vm *vm, const struct gdbstub_options *o,
 		return STATUS_HV_FAILURE;
 	}
 	fprintf(stderr, "ringside: gdb: %s on 127.0.0.1:%d (gdb: target "
-		"remote :%d)\n", o->wait ? "waiting" : "listening", port, port);
+		"remote 127.0.0.1:%d)\n", o->wait ? "waiting" : "listening",
+		port, port);
 	*sp = s;
 	return 0;
 }

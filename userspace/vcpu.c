@@ -39,11 +39,11 @@ static void vcpu_park_locked(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	if (!vm->paused || vm->stopping)
+	if (!vcpu_held(vcpu) || vm->stopping)
 		return;
 	vcpu->parked = true;
 	pthread_cond_broadcast(&vm->parked_cond);
-	while (vm->paused && !vm->stopping)
+	while (vcpu_held(vcpu) && !vm->stopping)
 		pthread_cond_wait(&vm->wake, &vm->lock);
 	vcpu->parked = false;
 }
@@ -65,7 +65,7 @@ void vcpu_wait(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 
 	pthread_mutex_lock(&vm->lock);
-	while (!vm->stopping && !vcpu->woken && !vm->paused)
+	while (!vm->stopping && !vcpu->woken && !vcpu_held(vcpu))
 		pthread_cond_wait(&vm->wake, &vm->lock);
 	vcpu->woken = false;
 	vcpu_park_locked(vcpu);
@@ -181,11 +181,16 @@ static int handle_mmio(struct vcpu *vcpu)
  * clear only an NMI or INIT would wake it, which a guest's other CPUs do
  * not send to one they stopped: it idles until the run ends (power off,
  * reset, debug exit, a signal).  When that is the boot processor, the
- * guest has stopped (Linux's "halt", or a panic): say so once.
+ * guest has stopped (Linux's "halt", or a panic): say so once.  gdb
+ * stepping it blocks interrupts, which would never come: the next RS_RUN
+ * ends the step past the HLT, as if one had.
  */
 static int handle_hlt(struct vcpu *vcpu)
 {
 	struct rs_regs regs;
+
+	if (vcpu->gdb_step)
+		return 0;
 
 	if (!vcpu->run->if_flag && vcpu->id != 0) {
 		while (!vm_stopping(vcpu->vm))
@@ -327,6 +332,21 @@ static int handle_routed_event(struct vcpu *vcpu)
 	return handle_routed(vcpu);
 }
 
+/* RS_SET_GUEST_DEBUG's step or breakpoint: gdb's (gdbstub.c). */
+static int handle_debug(struct vcpu *vcpu)
+{
+	struct rs_run *run = vcpu->run;
+
+	if (vcpu->vm->gdb) {
+		gdbstub_debug_exit(vcpu->vm->gdb, vcpu->id, run->debug.dr6);
+		return 0;
+	}
+	pr_err("vCPU %u: a debug exit without a debugger: DR6 %#llx at %#llx",
+	       vcpu->id, (unsigned long long)run->debug.dr6,
+	       (unsigned long long)run->debug.pc);
+	return vcpu_fail(vcpu);
+}
+
 static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_IO]		 = handle_io,
 	[RS_EXIT_MMIO]		 = handle_mmio,
@@ -339,6 +359,7 @@ static const exit_handler_t exit_handlers[] = {
 	[RS_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[RS_EXIT_EOI]		 = handle_eoi,
 	[RS_EXIT_ROUTED]	 = handle_routed_event,
+	[RS_EXIT_DEBUG]		 = handle_debug,
 };
 
 static int vcpu_handle_exit(struct vcpu *vcpu)
@@ -374,6 +395,11 @@ static int vcpu_prepare_interrupts(struct vcpu *vcpu)
 	struct rs_event nmi = { .type = RS_EVENT_NMI, .vector = 2 };
 	int vector;
 
+	/* gdb steps it (BLOCK_IRQ): they wait, and no window is asked for. */
+	if (vcpu->gdb_step) {
+		run->request_interrupt_window = 0;
+		return 0;
+	}
 	/* An NMI while one is queued merges with it, as on a CPU. */
 	if (irq_take_nmi(vcpu) && hv_ioctl(vcpu->fd, RS_INJECT_EVENT, &nmi) < 0 &&
 	    errno != EBUSY) {
@@ -429,7 +455,7 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		 * vm_pause(): what a debugger reads must be the state after
 		 * the last exit, not before the module carried it out.
 		 */
-		if (vm_paused(vm)) {
+		if (vcpu_held(vcpu)) {
 			if (vcpu_settle(vcpu) < 0)
 				return;
 			vcpu_park(vcpu);

@@ -225,6 +225,7 @@ int vm_create(struct vm **vmp, uint64_t ram_size, unsigned int nr_vcpus,
 	}
 	vm->fd = -1;
 	vm->dev_fd = -1;
+	vm->run_only = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->wake, NULL);
 	pthread_cond_init(&vm->parked_cond, NULL);
@@ -466,12 +467,22 @@ bool vm_paused(struct vm *vm)
 	return __atomic_load_n(&vm->paused, __ATOMIC_SEQ_CST);
 }
 
+bool vcpu_held(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	return __atomic_load_n(&vm->paused, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&vm->run_only, __ATOMIC_SEQ_CST) !=
+	       (int)vcpu->id;
+}
+
 /*
  * As vm_request_stop() reaches every vCPU thread: immediate_exit for one
  * about to enter (the run loop clears it, then looks at vm->paused),
  * SIG_KICK for one in RS_RUN, the broadcast for one waiting (vcpu_wait()
  * parks when it sees vm->paused).  A vCPU thread asking for itself is
- * outside RS_RUN already and parks when its exit handler returns.
+ * outside RS_RUN already and parks when its exit handler returns.  The
+ * one vm_resume_one() let go is held again with the others.
  */
 void vm_pause(struct vm *vm)
 {
@@ -479,10 +490,11 @@ void vm_pause(struct vm *vm)
 	unsigned int i;
 
 	pthread_mutex_lock(&vm->lock);
-	if (vm->paused || vm->stopping) {
+	if ((vm->paused && vm->run_only < 0) || vm->stopping) {
 		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
+	__atomic_store_n(&vm->run_only, -1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->paused, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
@@ -519,7 +531,17 @@ void vm_pause_wait(struct vm *vm)
 void vm_resume(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
+	__atomic_store_n(&vm->run_only, -1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->paused, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->wake);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_resume_one(struct vm *vm, unsigned int id)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->paused)
+		__atomic_store_n(&vm->run_only, (int)id, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->wake);
 	pthread_mutex_unlock(&vm->lock);
 }

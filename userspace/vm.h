@@ -60,6 +60,11 @@ struct vcpu {
 
 	/* vm_pause(): waiting outside RS_RUN until vm_resume(); vm->lock. */
 	bool parked;
+	/*
+	 * gdb single-steps it (RS_GUEST_DEBUG_SINGLESTEP, gdbtarget.c): no
+	 * interrupt is injected meanwhile.  Set while its thread is paused.
+	 */
+	bool gdb_step;
 };
 
 struct vm {
@@ -103,9 +108,11 @@ struct vm {
 
 	/*
 	 * Pausing for a debugger (vm_pause()), under lock too: the vCPU
-	 * threads park, and vm_pause_wait() waits on parked_cond for them.
+	 * threads park, and vm_pause_wait() waits on parked_cond for them;
+	 * run_only: the one that runs all the same (vm_resume_one()), or -1.
 	 */
 	int paused;
+	int run_only;
 	pthread_cond_t parked_cond;
 	struct gdbstub *gdb;		/* --gdb (gdbstub.c), or NULL */
 };
@@ -154,12 +161,16 @@ bool vm_stopping(struct vm *vm);
  * handler returns).  vm_pause_wait() waits until every started vCPU
  * thread is parked, or the run is ending; not from a vCPU thread.
  * vm_resume() lets them go on.  Before vm_run(), vm_pause() has them park
- * before the first instruction.
+ * before the first instruction.  vm_resume_one() lets vCPU @id alone go
+ * on, the others staying paused, until the next vm_pause() (a debugger's
+ * single step); vcpu_held() tells a vCPU thread whether it must park.
  */
 void vm_pause(struct vm *vm);
 void vm_pause_wait(struct vm *vm);
 void vm_resume(struct vm *vm);
+void vm_resume_one(struct vm *vm, unsigned int id);
 bool vm_paused(struct vm *vm);
+bool vcpu_held(struct vcpu *vcpu);
 
 /*
  * Put @vcpu in 32-bit protected mode with flat 4 GiB segments, paging off,

@@ -5,7 +5,8 @@
  * checksums, escapes and run-length decoding; the register layouts of
  * i386 and x86-64 against gdb's feature files; the walk over synthetic
  * page tables in each paging mode; and whole sessions over a socketpair
- * with a stand-in for the vCPUs, as gdb would drive them.
+ * with a stand-in for the vCPUs, as gdb would drive them: breakpoints,
+ * single-step and watchpoints through what RS_SET_GUEST_DEBUG would get.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -28,6 +29,12 @@
 #define EFER_LMA	(1ULL << 10)
 #define P		1ULL
 #define PS		(1ULL << 7)
+#define DR6_BS		(1ULL << 14)
+#define STEP		(RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_BLOCK_IRQ)
+#define HW_BP		RS_GUEST_DEBUG_HW_BP
+/* DR7: G, R/W and LEN of register @i (SDM vol. 3B, 18.2.4). */
+#define DR7(i, rw, len)	((2ULL << 2 * (i)) | (uint64_t)(rw) << (16 + 4 * (i)) | \
+			 (uint64_t)(len) << (18 + 4 * (i)))
 
 /* --- Framing ------------------------------------------------------- */
 
@@ -521,6 +528,10 @@ void test_gva_walk(void)
 struct fake {
 	struct gdb_cpu_state cpu[2];
 	int pauses, waits, resumes, kills;	/* atomic */
+	int resume_ones, resumed_one;		/* atomic; the last one's cpu */
+	struct rs_guest_debug debug[2];		/* the last set_debug()'s */
+	int debug_calls;
+	bool fail_debug;			/* set_debug() fails */
 };
 
 static void fake_pause(void *t)
@@ -536,6 +547,14 @@ static void fake_wait_paused(void *t)
 static void fake_resume(void *t)
 {
 	__atomic_add_fetch(&((struct fake *)t)->resumes, 1, __ATOMIC_SEQ_CST);
+}
+
+static void fake_resume_one(void *t, unsigned int cpu)
+{
+	struct fake *f = t;
+
+	__atomic_store_n(&f->resumed_one, cpu, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&f->resume_ones, 1, __ATOMIC_SEQ_CST);
 }
 
 static void fake_kill(void *t)
@@ -570,15 +589,41 @@ static int fake_set_fpu(void *t, unsigned int cpu, const struct rs_fpu *f)
 	return 0;
 }
 
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* As RS_SET_GUEST_DEBUG checks (uapi/linux/ringside.h), in part. */
+static int fake_set_debug(void *t, unsigned int cpu,
+			  const struct rs_guest_debug *d)
+{
+	struct fake *f = t;
+	unsigned int i;
+
+	f->debug_calls++;
+	if (f->fail_debug || (d->flags & ~(STEP | HW_BP)) ||
+	    (!(d->flags & HW_BP) && d->dr7) || (d->dr7 >> 32) ||
+	    (d->dr7 & 0xfc00))
+		return -1;
+	for (i = 0; i < 4; i++)
+		if (!canonical(d->dr[i]) || (!(d->flags & HW_BP) && d->dr[i]))
+			return -1;
+	f->debug[cpu] = *d;
+	return 0;
+}
+
 static const struct gdb_target_ops fake_ops = {
 	.pause = fake_pause,
 	.wait_paused = fake_wait_paused,
 	.resume = fake_resume,
+	.resume_one = fake_resume_one,
 	.kill = fake_kill,
 	.get_state = fake_get_state,
 	.set_regs = fake_set_regs,
 	.set_sregs = fake_set_sregs,
 	.set_fpu = fake_set_fpu,
+	.set_debug = fake_set_debug,
 };
 
 /* gdb's end of the socketpair. */
@@ -740,6 +785,7 @@ static void session_queries(struct fake *f)
 	CHECK(strstr(r, "QStartNoAckMode+") != NULL);
 	CHECK(strstr(r, "multiprocess-") != NULL);
 	CHECK(strstr(r, "swbreak+") != NULL);
+	CHECK(strstr(r, "hwbreak+") != NULL);
 	CHECK(acks_seen == 1);
 	/* The stub acknowledged, and gdb finds vCPU 0 stopped. */
 	CHECK(!strcmp(xfer("?"), "T05thread:1;"));
@@ -777,21 +823,61 @@ static void session_queries(struct fake *f)
 	CHECK(!strcmp(xfer("qC"), "QC2"));
 	CHECK(!strcmp(xfer("Hg1"), "OK"));
 
-	/*
-	 * No single-step without the module's: the vCPU stops where it is,
-	 * with SIGINT, and gdb's console says why.
-	 */
-	CHECK(!strcmp(xfer("vCont?"), "vCont;c;C"));
-	r = xfer("s");
-	CHECK(r[0] == 'O' && strlen(r) > 40);
-	hex_of(want, "ringside: single-step");
-	CHECK(!strncmp(r + 1, want, strlen(want)));
-	CHECK(!strcmp(recv_pkt(), "T02thread:1;"));
-	CHECK(xfer("vCont;s:2;c")[0] == 'O');
+}
+
+/*
+ * Single-step: the vCPU alone (resume_one()), with SINGLESTEP and
+ * BLOCK_IRQ, until its debug exit with DR6.BS; then without.
+ */
+static void session_step(struct fake *f, struct gdbstub *g)
+{
+	CHECK(!strcmp(xfer("vCont?"), "vCont;c;C;s;S"));
+	send_pkt("s");
+	CHECK(wait_for(&f->resume_ones, 1));
+	CHECK(f->resumed_one == 0 && f->resumes == 0);
+	CHECK(f->debug_calls == 1 && f->debug[0].flags == STEP &&
+	      f->debug[0].dr7 == 0);
+	/* B0 is none of the stub's: not a stop, the vCPU goes on. */
+	CHECK(gdbstub_debug_exit(g, 0, 1) == 0);
+	CHECK(f->pauses == 1);
+	CHECK(gdbstub_debug_exit(g, 0, DR6_BS) == 1);
+	CHECK(!strcmp(recv_pkt(), "T05thread:1;"));
+	CHECK(f->pauses == 2 && f->waits == 2);
+	CHECK(f->debug_calls == 2 && f->debug[0].flags == 0);
+
+	/* vCont: the first s names the thread; the others stay paused. */
+	send_pkt("vCont;s:2;c");
+	CHECK(wait_for(&f->resume_ones, 2));
+	CHECK(f->resumed_one == 1 && f->resumes == 0);
+	CHECK(f->debug[1].flags == STEP && f->debug[0].flags == 0);
+	CHECK(gdbstub_debug_exit(g, 1, DR6_BS) == 1);
+	CHECK(!strcmp(recv_pkt(), "T05thread:2;"));
+	CHECK(f->debug[1].flags == 0 && f->debug_calls == 4);
+	/* The stop's thread is gdb's now. */
+	CHECK(!strcmp(xfer("qC"), "QC2"));
+
+	/* 's' steps Hc's thread, or Hg's without one; "S sig;addr" too. */
+	CHECK(!strcmp(xfer("Hg1"), "OK"));
+	CHECK(!strcmp(xfer("Hc2"), "OK"));
+	send_pkt("S05;1234");
+	CHECK(wait_for(&f->resume_ones, 3));
+	CHECK(f->resumed_one == 1 && f->cpu[1].regs.rip == 0x1234);
+	/* Ctrl-C while stepping (a HLT, say): SIGINT, and the step ends. */
+	send_bytes("\003", 1);
 	CHECK(!strcmp(recv_pkt(), "T02thread:2;"));
-	CHECK(!strcmp(xfer("qC"), "QC1"));	/* Hg's, as before */
+	CHECK(f->debug[1].flags == 0);
+	CHECK(!strcmp(xfer("Hc-1"), "OK"));
+	CHECK(!strcmp(xfer("Hg1"), "OK"));
+
+	/* RS_SET_GUEST_DEBUG failing: E05, and nothing runs. */
+	f->fail_debug = true;
+	CHECK(!strcmp(xfer("s"), "E05"));
+	CHECK(!strcmp(xfer("vCont;s:1"), "E05"));
+	f->fail_debug = false;
+	CHECK(f->resume_ones == 3 && f->resumes == 0);
+	CHECK(!strcmp(xfer("vCont;x"), ""));
+	CHECK(!strcmp(xfer("vCont;s:3"), "E01"));
 	CHECK(!strcmp(xfer("?"), "T02thread:2;"));
-	CHECK(f->resumes == 0);
 }
 
 static void session_registers(struct fake *f)
@@ -873,10 +959,7 @@ static void session_memory(struct vm *vm, struct gdbstub *g)
 	CHECK(!strcmp(xfer("z0,400010,1"), "E01"));
 	CHECK(!strcmp(xfer("Z0,800000,1"), "E14"));
 	CHECK(gdbstub_nr_breakpoints(g) == 0);
-	/* Hardware breakpoints and watchpoints: not yet (DR0-3). */
-	CHECK(!strcmp(xfer("Z1,400000,1"), ""));
-	CHECK(!strcmp(xfer("Z2,400000,4"), ""));
-	CHECK(!strcmp(xfer("Z4,400000,4"), ""));
+	CHECK(!strcmp(xfer("Z5,400000,1"), ""));
 	CHECK(!strcmp(xfer("Z0,400020,1"), "OK"));
 	CHECK(!strcmp(xfer("Z0,400021,1"), "OK"));
 	CHECK(gdbstub_nr_breakpoints(g) == 2);
@@ -885,6 +968,7 @@ static void session_memory(struct vm *vm, struct gdbstub *g)
 static void session_running(struct fake *f, struct gdbstub *g)
 {
 	char bad[] = "$g#00";
+	int pauses = f->pauses;
 
 	/* A bad checksum is answered '-'. */
 	send_bytes(bad, 5);
@@ -900,10 +984,11 @@ static void session_running(struct fake *f, struct gdbstub *g)
 	CHECK(wait_for(&f->resumes, 1));
 	send_bytes("\003", 1);
 	CHECK(!strcmp(recv_pkt(), "T02thread:2;"));
-	CHECK(f->pauses == 2 && f->waits == 2);
+	CHECK(f->pauses == pauses + 1 && f->waits == pauses + 1);
 	/* A request while stopped is ignored; running, the first wins. */
 	gdbstub_request_stop(g, 1, 5, true);
-	CHECK(f->pauses == 2);
+	gdbstub_debug_exit(g, 1, DR6_BS);
+	CHECK(f->pauses == pauses + 1);
 
 	/* vCont;c, and vCPU 1 hits a breakpoint. */
 	send_pkt("vCont;c");
@@ -923,12 +1008,123 @@ static void session_running(struct fake *f, struct gdbstub *g)
 	CHECK(!strcmp(recv_pkt(), "T02thread:2;"));
 }
 
+/* Continue, and vCPU @cpu's debug exit with @dr6: the stop reply. */
+static const char *hit(struct fake *f, struct gdbstub *g, unsigned int cpu,
+		       uint64_t dr6)
+{
+	int n = f->resumes + 1;
+
+	send_pkt("c");
+	CHECK(wait_for(&f->resumes, n));
+	CHECK(gdbstub_debug_exit(g, cpu, dr6) == 1);
+	return recv_pkt();
+}
+
+/*
+ * Z1-Z4: DR0-3 on every vCPU (HW_BP), a watchpoint in as many aligned
+ * pieces as it takes; their hits as gdb hears them.
+ */
+static void session_hw(struct fake *f, struct gdbstub *g)
+{
+	uint64_t dr7 = DR7(0, 0, 0);
+	int calls = f->debug_calls, n;
+
+	CHECK(!strcmp(xfer("Hg1"), "OK"));	/* long mode */
+	CHECK(!strcmp(xfer("Z1,400000,1"), "OK"));
+	CHECK(f->debug_calls == calls + 2 && gdbstub_nr_hw_slots(g) == 1);
+	CHECK(f->debug[0].flags == HW_BP && f->debug[1].flags == HW_BP);
+	CHECK(f->debug[0].dr[0] == 0x400000 && f->debug[1].dr[0] == 0x400000);
+	CHECK(f->debug[0].dr7 == dr7 && f->debug[1].dr7 == dr7);
+	/* gdb's again: there already. */
+	CHECK(!strcmp(xfer("Z1,400000,1"), "OK"));
+	CHECK(gdbstub_nr_hw_slots(g) == 1);
+	/* Write, 4 bytes: R/W 01, LEN 11. */
+	CHECK(!strcmp(xfer("Z2,400010,4"), "OK"));
+	dr7 |= DR7(1, 1, 3);
+	CHECK(f->debug[1].dr[1] == 0x400010 && f->debug[1].dr7 == dr7);
+	/* Read, 8 bytes in long mode: R/W 11 (reads and writes), LEN 10. */
+	CHECK(!strcmp(xfer("Z3,400018,8"), "OK"));
+	dr7 |= DR7(2, 3, 2);
+	CHECK(f->debug[0].dr[2] == 0x400018 && f->debug[0].dr7 == dr7);
+	/* Two unaligned bytes take two registers: one is left, E28. */
+	CHECK(!strcmp(xfer("Z4,400021,2"), "E28"));
+	CHECK(gdbstub_nr_hw_slots(g) == 3 && f->debug[0].dr7 == dr7);
+	CHECK(!strcmp(xfer("Z4,400022,2"), "OK"));
+	dr7 |= DR7(3, 3, 1);
+	CHECK(f->debug[0].dr[3] == 0x400022 && f->debug[0].dr7 == dr7);
+	CHECK(f->debug[0].flags == HW_BP && f->debug[1].dr7 == dr7);
+	CHECK(!strcmp(xfer("Z1,400030,1"), "E28"));
+	CHECK(!strcmp(xfer("Z2,400000,0"), "E16"));
+	CHECK(!strcmp(xfer("Z2,400010,2"), "E28"));
+	CHECK(gdbstub_nr_hw_slots(g) == 4);
+
+	/* Hits: a watchpoint's before a breakpoint's, gdb's address. */
+	CHECK(!strcmp(hit(f, g, 1, 1 << 1), "T05thread:2;watch:400010;"));
+	CHECK(!strcmp(hit(f, g, 1, 1 << 2), "T05thread:2;rwatch:400018;"));
+	CHECK(!strcmp(hit(f, g, 0, 1 << 0 | 1 << 3),
+		      "T05thread:1;awatch:400022;"));
+	CHECK(!strcmp(hit(f, g, 0, 1 << 0), "T05thread:1;hwbreak:;"));
+	CHECK(!strcmp(hit(f, g, 1, 1 << 0 | DR6_BS), "T05thread:2;hwbreak:;"));
+	CHECK(!strcmp(xfer("?"), "T05thread:2;hwbreak:;"));
+
+	/* Out again; one that is not there is an error. */
+	CHECK(!strcmp(xfer("z2,400010,4"), "OK"));
+	CHECK(!strcmp(xfer("z2,400010,4"), "E01"));
+	CHECK(!strcmp(xfer("z4,400022,4"), "E01"));
+	dr7 &= ~DR7(1, 3, 3);
+	CHECK(f->debug[0].dr7 == dr7 && f->debug[1].dr7 == dr7);
+	/* What gdb took out is not a stop. */
+	n = f->resumes + 1;
+	send_pkt("c");
+	CHECK(wait_for(&f->resumes, n));
+	CHECK(gdbstub_debug_exit(g, 1, 1 << 1) == 0);
+	send_bytes("\003", 1);
+	CHECK(!strcmp(recv_pkt(), "T02thread:2;"));
+	CHECK(!strcmp(xfer("Hg1"), "OK"));
+
+	/* An unaligned watchpoint in pieces: 1 at 1, 2 at 2, 4 at 4, 1 at 8. */
+	CHECK(!strcmp(xfer("z1,400000,1"), "OK"));
+	CHECK(!strcmp(xfer("z3,400018,8"), "OK"));
+	CHECK(!strcmp(xfer("z4,400022,2"), "OK"));
+	CHECK(gdbstub_nr_hw_slots(g) == 0 && f->debug[1].flags == 0);
+	CHECK(!strcmp(xfer("Z2,400001,8"), "OK"));
+	CHECK(gdbstub_nr_hw_slots(g) == 4);
+	CHECK(f->debug[0].dr[0] == 0x400001 && f->debug[0].dr[1] == 0x400002 &&
+	      f->debug[0].dr[2] == 0x400004 && f->debug[0].dr[3] == 0x400008);
+	CHECK(f->debug[0].dr7 == (DR7(0, 1, 0) | DR7(1, 1, 1) | DR7(2, 1, 3) |
+				  DR7(3, 1, 0)));
+	CHECK(!strcmp(hit(f, g, 0, 1 << 3), "T05thread:1;watch:400001;"));
+	CHECK(!strcmp(xfer("z2,400001,8"), "OK"));
+	/* Outside long mode no piece is longer than 4 bytes (vCPU 1). */
+	CHECK(!strcmp(xfer("Hg2"), "OK"));
+	CHECK(!strcmp(xfer("Z2,1000,8"), "OK"));
+	CHECK(f->debug[0].dr7 == (DR7(0, 1, 3) | DR7(1, 1, 3)) &&
+	      f->debug[0].dr[1] == 0x1004);
+	CHECK(!strcmp(xfer("z2,1000,8"), "OK"));
+	CHECK(!strcmp(xfer("Hg1"), "OK"));
+
+	/* The module refusing (a non-canonical address): E16, none kept. */
+	CHECK(!strcmp(xfer("Z1,800000000000,1"), "E16"));
+	CHECK(gdbstub_nr_hw_slots(g) == 0 && f->debug[0].flags == 0);
+
+	/* A step with a watchpoint: both, then the watchpoint alone. */
+	CHECK(!strcmp(xfer("Z2,400010,4"), "OK"));
+	send_pkt("vCont;s:1;c");
+	CHECK(wait_for(&f->resume_ones, 4));
+	CHECK(f->debug[0].flags == (HW_BP | STEP) && f->debug[1].flags == HW_BP);
+	CHECK(gdbstub_debug_exit(g, 0, DR6_BS | 1) == 1);
+	CHECK(!strcmp(recv_pkt(), "T05thread:1;watch:400010;"));
+	CHECK(f->debug[0].flags == HW_BP && f->debug[0].dr[0] == 0x400010);
+	CHECK(gdbstub_nr_hw_slots(g) == 1);
+}
+
 void test_gdb_session(void)
 {
 	struct vm *vm = ram_vm(8 * MiB);
 	static struct fake f;
 	struct serve_args a;
 	pthread_t thread;
+	int resumes;
 
 	setup_machine(vm, &f);
 	a.g = gdbstub_create(vm, 2, &fake_ops, &f, GDB_LAYOUT_I386);
@@ -937,15 +1133,19 @@ void test_gdb_session(void)
 		return;
 	start_session(&a, &thread);
 	session_queries(&f);
+	session_step(&f, a.g);
 	session_registers(&f);
 	session_memory(vm, a.g);
 	session_running(&f, a.g);
-	/* Detach: breakpoints out, and the guest goes on. */
+	session_hw(&f, a.g);
+	/* Detach: breakpoints out, debug registers too, the guest goes on. */
+	resumes = f.resumes;
 	CHECK(!strcmp(xfer("D"), "OK"));
 	end_session(&a, thread);
-	CHECK(gdbstub_nr_breakpoints(a.g) == 0);
+	CHECK(gdbstub_nr_breakpoints(a.g) == 0 && gdbstub_nr_hw_slots(a.g) == 0);
+	CHECK(f.debug[0].flags == 0 && f.debug[1].flags == 0);
 	CHECK(vm->ram[0x200020] == 0x90 && vm->ram[0x200021] == 0);
-	CHECK(f.resumes == 4 && f.kills == 0);
+	CHECK(f.resumes == resumes + 1 && f.kills == 0);
 
 	/*
 	 * Again, vCPU 0 in protected mode now: the i386 layout the stub was
@@ -968,12 +1168,12 @@ void test_gdb_session(void)
 	pthread_join(thread, NULL);
 	close(a.fd);
 	CHECK(gdbstub_nr_breakpoints(a.g) == 0 && vm->ram[0x200020] == 0x90);
-	CHECK(f.resumes == 5);
+	CHECK(f.resumes == resumes + 2);
 
 	start_session(&a, &thread);
 	send_pkt("k");
 	end_session(&a, thread);
-	CHECK(f.kills == 1 && f.resumes == 5);
+	CHECK(f.kills == 1 && f.resumes == resumes + 2);
 
 	gdbstub_free(a.g);
 	free_vm(vm);
