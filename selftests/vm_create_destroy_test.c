@@ -113,20 +113,6 @@ static void bare_cycle(struct __test_metadata *_metadata, int dev, void *mem,
 	}
 }
 
-/* The first of kmemleak's reports whose allocation ringside made. */
-static const char *kmemleak_mine(const char *report, size_t *len)
-{
-	const char *p = strstr(report, "unreferenced object"), *next;
-
-	for (; p; p = next) {
-		next = strstr(p + 1, "unreferenced object");
-		*len = next ? (size_t)(next - p) : strlen(p);
-		if (memmem(p, *len, "[ringside]", 10))
-			return p;
-	}
-	return NULL;
-}
-
 /*
  * On Debian's kernel, kernel memory is the measure.  A debug kernel's KASAN
  * keeps freed objects in quarantine and its stack depot only grows, so
@@ -150,7 +136,7 @@ static void check_after(struct __test_metadata *_metadata,
 	if (rs_kmemleak_present()) {
 		log = rs_kmemleak_scan();
 		ASSERT_NE(NULL, log) TH_LOG("kmemleak scan failed");
-		splat = kmemleak_mine(log, &len);
+		splat = rs_kmemleak_mine(log, &len);
 		EXPECT_EQ(NULL, splat) TH_LOG("kmemleak: %.*s", (int)len, splat);
 		free(log);
 	} else {

@@ -560,3 +560,17 @@ char *rs_kmemleak_scan(void)
 	close(fd);
 	return out;
 }
+
+/* The first of kmemleak's reports whose allocation ringside made. */
+const char *rs_kmemleak_mine(const char *report, size_t *len)
+{
+	const char *p = strstr(report, "unreferenced object"), *next;
+
+	for (; p; p = next) {
+		next = strstr(p + 1, "unreferenced object");
+		*len = next ? (size_t)(next - p) : strlen(p);
+		if (memmem(p, *len, "[ringside]", 10))
+			return p;
+	}
+	return NULL;
+}

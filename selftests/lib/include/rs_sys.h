@@ -99,6 +99,8 @@ int rs_mem_snapshot(struct rs_mem *m);
 bool rs_kmemleak_present(void);
 int rs_kmemleak_clear(void);
 char *rs_kmemleak_scan(void);
+/* The first report of @report whose allocation ringside made; *@len its length. */
+const char *rs_kmemleak_mine(const char *report, size_t *len);
 
 /* tracefs, for ringside's tracepoints (kmod/trace.h). */
 #define RS_TRACEFS		"/sys/kernel/tracing"
