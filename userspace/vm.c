@@ -427,25 +427,17 @@ bool vm_stopping(struct vm *vm)
 	return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
 }
 
+
 /*
- * A vCPU thread is either in RS_RUN, about to enter it, or waiting on
- * vm->wake.  immediate_exit covers "about to" (RS_RUN returns EINTR at
- * once), SIG_KICK covers "in", the broadcast covers waiting.
+ * With vm->lock held: every vCPU thread but this one out of RS_RUN
+ * (immediate_exit for one about to enter, SIG_KICK for one in it) and
+ * out of its wait (the broadcast).
  */
-void vm_request_stop(struct vm *vm, int status)
+static void vm_kick_all(struct vm *vm)
 {
 	pthread_t self = pthread_self();
 	unsigned int i;
 
-	pthread_mutex_lock(&vm->lock);
-	if (vm->stopping) {
-		pthread_mutex_unlock(&vm->lock);
-		return;
-	}
-	vm->status = status;
-	/* vm_pause_wait() waits no more: nothing will park. */
-	pthread_cond_broadcast(&vm->parked_cond);
-	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
@@ -456,6 +448,27 @@ void vm_request_stop(struct vm *vm, int status)
 			pthread_kill(vcpu->thread, SIG_KICK);
 	}
 	pthread_cond_broadcast(&vm->wake);
+}
+
+/*
+ * A vCPU thread is either in RS_RUN, about to enter it, or waiting on
+ * vm->wake.  immediate_exit covers "about to" (RS_RUN returns EINTR at
+ * once), SIG_KICK covers "in", the broadcast covers waiting.
+ */
+void vm_request_stop(struct vm *vm, int status)
+{
+	pthread_t self = pthread_self();
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	vm->status = status;
+	/* vm_pause_wait() waits no more: nothing will park. */
+	pthread_cond_broadcast(&vm->parked_cond);
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	vm_kick_all(vm);
 	pthread_mutex_unlock(&vm->lock);
 
 	if (!pthread_equal(self, vm->main_thread))
@@ -486,9 +499,6 @@ bool vcpu_held(struct vcpu *vcpu)
  */
 void vm_pause(struct vm *vm)
 {
-	pthread_t self = pthread_self();
-	unsigned int i;
-
 	pthread_mutex_lock(&vm->lock);
 	if ((vm->paused && vm->run_only < 0) || vm->stopping) {
 		pthread_mutex_unlock(&vm->lock);
@@ -496,16 +506,7 @@ void vm_pause(struct vm *vm)
 	}
 	__atomic_store_n(&vm->run_only, -1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vm->paused, 1, __ATOMIC_SEQ_CST);
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-
-		if (vcpu->run)
-			__atomic_store_n(&vcpu->run->immediate_exit, 1,
-					 __ATOMIC_SEQ_CST);
-		if (vcpu->thread_started && !pthread_equal(vcpu->thread, self))
-			pthread_kill(vcpu->thread, SIG_KICK);
-	}
-	pthread_cond_broadcast(&vm->wake);
+	vm_kick_all(vm);
 	pthread_mutex_unlock(&vm->lock);
 }
 
