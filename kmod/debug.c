@@ -139,8 +139,8 @@ void rs_debug_route(struct rs_vcpu *vcpu, struct rs_exit_route *hw)
 		hw->dr_write |= GENMASK(7, 0);
 	}
 	if ((vcpu->debug.flags & RS_GUEST_DEBUG_SINGLESTEP) &&
-	    rs_ops->step_exceptions)
-		hw->exceptions |= rs_ops->step_exceptions;
+	    rs_ops->step_with_tf)
+		hw->exceptions |= RS_ROUTE_VECTORS;
 }
 
 /* The guest's DR0-3 or DR7 (@dr), wherever they are now; DR6 is always its own. */

@@ -23,9 +23,6 @@
 
 #include "rs.h"
 
-/* Exception vectors a route may name: #DE-#XM but NMI, #MC, 9 and 15. */
-#define RS_ROUTE_VECTORS	(GENMASK(19, 0) & ~(BIT(2) | BIT(9) | \
-				 BIT(15) | BIT(18)))
 #define RS_ROUTE_CRS		(BIT(0) | BIT(3) | BIT(4) | BIT(8))
 #define RS_ROUTE_INSNS		GENMASK(7, 0)
 

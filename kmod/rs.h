@@ -159,13 +159,14 @@ struct rs_arch_ops {
 
 	/*
 	 * Guest debug (debug.c): the RS_GUEST_DEBUG_* flags the backend can
-	 * do; the exceptions that must exit while the debugger steps
-	 * (rs_debug_route()); and set_guest_debug, if the backend has more
+	 * do; whether it steps with TF, so that every exception must exit
+	 * while the debugger steps (rs_debug_route()); and set_guest_debug,
+	 * if the backend has more
 	 * to do once the core has taken vcpu->debug and the route, from the
 	 * vCPU's own ioctls.
 	 */
 	u32 guest_debug;
-	u32 step_exceptions;
+	bool step_with_tf;
 	void (*set_guest_debug)(struct rs_vcpu *vcpu);
 
 	/* The backend's exits: handlers, and names for the statistics. */
@@ -255,6 +256,12 @@ struct rs_cpuid_bit {
 /* Exceptions that push an error code (SDM vol. 3A, table 6-1). */
 #define RS_EXC_ERROR_CODES	(BIT(8) | GENMASK(14, 10) | BIT(17) | \
 				 BIT(21) | BIT(29) | BIT(30))
+/*
+ * Exception vectors a route may name (route.c), and that exit while a
+ * debugger steps with TF (debug.c): #DE-#XM but NMI, #MC, 9 and 15.
+ */
+#define RS_ROUTE_VECTORS	(GENMASK(19, 0) & ~(BIT(2) | BIT(9) | \
+				 BIT(15) | BIT(18)))
 
 /* DR6.BD and DR7.GD: a MOV DR under general detect (SDM vol. 3A, 18.2). */
 #define RS_DR6_BD		BIT(13)

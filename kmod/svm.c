@@ -238,8 +238,6 @@ static void svm_hardware_disable(void)
 }
 
 /* svm_vcpu.step: how a debugger's single step stops at this entry. */
-#define SVM_STEP_EXCEPTIONS	(GENMASK(19, 0) & ~(BIT(X86_TRAP_NMI) | BIT(9) | \
-				 BIT(15) | BIT(X86_TRAP_MC)))
 enum { SVM_STEP_NONE, SVM_STEP_TF, SVM_STEP_EVENT };
 
 struct svm_vcpu {
@@ -746,7 +744,7 @@ static void svm_forget_save(struct svm_vcpu *svm)
  * then an IPI to this CPU, pending at VMRUN, exits the guest at the first
  * instruction boundary after the delivery, before the handler's first
  * instruction (svm_exit_intr()), as KVM forces an immediate exit.  While
- * stepping, every exception exits (svm_ops.step_exceptions) and comes in
+ * stepping, every exception exits (svm_ops.step_with_tf) and comes in
  * as such an event, so that the step stops at its handler, as VMX's
  * monitor trap flag does; and PUSHF exits, so that the core pushes the
  * guest's own RFLAGS (rs_emulate_pushf()).  What the guest still sees:
@@ -1771,7 +1769,7 @@ static struct rs_arch_ops svm_ops = {
 	.set_cr8 = svm_set_cr8,
 	.guest_debug = RS_GUEST_DEBUG_SINGLESTEP | RS_GUEST_DEBUG_HW_BP |
 		       RS_GUEST_DEBUG_BLOCK_IRQ,
-	.step_exceptions = SVM_STEP_EXCEPTIONS,
+	.step_with_tf = true,
 	.exits = &svm_exit_table,
 };
 

@@ -121,8 +121,6 @@ enum { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR };
 
 /* vmx_vcpu.step: how a debugger's single step stops at this entry. */
 enum { VMX_STEP_NONE, VMX_STEP_TF, VMX_STEP_EVENT };
-#define VMX_STEP_EXCEPTIONS	(GENMASK(19, 0) & ~(BIT(X86_TRAP_NMI) | BIT(9) | \
-				 BIT(15) | BIT(X86_TRAP_MC)))
 
 /* Controls and fixed bits found at probe time (appendix A). */
 static struct {
@@ -1249,7 +1247,7 @@ static int vmx_handle_exit(struct rs_vcpu *vcpu, bool failed);
  * the entry delivers clears TF for its handler: then an IPI to this CPU,
  * pending at the entry, exits the guest right after the delivery
  * (vmx_exit_intr()).  Every exception exits meanwhile
- * (vmx_ops.step_exceptions), to come in as such an event.  VM entry wants
+ * (vmx_ops.step_with_tf), to come in as such an event.  VM entry wants
  * BS pending where TF is set in an STI or MOV SS shadow (26.3.1.5), which
  * would be taken for the step before the instruction: the shadow goes
  * instead, as KVM does; with BLOCK_IRQ nothing can come in there anyway.
@@ -2536,7 +2534,7 @@ const struct rs_arch_ops *vmx_probe(void)
 	if (vmx_cfg.mtf)
 		vmx_ops.hw_features |= RS_HW_MTF;
 	else
-		vmx_ops.step_exceptions = VMX_STEP_EXCEPTIONS;
+		vmx_ops.step_with_tf = true;
 	if (vmx_cfg.exec2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmx_ops.hw_features |= RS_HW_VPID;
 	if (basic & VMX_BASIC_TRUE_CTLS)
